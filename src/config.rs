@@ -1,0 +1,402 @@
+//! `feeds.toml` → [`Config`]. [`Config::parse`] does every check on the text alone; [`Config::load`]
+//! only reads the file and resolves paths against its folder. Errors name the file, line and key.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::timefmt::{parse_duration, parse_size};
+
+/// No feed is polled more often than this, whatever its settings or headers say.
+pub const MIN_INTERVAL: Duration = Duration::from_secs(15 * 60);
+
+/// The user agent sent when the config sets none: names roundup and where to reach its makers.
+pub fn default_user_agent() -> String {
+    format!("roundup/{} (+https://github.com/roundup-rs/roundup)", env!("CARGO_PKG_VERSION"))
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from (for messages and for `feeds add`).
+    pub path: PathBuf,
+    pub settings: Settings,
+    pub feeds: Vec<FeedConfig>,
+}
+
+/// Everything but the feed list; every field has a default.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// SQLite database, resolved against the config file's folder.
+    pub database: PathBuf,
+    /// Time zone in which weeks start on Monday 00:00.
+    pub timezone: Tz,
+    /// Default poll interval (at least [`MIN_INTERVAL`]).
+    pub interval: Duration,
+    pub connect_timeout: Duration,
+    /// Limit for one whole request, body included.
+    pub timeout: Duration,
+    /// Largest body read, after decompression.
+    pub max_body: u64,
+    /// Requests in flight at once, over all hosts.
+    pub concurrency: usize,
+    /// Requests in flight at once to one host.
+    pub per_host: usize,
+    pub user_agent: String,
+}
+
+impl Settings {
+    fn defaults(dir: &Path) -> Settings {
+        Settings {
+            database: dir.join("data/roundup.sqlite3"),
+            timezone: chrono_tz::Europe::London,
+            interval: Duration::from_secs(3600),
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_body: 15 * 1024 * 1024,
+            concurrency: 16,
+            per_host: 2,
+            user_agent: default_user_agent(),
+        }
+    }
+}
+
+/// One `[[feeds]]` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    /// Stable slug: rows are keyed on it, so the URL may change without orphaning entries.
+    pub id: String,
+    pub url: Url,
+    pub name: Option<String>,
+    pub tags: Vec<String>,
+    /// This feed's poll interval; `None` means the default.
+    pub interval: Option<Duration>,
+}
+
+/// A configuration error, located in its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub file: PathBuf,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// The key at fault, e.g. `feeds[3].url`, when known.
+    pub key: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, ": {key}")?;
+        }
+        write!(f, ": {}", self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    settings: Option<RawSettings>,
+    #[serde(default)]
+    feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    database: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+    interval: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+    user_agent: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFeed {
+    id: Spanned<String>,
+    url: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    tags: Vec<String>,
+    interval: Option<Spanned<String>>,
+}
+
+impl Config {
+    /// Reads and checks `path`. Relative paths inside are taken from the file's folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+            file: path.to_path_buf(),
+            line: None,
+            key: None,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Config::parse(&text, path, dir)
+    }
+
+    /// Checks `text` (the contents of `file`), resolving relative paths against `dir`.
+    pub fn parse(text: &str, file: &Path, dir: &Path) -> Result<Config, ConfigError> {
+        let at = |span: std::ops::Range<usize>, key: String, message: String| ConfigError {
+            file: file.to_path_buf(),
+            line: Some(line_of(text, span.start)),
+            key: Some(key),
+            message,
+        };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+            file: file.to_path_buf(),
+            line: e.span().map(|s| line_of(text, s.start)),
+            key: None,
+            message: e.message().trim().to_string(),
+        })?;
+
+        let mut settings = Settings::defaults(dir);
+        let s = raw.settings.unwrap_or_default();
+        if let Some(db) = s.database {
+            let p = PathBuf::from(db.get_ref());
+            if p.as_os_str().is_empty() {
+                return Err(at(db.span(), "settings.database".into(), "must not be empty".into()));
+            }
+            settings.database = if p.is_absolute() { p } else { dir.join(p) };
+        }
+        if let Some(tz) = s.timezone {
+            settings.timezone = tz.get_ref().parse::<Tz>().map_err(|_| {
+                at(
+                    tz.span(),
+                    "settings.timezone".into(),
+                    format!("unknown time zone {:?} (use an IANA name such as \"Europe/London\")", tz.get_ref()),
+                )
+            })?;
+        }
+        let duration = |v: &Spanned<String>, key: &str| {
+            parse_duration(v.get_ref()).map_err(|m| at(v.span(), key.into(), m))
+        };
+        if let Some(v) = &s.interval {
+            settings.interval = duration(v, "settings.interval")?;
+            check_interval(settings.interval).map_err(|m| at(v.span(), "settings.interval".into(), m))?;
+        }
+        for (v, key, slot) in [
+            (&s.connect_timeout, "settings.connect_timeout", &mut settings.connect_timeout),
+            (&s.timeout, "settings.timeout", &mut settings.timeout),
+        ] {
+            if let Some(v) = v {
+                *slot = duration(v, key)?;
+                if slot.is_zero() {
+                    return Err(at(v.span(), key.into(), "must be more than zero".into()));
+                }
+            }
+        }
+        if let Some(v) = &s.max_body {
+            settings.max_body =
+                parse_size(v.get_ref()).map_err(|m| at(v.span(), "settings.max_body".into(), m))?;
+            if settings.max_body == 0 {
+                return Err(at(v.span(), "settings.max_body".into(), "must be more than zero".into()));
+            }
+        }
+        for (v, key, slot) in [
+            (&s.concurrency, "settings.concurrency", &mut settings.concurrency),
+            (&s.per_host, "settings.per_host", &mut settings.per_host),
+        ] {
+            if let Some(v) = v {
+                let n = *v.get_ref();
+                if !(1..=1024).contains(&n) {
+                    return Err(at(v.span(), key.into(), format!("must be between 1 and 1024, not {n}")));
+                }
+                *slot = n as usize;
+            }
+        }
+        if let Some(v) = s.user_agent {
+            if v.get_ref().trim().is_empty() || v.get_ref().contains(['\r', '\n']) {
+                return Err(at(v.span(), "settings.user_agent".into(), "must be one non-empty line".into()));
+            }
+            settings.user_agent = v.into_inner();
+        }
+
+        let mut feeds = Vec::with_capacity(raw.feeds.len());
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, f) in raw.feeds.into_iter().enumerate() {
+            let id = f.id.get_ref().clone();
+            if let Err(m) = check_slug(&id) {
+                return Err(at(f.id.span(), format!("feeds[{i}].id"), m));
+            }
+            if let Some(first) = seen.insert(id.clone(), line_of(text, f.id.span().start)) {
+                return Err(at(
+                    f.id.span(),
+                    format!("feeds[{i}].id"),
+                    format!("duplicate feed id {id:?} (first used on line {first})"),
+                ));
+            }
+            let url = parse_feed_url(f.url.get_ref())
+                .map_err(|m| at(f.url.span(), format!("feeds[{i}].url"), m))?;
+            let interval = match &f.interval {
+                Some(v) => {
+                    let d = duration(v, &format!("feeds[{i}].interval"))?;
+                    check_interval(d).map_err(|m| at(v.span(), format!("feeds[{i}].interval"), m))?;
+                    Some(d)
+                }
+                None => None,
+            };
+            let name = f.name.filter(|n| !n.trim().is_empty());
+            feeds.push(FeedConfig { id, url, name, tags: f.tags, interval });
+        }
+        Ok(Config { path: file.to_path_buf(), settings, feeds })
+    }
+
+    /// The poll interval of one feed.
+    pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
+        feed.interval.unwrap_or(self.settings.interval)
+    }
+}
+
+/// A feed URL must be absolute http(s) with a host.
+pub fn parse_feed_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{s:?} is not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{s:?} is not an http(s) URL"));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{s:?} has no host"));
+    }
+    Ok(url)
+}
+
+/// Feed ids are slugs: ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit.
+pub fn check_slug(id: &str) -> Result<(), String> {
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{id:?} is not a valid id: use up to 64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+        ))
+    }
+}
+
+fn check_interval(d: Duration) -> Result<(), String> {
+    if d < MIN_INTERVAL {
+        return Err(format!(
+            "{} is too often: feeds are polled at most every {}",
+            crate::timefmt::format_duration(d),
+            crate::timefmt::format_duration(MIN_INTERVAL)
+        ));
+    }
+    Ok(())
+}
+
+/// 1-based line number of byte offset `pos` in `text`.
+pub fn line_of(text: &str, pos: usize) -> usize {
+    text.as_bytes()[..pos.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("feeds.toml"), Path::new("/srv/roundup"))
+    }
+
+    #[test]
+    fn a_file_of_only_ids_names_and_urls_is_valid_with_every_default() {
+        let c = parse(
+            "[[feeds]]\nid = \"lgiu\"\nname = \"LGIU\"\nurl = \"https://lgiu.org/feed/\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.feeds.len(), 1);
+        assert_eq!(c.settings.database, PathBuf::from("/srv/roundup/data/roundup.sqlite3"));
+        assert_eq!(c.settings.interval, Duration::from_secs(3600));
+        assert_eq!(c.settings.concurrency, 16);
+        assert_eq!(c.settings.per_host, 2);
+        assert_eq!(c.settings.max_body, 15 * 1024 * 1024);
+        assert_eq!(c.settings.timezone, chrono_tz::Europe::London);
+        assert!(c.settings.user_agent.starts_with("roundup/"));
+        assert!(c.settings.user_agent.contains("https://"));
+    }
+
+    #[test]
+    fn errors_when_a_key_is_unknown_naming_its_line() {
+        let e = parse("[settings]\ninterval = \"1h\"\nintervall = \"2h\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert!(e.to_string().contains("intervall"), "{e}");
+        assert!(e.to_string().starts_with("feeds.toml:3"), "{e}");
+    }
+
+    #[test]
+    fn errors_when_a_feed_key_is_unknown() {
+        let e = parse("[[feeds]]\nid = \"a\"\nurl = \"https://a.example/\"\nurll = \"x\"\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(4));
+        assert!(e.message.contains("urll"), "{e}");
+    }
+
+    #[test]
+    fn errors_when_ids_repeat_naming_both_lines() {
+        let e = parse(
+            "[[feeds]]\nid = \"a\"\nurl = \"https://a.example/\"\n\n[[feeds]]\nid = \"a\"\nurl = \"https://b.example/\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(6));
+        assert_eq!(e.key.as_deref(), Some("feeds[1].id"));
+        assert!(e.message.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn errors_when_a_url_is_not_http() {
+        let e = parse("[[feeds]]\nid = \"a\"\nurl = \"ftp://a.example/feed\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.key.as_deref(), Some("feeds[0].url"));
+        assert!(e.message.contains("http"), "{e}");
+        assert!(parse("[[feeds]]\nid = \"a\"\nurl = \"not a url\"\n").is_err());
+    }
+
+    #[test]
+    fn errors_when_a_duration_is_bad_or_below_the_floor() {
+        let e = parse("[settings]\ninterval = \"soon\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("settings.interval")));
+        let e = parse("[[feeds]]\nid = \"a\"\nurl = \"https://a.example/\"\ninterval = \"5m\"\n")
+            .unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("feeds[0].interval"));
+        assert!(e.message.contains("15m"), "{e}");
+    }
+
+    #[test]
+    fn errors_when_an_id_is_not_a_slug_or_missing() {
+        assert!(parse("[[feeds]]\nid = \"a b\"\nurl = \"https://a.example/\"\n").is_err());
+        let e = parse("[[feeds]]\nurl = \"https://a.example/\"\n").unwrap_err();
+        assert!(e.message.contains("id"), "{e}");
+    }
+
+    #[test]
+    fn settings_override_defaults_and_paths_resolve_from_the_config_folder() {
+        let c = parse(
+            "[settings]\ndatabase = \"state/r.db\"\ntimezone = \"America/New_York\"\nmax_body = \"1 MiB\"\nconcurrency = 4\nper_host = 1\ntimeout = \"5s\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.settings.database, PathBuf::from("/srv/roundup/state/r.db"));
+        assert_eq!(c.settings.max_body, 1024 * 1024);
+        assert_eq!((c.settings.concurrency, c.settings.per_host), (4, 1));
+        assert_eq!(c.settings.timeout, Duration::from_secs(5));
+        assert!(parse("[settings]\ntimezone = \"Mars/Olympus\"\n").is_err());
+        assert!(parse("[settings]\nconcurrency = 0\n").is_err());
+    }
+}

@@ -1,0 +1,112 @@
+//! Feed autodiscovery: the `<link rel="alternate">` feed links of an HTML page, with scraper.
+//! Pure: takes the page text and its URL, returns absolute feed URLs, best first.
+
+use scraper::{Html, Selector};
+use url::Url;
+
+/// A feed advertised by a page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedLink {
+    pub url: Url,
+    pub title: Option<String>,
+    /// The advertised media type, lowercased.
+    pub media_type: String,
+}
+
+const FEED_TYPES: &[&str] = &[
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+];
+
+/// The feeds a page advertises, in page order, with comment feeds last. Relative hrefs are
+/// resolved against `page_url` (and the page's `<base href>`).
+pub fn feed_links(html: &str, page_url: &Url) -> Vec<FeedLink> {
+    let doc = Html::parse_document(html);
+    let base_sel = Selector::parse("base[href]").expect("static selector");
+    let base = doc
+        .select(&base_sel)
+        .next()
+        .and_then(|b| b.value().attr("href"))
+        .and_then(|h| page_url.join(h).ok())
+        .unwrap_or_else(|| page_url.clone());
+    let sel = Selector::parse("link[rel][href]").expect("static selector");
+    let mut found: Vec<FeedLink> = doc
+        .select(&sel)
+        .filter(|l| {
+            l.value()
+                .attr("rel")
+                .is_some_and(|r| r.split_whitespace().any(|t| t.eq_ignore_ascii_case("alternate")))
+        })
+        .filter_map(|l| {
+            let media_type = l.value().attr("type")?.trim().to_ascii_lowercase();
+            let media_type = media_type.split(';').next().unwrap_or("").trim().to_string();
+            if !FEED_TYPES.contains(&media_type.as_str()) {
+                return None;
+            }
+            let url = base.join(l.value().attr("href")?.trim()).ok()?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return None;
+            }
+            let title = l.value().attr("title").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+            Some(FeedLink { url, title, media_type })
+        })
+        .collect();
+    let is_comments = |f: &FeedLink| {
+        f.title.as_deref().is_some_and(|t| t.to_ascii_lowercase().contains("comment"))
+            || f.url.path().to_ascii_lowercase().contains("comments")
+    };
+    // Stable: page order within each group.
+    found.sort_by_key(|f| is_comments(f));
+    found.dedup_by(|a, b| a.url == b.url);
+    found
+}
+
+/// The page's `<title>`, for naming a feed found through it.
+pub fn page_title(html: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse("title").expect("static selector");
+    doc.select(&sel)
+        .next()
+        .map(|t| t.text().collect::<String>().split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_main_feed_before_the_comments_feed_and_resolves_it() {
+        let page = r#"<html><head>
+            <link rel="alternate" type="application/rss+xml" title="Blog &raquo; Comments Feed" href="/comments/feed/">
+            <link rel="stylesheet" href="/s.css">
+            <link rel="alternate" type="application/rss+xml" title="Blog &raquo; Feed" href="/feed/">
+            <link rel="alternate" type="text/html" href="/other">
+            <link rel="alternate" type="application/atom+xml" href="https://blog.example.org/atom.xml">
+            </head><body></body></html>"#;
+        let base = Url::parse("https://blog.example.org/about/").unwrap();
+        let links = feed_links(page, &base);
+        let urls: Vec<&str> = links.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://blog.example.org/feed/",
+                "https://blog.example.org/atom.xml",
+                "https://blog.example.org/comments/feed/"
+            ]
+        );
+        assert_eq!(links[0].title.as_deref(), Some("Blog \u{bb} Feed"));
+    }
+
+    #[test]
+    fn a_page_without_feed_links_gives_none() {
+        let base = Url::parse("https://x.example/").unwrap();
+        assert!(feed_links("<html><head><title>Hi</title></head></html>", &base).is_empty());
+        assert_eq!(page_title("<html><head><title> Hi  there </title></head></html>").as_deref(), Some("Hi there"));
+    }
+}

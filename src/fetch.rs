@@ -1,0 +1,276 @@
+//! HTTP retrieval, politely: conditional GET, redirects followed by hand (so 301/308 can be told
+//! from 302/307), connect and total timeouts, a body cap enforced while streaming (after
+//! decompression), bounded concurrency overall and per host.
+//!
+//! Owns reqwest. Returns [`Fetched`] for any HTTP answer, whatever its status: what a status
+//! means for the feed is decided in `poll`. Does not parse.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+/// What the fetcher is configured with.
+#[derive(Debug, Clone)]
+pub struct FetchSettings {
+    pub user_agent: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub max_body: u64,
+    pub concurrency: usize,
+    pub per_host: usize,
+}
+
+/// One request: the URL and the validators from the last 200.
+#[derive(Debug, Clone)]
+pub struct FetchRequest {
+    pub url: Url,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// An HTTP answer.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// Status of the final answer (after redirects).
+    pub status: u16,
+    /// The URL that gave the final answer.
+    pub final_url: Url,
+    /// Where the feed has moved for good: the URL reached through the leading run of 301/308
+    /// redirects, when there was at least one.
+    pub moved_permanently_to: Option<Url>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub content_type: Option<String>,
+    pub cache_control: Option<String>,
+    pub expires: Option<String>,
+    pub date: Option<String>,
+    pub retry_after: Option<String>,
+    /// The body of a 2xx answer (decompressed); empty otherwise.
+    pub body: Vec<u8>,
+}
+
+impl Fetched {
+    /// The `charset` parameter of the Content-Type, if any.
+    pub fn charset(&self) -> Option<String> {
+        let ct = self.content_type.as_deref()?;
+        ct.split(';').skip(1).find_map(|p| {
+            let (k, v) = p.split_once('=')?;
+            k.trim().eq_ignore_ascii_case("charset").then(|| v.trim().trim_matches('"').to_string())
+        })
+    }
+}
+
+/// Why no HTTP answer was had.
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
+pub enum FetchError {
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("body larger than the {limit}-byte cap")]
+    TooLarge { limit: u64 },
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("redirect without a usable Location: {0}")]
+    BadRedirect(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+const MAX_REDIRECTS: usize = 8;
+
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                      application/rdf+xml;q=0.9, application/xml;q=0.9, text/xml;q=0.9, \
+                      application/json;q=0.8, text/html;q=0.5, */*;q=0.1";
+
+/// The HTTP client with its concurrency limits. Cheap to share behind an `Arc`.
+pub struct Fetcher {
+    client: reqwest::Client,
+    settings: FetchSettings,
+    all: Arc<Semaphore>,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// Permits held while a request is in flight.
+pub struct Slot {
+    _host: OwnedSemaphorePermit,
+    _all: OwnedSemaphorePermit,
+}
+
+impl Fetcher {
+    pub fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+        let client = reqwest::Client::builder()
+            .user_agent(settings.user_agent.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| FetchError::Other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Fetcher {
+            client,
+            all: Arc::new(Semaphore::new(settings.concurrency.max(1))),
+            hosts: Mutex::new(HashMap::new()),
+            settings,
+        })
+    }
+
+    /// Waits for a free slot for `url`'s host, then for a free slot overall. The host slot is
+    /// taken first so that a queue for one busy host never holds global slots.
+    pub async fn slot(&self, url: &Url) -> Slot {
+        let host = self.host_semaphore(url);
+        let host = host.acquire_owned().await.expect("semaphores are never closed");
+        let all = self.all.clone().acquire_owned().await.expect("semaphores are never closed");
+        Slot { _host: host, _all: all }
+    }
+
+    fn host_semaphore(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let mut hosts = self.hosts.lock().expect("host map lock");
+        hosts.entry(key).or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1)))).clone()
+    }
+
+    /// One conditional GET, following redirects; each hop waits for its own host slot.
+    pub async fn fetch(&self, req: &FetchRequest) -> Result<Fetched, FetchError> {
+        let mut url = req.url.clone();
+        let mut permanent_so_far = true;
+        let mut moved: Option<Url> = None;
+        for _ in 0..=MAX_REDIRECTS {
+            let slot = self.slot(&url).await;
+            let mut builder = self.client.get(url.clone());
+            // Validators belong to the URL they came from; redirects keep them only while the
+            // feed merely moved (the new place serves the same document).
+            if let Some(etag) = &req.etag {
+                builder = builder.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &req.last_modified {
+                builder = builder.header(header::IF_MODIFIED_SINCE, lm);
+            }
+            let resp = builder.send().await.map_err(|e| self.classify(e))?;
+            let status = resp.status().as_u16();
+            if matches!(status, 301 | 302 | 303 | 307 | 308) {
+                let location = resp
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .ok_or_else(|| FetchError::BadRedirect(format!("HTTP {status} from {url}")))?;
+                let next = url
+                    .join(location)
+                    .map_err(|e| FetchError::BadRedirect(format!("{location:?}: {e}")))?;
+                if !matches!(next.scheme(), "http" | "https") {
+                    return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
+                }
+                drop(slot);
+                if permanent_so_far && matches!(status, 301 | 308) {
+                    moved = Some(next.clone());
+                } else {
+                    permanent_so_far = false;
+                }
+                url = next;
+                continue;
+            }
+            let h = resp.headers();
+            let get = |name: header::HeaderName| {
+                h.get(name).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string())
+            };
+            let mut fetched = Fetched {
+                status,
+                final_url: url.clone(),
+                moved_permanently_to: moved.clone(),
+                etag: get(header::ETAG),
+                last_modified: get(header::LAST_MODIFIED),
+                content_type: get(header::CONTENT_TYPE),
+                cache_control: get(header::CACHE_CONTROL),
+                expires: get(header::EXPIRES),
+                date: get(header::DATE),
+                retry_after: get(header::RETRY_AFTER),
+                body: Vec::new(),
+            };
+            if (200..300).contains(&status) {
+                fetched.body = self.read_capped(resp).await?;
+            }
+            drop(slot);
+            return Ok(fetched);
+        }
+        Err(FetchError::TooManyRedirects(MAX_REDIRECTS))
+    }
+
+    /// Reads the body chunk by chunk, stopping as soon as it passes the cap. Chunks are already
+    /// decompressed, so the cap holds for the decompressed size as well.
+    async fn read_capped(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        let limit = self.settings.max_body;
+        let encoded = resp.headers().contains_key(header::CONTENT_ENCODING);
+        if let Some(len) = resp.content_length()
+            && len > limit
+            && !encoded
+        {
+            return Err(FetchError::TooLarge { limit });
+        }
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(e))? {
+            if body.len() as u64 + chunk.len() as u64 > limit {
+                return Err(FetchError::TooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    fn classify(&self, e: reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout(self.settings.timeout)
+        } else if e.is_connect() {
+            FetchError::Connect(root_cause(&e))
+        } else {
+            FetchError::Other(root_cause(&e))
+        }
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !msg.contains(&text) {
+            msg = format!("{msg}: {text}");
+        }
+        source = s.source();
+    }
+    msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fetched(ct: Option<&str>) -> Fetched {
+        Fetched {
+            status: 200,
+            final_url: Url::parse("http://127.0.0.1/").unwrap(),
+            moved_permanently_to: None,
+            etag: None,
+            last_modified: None,
+            content_type: ct.map(Into::into),
+            cache_control: None,
+            expires: None,
+            date: None,
+            retry_after: None,
+            body: vec![],
+        }
+    }
+
+    #[test]
+    fn charset_is_read_from_the_content_type() {
+        assert_eq!(fetched(Some("text/xml; charset=\"ISO-8859-1\"")).charset().as_deref(), Some("ISO-8859-1"));
+        assert_eq!(fetched(Some("application/rss+xml")).charset(), None);
+        assert_eq!(fetched(None).charset(), None);
+    }
+}

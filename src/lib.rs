@@ -1,0 +1,28 @@
+//! roundup: poll a sector's blogs into SQLite, pick the week's best, draft the roundup post.
+//!
+//! The fetch pipeline, one stage per module, each with its own types:
+//!
+//! ```text
+//! config ──► schedule (who is due) ──► fetch (HTTP bytes) ──► parse (feed-rs adapter)
+//!        ──► update (pure: entry identity, hashes, dates) ──► store (one SQLite transaction per feed)
+//! ```
+//!
+//! `app` is the composition root: the only module that holds the configuration, the store
+//! and the HTTP client together. `cli` holds the clap structs and nothing else.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod discover;
+pub mod fetch;
+pub mod feeds_file;
+pub mod lock;
+pub mod model;
+pub mod opml;
+pub mod parse;
+pub mod poll;
+pub mod schedule;
+pub mod store;
+pub mod text;
+pub mod timefmt;
+pub mod update;

@@ -1,0 +1,514 @@
+//! One polling run: which feeds are due, fetching them concurrently, parsing each answer off the
+//! async threads, deciding what it means for the feed, and handing the result to the single
+//! writer that owns the store. Only retrieval runs in parallel; writes are one feed at a time.
+//!
+//! ```text
+//! due_jobs ─► [task per feed: fetch ─► (blocking) parse / discover ─► decide] ─► writer thread
+//! ```
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use crate::discover;
+use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
+use crate::model::{FeedUpdate, ParsedFeed, Validators};
+use crate::parse::{ParseError, parse_feed};
+use crate::schedule::{self, Freshness};
+use crate::store::{FeedState, Store, StoreError};
+
+/// A feed to poll in this run.
+#[derive(Debug, Clone)]
+pub struct PollJob {
+    pub state: FeedState,
+    pub interval: Duration,
+}
+
+/// Which feeds to poll: those due (never polled, or their time has come), all with `force`, or
+/// just `only`. Gone feeds are skipped unless named with `only`.
+pub fn due_jobs(
+    states: &[FeedState],
+    configured: &[(String, Duration)],
+    now: DateTime<Utc>,
+    force: bool,
+    only: Option<&str>,
+) -> Vec<PollJob> {
+    configured
+        .iter()
+        .filter_map(|(id, interval)| {
+            let state = states.iter().find(|s| &s.id == id)?;
+            let wanted = match only {
+                Some(one) => one == id,
+                None => !state.gone && (force || state.next_due_at.is_none_or(|t| t <= now)),
+            };
+            wanted.then(|| PollJob { state: state.clone(), interval: *interval })
+        })
+        .collect()
+}
+
+/// What happened to one feed, for the summary and the progress bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedOutcome {
+    pub feed_id: String,
+    pub kind: OutcomeKind,
+    /// Something worth telling even on success (a move, a discovered feed).
+    pub note: Option<String>,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutcomeKind {
+    Stored { new: usize, updated: usize },
+    NotModified,
+    Failed { error: String, failures: u32 },
+    Gone,
+}
+
+impl FeedOutcome {
+    pub fn failed(&self) -> bool {
+        matches!(self.kind, OutcomeKind::Failed { .. } | OutcomeKind::Gone)
+    }
+}
+
+/// What one fetch attempt produced, before any decision.
+#[derive(Debug)]
+pub struct Attempt {
+    pub requested: Url,
+    pub fetched: Result<Fetched, FetchError>,
+    pub parsed: Option<Result<ParsedFeed, String>>,
+    /// The feed found on an HTML page, when the configured URL was one.
+    pub discovered: Option<Url>,
+    /// Bytes received in all requests of this attempt.
+    pub bytes: u64,
+}
+
+/// The pure decision: what an attempt means for the feed's row, entries and schedule.
+pub fn decide(job: &PollJob, attempt: Attempt, started_at: DateTime<Utc>, elapsed: Duration) -> FeedUpdate {
+    let mut u = FeedUpdate {
+        feed_id: job.state.id.clone(),
+        started_at,
+        url: attempt.requested.to_string(),
+        status: None,
+        duration_ms: elapsed.as_millis() as u64,
+        bytes: attempt.bytes,
+        error: None,
+        error_count: 0,
+        next_due_at: None,
+        gone: false,
+        moved_to: None,
+        discovered_url: attempt.discovered.as_ref().map(Url::to_string),
+        validators: None,
+        title: None,
+        site_url: None,
+        entries: Vec::new(),
+    };
+    let failures = job.state.error_count.saturating_add(1);
+    let fail = |u: &mut FeedUpdate, error: String, retry_after: Option<DateTime<Utc>>| {
+        u.error = Some(error);
+        u.error_count = failures;
+        u.next_due_at = Some(schedule::next_after_failure(started_at, job.interval, failures, retry_after));
+    };
+    let fetched = match attempt.fetched {
+        Ok(f) => f,
+        Err(e) => {
+            fail(&mut u, e.to_string(), None);
+            return u;
+        }
+    };
+    u.status = Some(fetched.status);
+    u.moved_to = fetched
+        .moved_permanently_to
+        .as_ref()
+        .map(Url::to_string)
+        .or_else(|| attempt.discovered.as_ref().map(|d| d.to_string()));
+    let freshness = |f: &Fetched, ttl: Option<u32>| Freshness {
+        max_age: schedule::cache_lifetime(
+            f.cache_control.as_deref(),
+            f.expires.as_deref(),
+            f.date.as_deref(),
+            started_at,
+        ),
+        ttl: ttl.map(|m| Duration::from_secs(u64::from(m) * 60)),
+    };
+    let jitter = schedule::jitter_for(&job.state.id, started_at);
+    match fetched.status {
+        304 => {
+            u.next_due_at =
+                Some(schedule::next_after_success(started_at, job.interval, freshness(&fetched, None), jitter));
+        }
+        410 => {
+            u.gone = true;
+            u.error_count = failures;
+            u.error = Some("HTTP 410 Gone: the publisher has removed this feed; polling stopped".into());
+        }
+        s @ (429 | 503) => {
+            let retry = fetched.retry_after.as_deref().and_then(|r| schedule::parse_retry_after(r, started_at));
+            let msg = match retry {
+                Some(t) => format!("HTTP {s} {}: asked to wait until {}", reason(s), crate::timefmt::rfc3339(t)),
+                None => format!("HTTP {s} {}", reason(s)),
+            };
+            fail(&mut u, msg, retry);
+        }
+        s if (200..300).contains(&s) => match attempt.parsed {
+            Some(Ok(feed)) => {
+                u.validators = Some(Validators {
+                    etag: fetched.etag.clone(),
+                    last_modified: fetched.last_modified.clone(),
+                });
+                u.next_due_at = Some(schedule::next_after_success(
+                    started_at,
+                    job.interval,
+                    freshness(&fetched, feed.ttl_minutes),
+                    jitter,
+                ));
+                u.entries = crate::update::entry_records(&feed, started_at);
+                u.title = feed.title;
+                u.site_url = feed.link;
+            }
+            Some(Err(e)) => fail(&mut u, e, None),
+            None => fail(&mut u, "empty answer".into(), None),
+        },
+        s => fail(&mut u, format!("HTTP {s} {}", reason(s)), None),
+    }
+    u
+}
+
+fn reason(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+}
+
+/// Fetches one feed (and, when its URL is an HTML page, the feed that page advertises, once).
+pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
+    let requested = match Url::parse(job.state.poll_url()) {
+        Ok(u) => u,
+        Err(e) => {
+            return Attempt {
+                requested: Url::parse("http://invalid.invalid/").expect("static URL"),
+                fetched: Err(FetchError::Other(format!("stored URL {:?} is invalid: {e}", job.state.poll_url()))),
+                parsed: None,
+                discovered: None,
+                bytes: 0,
+            };
+        }
+    };
+    let req = FetchRequest {
+        url: requested.clone(),
+        etag: job.state.etag.clone(),
+        last_modified: job.state.last_modified.clone(),
+    };
+    let fetched = fetcher.fetch(&req).await;
+    let Ok(first) = fetched else {
+        return Attempt { requested, fetched, parsed: None, discovered: None, bytes: 0 };
+    };
+    let bytes = first.body.len() as u64;
+    if !(200..300).contains(&first.status) {
+        return Attempt { requested, fetched: Ok(first), parsed: None, discovered: None, bytes };
+    }
+    let (first, parsed) = parse_off_thread(first).await;
+    match parsed {
+        Err(ParseError::Html) => {}
+        other => {
+            return Attempt {
+                requested,
+                fetched: Ok(first),
+                parsed: Some(other.map_err(|e| e.to_string())),
+                discovered: None,
+                bytes,
+            };
+        }
+    }
+    // An HTML page: look for the feed it advertises, once.
+    let (first, links) = tokio::task::spawn_blocking(move || {
+        let html = String::from_utf8_lossy(&first.body).into_owned();
+        let links = discover::feed_links(&html, &first.final_url);
+        (first, links)
+    })
+    .await
+    .expect("discovery does not panic");
+    let Some(link) = links.into_iter().next() else {
+        let msg = format!(
+            "{} is an HTML page, not a feed, and advertises no feed (<link rel=\"alternate\">)",
+            first.final_url
+        );
+        return Attempt { requested, fetched: Ok(first), parsed: Some(Err(msg)), discovered: None, bytes };
+    };
+    let second = fetcher.fetch(&FetchRequest { url: link.url.clone(), etag: None, last_modified: None }).await;
+    match second {
+        Ok(f) if (200..300).contains(&f.status) => {
+            let bytes = bytes + f.body.len() as u64;
+            let found = link.url.clone();
+            let (f, parsed) = parse_off_thread(f).await;
+            let parsed = parsed.map_err(|e| {
+                format!("{} is an HTML page; the feed it advertises, {found}, is unreadable: {e}", requested)
+            });
+            Attempt { requested, fetched: Ok(f), parsed: Some(parsed), discovered: Some(link.url), bytes }
+        }
+        Ok(f) => {
+            let msg = format!(
+                "{} is an HTML page; the feed it advertises, {}, answered HTTP {}",
+                requested, link.url, f.status
+            );
+            Attempt { requested, fetched: Ok(first), parsed: Some(Err(msg)), discovered: None, bytes }
+        }
+        Err(e) => {
+            let msg = format!("{} is an HTML page; the feed it advertises, {}, failed: {e}", requested, link.url);
+            Attempt { requested, fetched: Ok(first), parsed: Some(Err(msg)), discovered: None, bytes }
+        }
+    }
+}
+
+async fn parse_off_thread(f: Fetched) -> (Fetched, Result<ParsedFeed, ParseError>) {
+    tokio::task::spawn_blocking(move || {
+        let charset = f.charset();
+        let parsed = parse_feed(&f.body, Some(&f.final_url), charset.as_deref());
+        (f, parsed)
+    })
+    .await
+    .expect("parsing does not panic")
+}
+
+/// Polls `jobs` concurrently and writes each result as it comes, through one writer thread
+/// that owns `store`. `on_done` sees each outcome once written (for progress). Setting `stop`
+/// lets in-flight feeds finish but starts no new ones. Gives the store back with the outcomes.
+pub async fn run(
+    fetcher: Arc<Fetcher>,
+    jobs: Vec<PollJob>,
+    mut store: Store,
+    on_done: Arc<dyn Fn(&FeedOutcome) + Send + Sync>,
+    stop: Arc<AtomicBool>,
+) -> (Store, Vec<FeedOutcome>, Option<StoreError>) {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedUpdate>(32);
+    let writer = std::thread::spawn(move || {
+        let mut outcomes = Vec::new();
+        let mut failure = None;
+        for update in rx {
+            if failure.is_some() {
+                continue;
+            }
+            match store.record_poll(&update) {
+                Ok(counts) => {
+                    let outcome = outcome_of(&update, counts);
+                    on_done(&outcome);
+                    outcomes.push(outcome);
+                }
+                Err(e) => failure = Some(e),
+            }
+        }
+        (store, outcomes, failure)
+    });
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for job in interleave_hosts(jobs) {
+        let fetcher = fetcher.clone();
+        let tx = tx.clone();
+        let stop = stop.clone();
+        tasks.spawn(async move {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let started_at = Utc::now();
+            let clock = Instant::now();
+            let result = attempt(&fetcher, &job).await;
+            let elapsed = clock.elapsed();
+            let _ = tokio::task::spawn_blocking(move || {
+                let update = decide(&job, result, started_at, elapsed);
+                // The writer only hangs up after a store failure; then there is nothing to do.
+                let _ = tx.send(update);
+            })
+            .await;
+        });
+    }
+    drop(tx);
+    while tasks.join_next().await.is_some() {}
+    tokio::task::spawn_blocking(move || writer.join().expect("the writer thread does not panic"))
+        .await
+        .expect("joining the writer")
+}
+
+/// Orders jobs round-robin over hosts so that the first requests spread over every host.
+fn interleave_hosts(jobs: Vec<PollJob>) -> Vec<PollJob> {
+    let mut by_host: Vec<(String, std::collections::VecDeque<PollJob>)> = Vec::new();
+    for job in jobs {
+        let host = Url::parse(job.state.poll_url())
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default();
+        match by_host.iter_mut().find(|(h, _)| *h == host) {
+            Some((_, q)) => q.push_back(job),
+            None => by_host.push((host, std::collections::VecDeque::from([job]))),
+        }
+    }
+    let mut out = Vec::new();
+    loop {
+        let mut any = false;
+        for (_, q) in by_host.iter_mut() {
+            if let Some(j) = q.pop_front() {
+                out.push(j);
+                any = true;
+            }
+        }
+        if !any {
+            return out;
+        }
+    }
+}
+
+fn outcome_of(u: &FeedUpdate, counts: crate::model::WriteCounts) -> FeedOutcome {
+    let kind = if u.gone {
+        OutcomeKind::Gone
+    } else if let Some(e) = &u.error {
+        OutcomeKind::Failed { error: e.clone(), failures: u.error_count }
+    } else if u.status == Some(304) {
+        OutcomeKind::NotModified
+    } else {
+        OutcomeKind::Stored { new: counts.new, updated: counts.updated }
+    };
+    let note = match (&u.discovered_url, &u.moved_to) {
+        (Some(d), _) => Some(format!("{} is an HTML page; found its feed at {d} and polled that", u.url)),
+        (None, Some(m)) => Some(format!("moved permanently to {m}; later polls go there")),
+        _ => None,
+    };
+    FeedOutcome { feed_id: u.feed_id.clone(), kind, note, next_due_at: u.next_due_at }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timefmt::parse_rfc3339;
+
+    fn state(id: &str) -> FeedState {
+        FeedState {
+            id: id.into(),
+            url: format!("http://127.0.0.1/{id}.xml"),
+            moved_to: None,
+            discovered_url: None,
+            etag: None,
+            last_modified: None,
+            next_due_at: None,
+            error_count: 0,
+            gone: false,
+        }
+    }
+
+    fn job(error_count: u32) -> PollJob {
+        PollJob { state: FeedState { error_count, ..state("a") }, interval: Duration::from_secs(3600) }
+    }
+
+    fn now() -> DateTime<Utc> {
+        parse_rfc3339("2026-11-26T12:00:00Z").unwrap()
+    }
+
+    fn answer(status: u16) -> Fetched {
+        Fetched {
+            status,
+            final_url: Url::parse("http://127.0.0.1/a.xml").unwrap(),
+            moved_permanently_to: None,
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            content_type: None,
+            cache_control: None,
+            expires: None,
+            date: None,
+            retry_after: None,
+            body: vec![],
+        }
+    }
+
+    fn attempt_with(fetched: Result<Fetched, FetchError>, parsed: Option<Result<ParsedFeed, String>>) -> Attempt {
+        Attempt {
+            requested: Url::parse("http://127.0.0.1/a.xml").unwrap(),
+            fetched,
+            parsed,
+            discovered: None,
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn due_jobs_skip_feeds_not_yet_due_and_gone_feeds_unless_named() {
+        let mut later = state("later");
+        later.next_due_at = Some(now() + chrono::Duration::hours(1));
+        let mut gone = state("gone");
+        gone.gone = true;
+        let states = vec![state("new"), later, gone];
+        let cfg: Vec<(String, Duration)> =
+            ["new", "later", "gone"].iter().map(|s| (s.to_string(), Duration::from_secs(3600))).collect();
+        let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), false, None)), ["new"]);
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["new", "later"]);
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), false, Some("gone"))), ["gone"]);
+    }
+
+    #[test]
+    fn a_200_stores_entries_and_validators_and_resets_errors() {
+        let feed = ParsedFeed {
+            entries: vec![crate::model::ParsedEntry { guid: Some("1".into()), ..Default::default() }],
+            ..Default::default()
+        };
+        let u = decide(&job(3), attempt_with(Ok(answer(200)), Some(Ok(feed))), now(), Duration::ZERO);
+        assert_eq!(u.error_count, 0);
+        assert_eq!(u.entries.len(), 1);
+        assert_eq!(u.validators.unwrap().etag.as_deref(), Some("\"v1\""));
+        assert!(u.next_due_at.unwrap() >= now() + chrono::Duration::hours(1));
+    }
+
+    #[test]
+    fn a_304_is_success_with_nothing_to_store() {
+        let u = decide(&job(2), attempt_with(Ok(answer(304)), None), now(), Duration::ZERO);
+        assert_eq!((u.error.clone(), u.error_count, u.entries.len()), (None, 0, 0));
+        assert!(u.validators.is_none(), "a 304 keeps the stored validators");
+    }
+
+    #[test]
+    fn a_429_waits_for_retry_after_and_counts_a_failure() {
+        let mut a = answer(429);
+        a.retry_after = Some("7200".into());
+        let u = decide(&job(0), attempt_with(Ok(a), None), now(), Duration::ZERO);
+        assert_eq!(u.error_count, 1);
+        assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(2)));
+        assert!(u.error.unwrap().contains("429"));
+    }
+
+    #[test]
+    fn a_410_stops_polling() {
+        let u = decide(&job(0), attempt_with(Ok(answer(410)), None), now(), Duration::ZERO);
+        assert!(u.gone);
+        assert_eq!(u.next_due_at, None);
+    }
+
+    #[test]
+    fn repeated_failures_back_off() {
+        let u = decide(&job(3), attempt_with(Ok(answer(500)), None), now(), Duration::ZERO);
+        assert_eq!(u.error_count, 4);
+        assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(8)));
+        let u = decide(
+            &job(0),
+            attempt_with(Err(FetchError::Timeout(Duration::from_secs(30))), None),
+            now(),
+            Duration::ZERO,
+        );
+        assert!(u.error.unwrap().contains("timed out"));
+    }
+
+    #[test]
+    fn a_permanent_redirect_is_recorded() {
+        let mut a = answer(200);
+        a.moved_permanently_to = Some(Url::parse("http://127.0.0.1/new.xml").unwrap());
+        let u = decide(&job(0), attempt_with(Ok(a), Some(Ok(ParsedFeed::default()))), now(), Duration::ZERO);
+        assert_eq!(u.moved_to.as_deref(), Some("http://127.0.0.1/new.xml"));
+    }
+
+    #[test]
+    fn jobs_are_interleaved_across_hosts() {
+        let mk = |host: &str, id: &str| PollJob {
+            state: FeedState { url: format!("http://{host}/{id}"), ..state(id) },
+            interval: Duration::from_secs(3600),
+        };
+        let jobs = vec![mk("a", "1"), mk("a", "2"), mk("b", "3"), mk("b", "4")];
+        let order: Vec<String> = interleave_hosts(jobs).into_iter().map(|j| j.state.id).collect();
+        assert_eq!(order, ["1", "3", "2", "4"]);
+    }
+}

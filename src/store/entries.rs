@@ -1,0 +1,292 @@
+//! Entry rows: the deduplicating upsert (insert new identities, rewrite changed ones in place)
+//! and the listing queries behind `roundup entries`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+
+use super::{Store, StoreError};
+use crate::model::{EntryRecord, WriteCounts};
+use crate::timefmt::rfc3339;
+
+/// Writes `entries` of `feed_id`: a new identity is inserted, a known one is rewritten only
+/// when its content hash changed.
+pub(super) fn upsert_entries(
+    tx: &Transaction<'_>,
+    feed_id: &str,
+    entries: &[EntryRecord],
+    now: DateTime<Utc>,
+) -> rusqlite::Result<WriteCounts> {
+    let mut counts = WriteCounts::default();
+    if entries.is_empty() {
+        return Ok(counts);
+    }
+    let now = rfc3339(now);
+    let mut find = tx.prepare_cached(
+        "SELECT id, content_hash, dated_by FROM entries WHERE feed_id = ?1 AND identity = ?2",
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO entries (feed_id, identity, url, title, author, published, dated_by, updated,
+                              summary_html, content_html, text, categories, content_hash,
+                              first_seen, changed_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+    )?;
+    // An undated entry keeps the date it was first filed under.
+    let mut update = tx.prepare_cached(
+        "UPDATE entries SET url = ?2, title = ?3, author = ?4,
+                published = iif(?6 = 'first_seen' AND dated_by = 'first_seen', published, ?5),
+                dated_by = ?6, updated = ?7, summary_html = ?8, content_html = ?9, text = ?10,
+                categories = ?11, content_hash = ?12, changed_at = ?13
+         WHERE id = ?1",
+    )?;
+    for e in entries {
+        let existing: Option<(i64, String, String)> = find
+            .query_row(params![feed_id, e.identity], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let categories = serde_json::to_string(&e.categories).expect("strings serialise");
+        match existing {
+            None => {
+                insert.execute(params![
+                    feed_id,
+                    e.identity,
+                    e.url,
+                    e.title,
+                    e.author,
+                    rfc3339(e.published),
+                    e.dated_by.as_str(),
+                    e.updated.map(rfc3339),
+                    e.summary_html,
+                    e.content_html,
+                    e.text,
+                    categories,
+                    e.content_hash,
+                    now,
+                ])?;
+                counts.new += 1;
+            }
+            Some((_, hash, _)) if hash == e.content_hash => {}
+            Some((id, _, _)) => {
+                update.execute(params![
+                    id,
+                    e.url,
+                    e.title,
+                    e.author,
+                    rfc3339(e.published),
+                    e.dated_by.as_str(),
+                    e.updated.map(rfc3339),
+                    e.summary_html,
+                    e.content_html,
+                    e.text,
+                    categories,
+                    e.content_hash,
+                    now,
+                ])?;
+                counts.updated += 1;
+            }
+        }
+    }
+    Ok(counts)
+}
+
+/// A selection of entries (all filters optional; they combine with AND).
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    /// Filed at or after this instant.
+    pub since: Option<DateTime<Utc>>,
+    /// Filed before this instant.
+    pub until: Option<DateTime<Utc>>,
+    pub feed: Option<String>,
+    /// Words that must all appear (title, author or text).
+    pub search: Option<String>,
+    pub limit: Option<u64>,
+}
+
+/// One entry as listed by `roundup entries`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EntryRow {
+    pub id: i64,
+    pub feed: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub published: String,
+    pub dated_by: String,
+}
+
+impl Store {
+    /// Entries matching `filter`, newest first (ties by id, newest first).
+    pub fn entries(&self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
+        let mut sql = String::from(
+            "SELECT e.id, e.feed_id, e.title, e.url, e.author, e.published, e.dated_by
+             FROM entries e WHERE 1",
+        );
+        let mut args: Vec<rusqlite::types::Value> = Vec::new();
+        if let Some(since) = filter.since {
+            args.push(rfc3339(since).into());
+            sql.push_str(&format!(" AND e.published >= ?{}", args.len()));
+        }
+        if let Some(until) = filter.until {
+            args.push(rfc3339(until).into());
+            sql.push_str(&format!(" AND e.published < ?{}", args.len()));
+        }
+        if let Some(feed) = &filter.feed {
+            args.push(feed.clone().into());
+            sql.push_str(&format!(" AND e.feed_id = ?{}", args.len()));
+        }
+        if let Some(q) = filter.search.as_deref().map(fts_query).filter(|q| !q.is_empty()) {
+            args.push(q.into());
+            sql.push_str(&format!(
+                " AND e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?{})",
+                args.len()
+            ));
+        }
+        sql.push_str(" ORDER BY e.published DESC, e.id DESC");
+        if let Some(limit) = filter.limit {
+            sql.push_str(&format!(" LIMIT {limit}"));
+        }
+        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(args), |r| {
+                Ok(EntryRow {
+                    id: r.get(0)?,
+                    feed: r.get(1)?,
+                    title: r.get(2)?,
+                    url: r.get(3)?,
+                    author: r.get(4)?,
+                    published: r.get(5)?,
+                    dated_by: r.get(6)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Number of entries, and the number of distinct (feed, identity) pairs (equal unless
+    /// something is badly wrong).
+    pub fn entry_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(self.err())
+    }
+}
+
+/// Turns what a user typed into an FTS5 query that cannot be a syntax error: every word is
+/// quoted, and all must match.
+fn fts_query(input: &str) -> String {
+    input
+        .split_whitespace()
+        .map(|w| w.replace('"', ""))
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\""))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::{DatedBy, FeedUpdate};
+    use crate::timefmt::parse_rfc3339;
+
+    fn record(identity: &str, title: &str, hash: &str, published: &str) -> EntryRecord {
+        EntryRecord {
+            identity: identity.into(),
+            url: Some(format!("https://x.example/{identity}")),
+            title: Some(title.into()),
+            author: Some("Ann".into()),
+            published: parse_rfc3339(published).unwrap(),
+            dated_by: DatedBy::Published,
+            updated: None,
+            summary_html: None,
+            content_html: Some(format!("<p>{title}</p>")),
+            text: title.into(),
+            categories: vec!["policy".into()],
+            content_hash: hash.into(),
+        }
+    }
+
+    fn update(entries: Vec<EntryRecord>) -> FeedUpdate {
+        FeedUpdate {
+            feed_id: "a".into(),
+            started_at: parse_rfc3339("2026-11-26T10:00:00Z").unwrap(),
+            url: "https://x.example/feed".into(),
+            status: Some(200),
+            duration_ms: 5,
+            bytes: 100,
+            error: None,
+            error_count: 0,
+            next_due_at: None,
+            gone: false,
+            moved_to: None,
+            discovered_url: None,
+            validators: None,
+            title: Some("X".into()),
+            site_url: None,
+            entries,
+        }
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
+        let feed = FeedConfig {
+            id: "a".into(),
+            url: url::Url::parse("https://x.example/feed").unwrap(),
+            name: None,
+            tags: vec![],
+            interval: None,
+        };
+        s.sync_feeds(&[feed], Utc::now()).unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn re_recording_the_same_entries_adds_nothing_and_changes_update_in_place() {
+        let (_dir, mut s) = store();
+        let a = record("1", "Budget cuts", "h1", "2026-11-24T09:00:00Z");
+        let b = record("2", "Housing plan", "h2", "2026-11-25T09:00:00Z");
+        let c = s.record_poll(&update(vec![a.clone(), b.clone()])).unwrap();
+        assert_eq!((c.new, c.updated), (2, 0));
+        let c = s.record_poll(&update(vec![a.clone(), b.clone()])).unwrap();
+        assert_eq!((c.new, c.updated), (0, 0));
+        let changed = record("2", "Housing plan, revised", "h3", "2026-11-25T09:00:00Z");
+        let c = s.record_poll(&update(vec![a, changed])).unwrap();
+        assert_eq!((c.new, c.updated), (0, 1));
+        let rows = s.entries(&EntryFilter::default()).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].title.as_deref(), Some("Housing plan, revised"));
+    }
+
+    #[test]
+    fn search_uses_the_full_text_index_and_follows_updates() {
+        let (_dir, mut s) = store();
+        s.record_poll(&update(vec![record("1", "Café budget", "h1", "2026-11-24T09:00:00Z")])).unwrap();
+        let found = |q: &str| {
+            s.entries(&EntryFilter { search: Some(q.into()), ..Default::default() }).unwrap().len()
+        };
+        assert_eq!(found("cafe"), 1, "diacritics are folded");
+        assert_eq!(found("budget cafe"), 1);
+        assert_eq!(found("housing"), 0);
+        assert_eq!(found("\"unbalanced"), 0, "quotes in a query are not a syntax error");
+    }
+
+    #[test]
+    fn filters_by_time_feed_and_limit_newest_first() {
+        let (_dir, mut s) = store();
+        s.record_poll(&update(vec![
+            record("1", "old", "h1", "2026-11-01T09:00:00Z"),
+            record("2", "new", "h2", "2026-11-25T09:00:00Z"),
+            record("3", "newer", "h3", "2026-11-26T09:00:00Z"),
+        ]))
+        .unwrap();
+        let since = parse_rfc3339("2026-11-20T00:00:00Z");
+        let rows = s.entries(&EntryFilter { since, ..Default::default() }).unwrap();
+        assert_eq!(rows.iter().map(|r| r.title.clone().unwrap()).collect::<Vec<_>>(), ["newer", "new"]);
+        let rows = s.entries(&EntryFilter { limit: Some(1), ..Default::default() }).unwrap();
+        assert_eq!(rows[0].title.as_deref(), Some("newer"));
+        let rows =
+            s.entries(&EntryFilter { feed: Some("zzz".into()), ..Default::default() }).unwrap();
+        assert!(rows.is_empty());
+    }
+}

@@ -1,0 +1,231 @@
+//! Feed rows: syncing them with feeds.toml, reading their poll state, writing one poll's result
+//! (feed row, entries and history) in one transaction, and listing them.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{OptionalExtension, params};
+
+use super::{Store, StoreError};
+use crate::config::FeedConfig;
+use crate::model::{FeedUpdate, WriteCounts};
+use crate::timefmt::{parse_rfc3339, rfc3339};
+
+/// What polling needs to know about a feed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedState {
+    pub id: String,
+    /// As configured.
+    pub url: String,
+    pub moved_to: Option<String>,
+    pub discovered_url: Option<String>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_due_at: Option<DateTime<Utc>>,
+    pub error_count: u32,
+    pub gone: bool,
+}
+
+impl FeedState {
+    /// Where to poll: where the feed moved (a permanent redirect's target, or the feed found on
+    /// the configured HTML page), else the configured URL.
+    pub fn poll_url(&self) -> &str {
+        self.moved_to.as_deref().unwrap_or(&self.url)
+    }
+}
+
+/// One line of `roundup feeds list`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct FeedListing {
+    pub id: String,
+    pub name: Option<String>,
+    pub title: Option<String>,
+    pub url: String,
+    pub moved_to: Option<String>,
+    pub discovered_url: Option<String>,
+    pub last_fetch_at: Option<String>,
+    pub last_status: Option<u16>,
+    pub last_error: Option<String>,
+    pub error_count: u32,
+    pub next_due_at: Option<String>,
+    pub gone: bool,
+    pub entries: u64,
+}
+
+impl Store {
+    /// Makes the feed rows match the config: new feeds are added, names follow the file, and a
+    /// feed whose URL changed in the file forgets its redirect, discovery, validators and errors.
+    /// Rows of feeds no longer in the file are kept (their entries may be in roundups).
+    pub fn sync_feeds(&mut self, feeds: &[FeedConfig], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO feeds (id, url, name, created_at) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT (id) DO UPDATE SET
+                        name = excluded.name,
+                        moved_to = iif(feeds.url = excluded.url, feeds.moved_to, NULL),
+                        discovered_url = iif(feeds.url = excluded.url, feeds.discovered_url, NULL),
+                        etag = iif(feeds.url = excluded.url, feeds.etag, NULL),
+                        last_modified = iif(feeds.url = excluded.url, feeds.last_modified, NULL),
+                        error_count = iif(feeds.url = excluded.url, feeds.error_count, 0),
+                        gone = iif(feeds.url = excluded.url, feeds.gone, 0),
+                        next_due_at = iif(feeds.url = excluded.url, feeds.next_due_at, NULL),
+                        url = excluded.url
+                     WHERE feeds.url IS NOT excluded.url OR feeds.name IS NOT excluded.name",
+                )
+                .map_err(err)?;
+            for f in feeds {
+                stmt.execute(params![f.id, f.url.as_str(), f.name, rfc3339(now)]).map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// Poll state of every feed, keyed by id.
+    pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, url, moved_to, discovered_url, etag, last_modified, next_due_at,
+                        error_count, gone FROM feeds",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(FeedState {
+                    id: r.get(0)?,
+                    url: r.get(1)?,
+                    moved_to: r.get(2)?,
+                    discovered_url: r.get(3)?,
+                    etag: r.get(4)?,
+                    last_modified: r.get(5)?,
+                    next_due_at: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_rfc3339),
+                    error_count: r.get(7)?,
+                    gone: r.get(8)?,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// Writes one poll: entries inserted or updated in place, the feed row, one history row.
+    /// All or nothing.
+    pub fn record_poll(&mut self, u: &FeedUpdate) -> Result<WriteCounts, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(err)?;
+        let counts = super::entries::upsert_entries(&tx, &u.feed_id, &u.entries, u.started_at).map_err(err)?;
+        let (replace_validators, etag, last_modified) = match &u.validators {
+            Some(v) => (true, v.etag.clone(), v.last_modified.clone()),
+            None => (false, None, None),
+        };
+        tx.execute(
+            "UPDATE feeds SET
+                title = coalesce(?2, title),
+                site_url = coalesce(?3, site_url),
+                moved_to = coalesce(?4, moved_to),
+                discovered_url = coalesce(?5, discovered_url),
+                etag = iif(?6, ?7, etag),
+                last_modified = iif(?6, ?8, last_modified),
+                last_fetch_at = ?9,
+                last_status = ?10,
+                last_error = ?11,
+                error_count = ?12,
+                next_due_at = ?13,
+                gone = ?14
+             WHERE id = ?1",
+            params![
+                u.feed_id,
+                u.title,
+                u.site_url,
+                u.moved_to,
+                u.discovered_url,
+                replace_validators,
+                etag,
+                last_modified,
+                rfc3339(u.started_at),
+                u.status,
+                u.error,
+                u.error_count,
+                u.next_due_at.map(rfc3339),
+                u.gone,
+            ],
+        )
+        .map_err(err)?;
+        tx.execute(
+            "INSERT INTO fetches (feed_id, started_at, url, status, duration_ms, bytes, new_entries,
+                                  updated_entries, error)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![
+                u.feed_id,
+                rfc3339(u.started_at),
+                u.url,
+                u.status,
+                u.duration_ms as i64,
+                u.bytes as i64,
+                counts.new as i64,
+                counts.updated as i64,
+                u.error,
+            ],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(counts)
+    }
+
+    /// Every feed with its state and entry count, in the given id order (others after, by id).
+    pub fn feed_listing(&self) -> Result<Vec<FeedListing>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT f.id, f.name, f.title, f.url, f.moved_to, f.discovered_url, f.last_fetch_at,
+                        f.last_status, f.last_error, f.error_count, f.next_due_at, f.gone,
+                        (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)
+                 FROM feeds f ORDER BY f.id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(FeedListing {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    title: r.get(2)?,
+                    url: r.get(3)?,
+                    moved_to: r.get(4)?,
+                    discovered_url: r.get(5)?,
+                    last_fetch_at: r.get(6)?,
+                    last_status: r.get(7)?,
+                    last_error: r.get(8)?,
+                    error_count: r.get(9)?,
+                    next_due_at: r.get(10)?,
+                    gone: r.get(11)?,
+                    entries: r.get::<_, i64>(12)? as u64,
+                })
+            })
+            .map_err(self.err())?;
+        rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// The earliest `next_due_at` among the given feeds that are not gone.
+    pub fn next_due(&self, ids: &[String]) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let states = self.feed_states()?;
+        Ok(states
+            .iter()
+            .filter(|s| !s.gone && ids.contains(&s.id))
+            .filter_map(|s| s.next_due_at)
+            .min())
+    }
+
+    /// The id of the feed whose configured or current URL is `url`, if any.
+    pub fn feed_with_url(&self, url: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id FROM feeds WHERE url = ?1 OR moved_to = ?1 OR discovered_url = ?1",
+                [url],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err())
+    }
+}

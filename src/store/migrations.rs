@@ -1,0 +1,86 @@
+//! The schema, as append-only steps keyed on `PRAGMA user_version`. Never edit a step that has
+//! shipped: add a new one at the end. Pragmas (WAL, foreign keys) are set in `Store::open`,
+//! outside the steps.
+
+/// Step N (1-based) takes a database from `user_version` N-1 to N.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: feeds, entries (with full-text search) and fetch history.
+    r#"
+CREATE TABLE feeds (
+    id              TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,           -- as configured in feeds.toml
+    name            TEXT,
+    title           TEXT,                    -- the feed document's own title
+    site_url        TEXT,
+    moved_to        TEXT,                    -- target of a 301/308: later polls go there
+    discovered_url  TEXT,                    -- feed found on the HTML page at `url`
+    etag            TEXT,                    -- exactly as received
+    last_modified   TEXT,                    -- exactly as received
+    last_fetch_at   TEXT,
+    last_status     INTEGER,
+    last_error      TEXT,
+    error_count     INTEGER NOT NULL DEFAULT 0,
+    next_due_at     TEXT,
+    gone            INTEGER NOT NULL DEFAULT 0,
+    created_at      TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE entries (
+    id              INTEGER PRIMARY KEY,
+    feed_id         TEXT NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    identity        TEXT NOT NULL,
+    url             TEXT,
+    title           TEXT,
+    author          TEXT,
+    published       TEXT NOT NULL,           -- published, else updated, else first seen
+    dated_by        TEXT NOT NULL CHECK (dated_by IN ('published', 'updated', 'first_seen')),
+    updated         TEXT,
+    summary_html    TEXT,
+    content_html    TEXT,
+    text            TEXT NOT NULL,
+    categories      TEXT NOT NULL DEFAULT '[]',  -- JSON array
+    content_hash    TEXT NOT NULL,
+    first_seen      TEXT NOT NULL,
+    changed_at      TEXT NOT NULL,
+    UNIQUE (feed_id, identity)
+) STRICT;
+CREATE INDEX entries_by_published ON entries (published DESC, id DESC);
+
+CREATE VIRTUAL TABLE entries_fts USING fts5(
+    title, author, text,
+    content = 'entries', content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
+    INSERT INTO entries_fts (rowid, title, author, text)
+    VALUES (new.id, new.title, new.author, new.text);
+END;
+CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+    INSERT INTO entries_fts (entries_fts, rowid, title, author, text)
+    VALUES ('delete', old.id, old.title, old.author, old.text);
+END;
+CREATE TRIGGER entries_fts_update AFTER UPDATE OF title, author, text ON entries BEGIN
+    INSERT INTO entries_fts (entries_fts, rowid, title, author, text)
+    VALUES ('delete', old.id, old.title, old.author, old.text);
+    INSERT INTO entries_fts (rowid, title, author, text)
+    VALUES (new.id, new.title, new.author, new.text);
+END;
+
+CREATE TABLE fetches (
+    id              INTEGER PRIMARY KEY,
+    feed_id         TEXT NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    started_at      TEXT NOT NULL,
+    url             TEXT NOT NULL,
+    status          INTEGER,                 -- HTTP status; NULL when no answer came
+    duration_ms     INTEGER NOT NULL,
+    bytes           INTEGER NOT NULL,
+    new_entries     INTEGER NOT NULL,
+    updated_entries INTEGER NOT NULL,
+    error           TEXT
+) STRICT;
+CREATE INDEX fetches_by_feed ON fetches (feed_id, started_at DESC);
+"#,
+];
+
+/// The schema version this binary writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

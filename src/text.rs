@@ -1,0 +1,156 @@
+//! HTML → plain text, fast and pure: for titles, search and excerpt paragraphs.
+//!
+//! This is cosmetic, not a security boundary (miniflux's `strip_tags.go` says the same):
+//! anything that reaches HTML output goes through an allowlist sanitiser instead.
+
+/// Elements whose content is never text.
+const SKIPPED: &[&str] = &["script", "style", "noscript", "template", "head", "iframe", "svg"];
+
+/// Elements that end a paragraph.
+const BLOCKS: &[&str] = &[
+    "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "section", "article", "header", "footer", "table", "tr", "figure", "figcaption", "hr", "dd",
+    "dt", "aside", "main", "nav",
+];
+
+/// Plain text of an HTML fragment: tags dropped, entities decoded, one blank line between
+/// paragraphs, runs of spaces collapsed.
+pub fn html_to_text(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    let mut skipping: Option<String> = None;
+    while let Some(lt) = rest.find('<') {
+        if skipping.is_none() {
+            push_text(&mut out, &rest[..lt]);
+        }
+        let after = &rest[lt..];
+        if let Some(body) = after.strip_prefix("<!--") {
+            rest = body.find("-->").map_or("", |end| &body[end + 3..]);
+            continue;
+        }
+        if let Some(body) = after.strip_prefix("<![CDATA[") {
+            let end = body.find("]]>").unwrap_or(body.len());
+            if skipping.is_none() {
+                push_raw(&mut out, &body[..end]);
+            }
+            rest = body.get(end + 3..).unwrap_or("");
+            continue;
+        }
+        let Some(gt) = after.find('>') else {
+            // A lone '<' is text.
+            if skipping.is_none() {
+                push_raw(&mut out, after);
+            }
+            rest = "";
+            break;
+        };
+        let tag = &after[1..gt];
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        if name.is_empty() && !closing {
+            // "a < b" style text, not a tag.
+            if skipping.is_none() {
+                push_raw(&mut out, "<");
+            }
+            rest = &after[1..];
+            continue;
+        }
+        match &skipping {
+            Some(s) if closing && *s == name => skipping = None,
+            Some(_) => {}
+            None if !closing && SKIPPED.contains(&name.as_str()) && !tag.ends_with('/') => {
+                skipping = Some(name.clone())
+            }
+            None if BLOCKS.contains(&name.as_str()) => paragraph_break(&mut out),
+            None => {}
+        }
+        rest = &after[gt + 1..];
+    }
+    if skipping.is_none() {
+        push_text(&mut out, rest);
+    }
+    out.trim().to_string()
+}
+
+/// A title as plain text: tags stripped, entities decoded, whitespace collapsed to one line.
+pub fn plain_title(s: &str) -> String {
+    let stripped = if s.contains('<') { html_to_text(s) } else { decode(s) };
+    stripped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Decodes HTML entities (named, decimal and hex).
+pub fn decode(s: &str) -> String {
+    if s.contains('&') { html_escape::decode_html_entities(s).into_owned() } else { s.to_string() }
+}
+
+/// The paragraphs of a text made by [`html_to_text`].
+pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+    text.split("\n\n").map(str::trim).filter(|p| !p.is_empty())
+}
+
+fn push_text(out: &mut String, raw: &str) {
+    if raw.is_empty() {
+        return;
+    }
+    push_raw(out, &decode(raw));
+}
+
+fn push_raw(out: &mut String, text: &str) {
+    for c in text.chars() {
+        if c.is_whitespace() {
+            if !out.is_empty() && !out.ends_with([' ', '\n']) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+fn paragraph_break(out: &mut String) {
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    if !out.is_empty() && !out.ends_with("\n\n") {
+        if out.ends_with('\n') {
+            out.push('\n');
+        } else {
+            out.push_str("\n\n");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paragraphs_are_kept_and_tags_dropped() {
+        let t = html_to_text("<p>One <b>bold</b>\n move.</p><p>Two &amp; three</p>");
+        assert_eq!(t, "One bold move.\n\nTwo & three");
+        assert_eq!(paragraphs(&t).count(), 2);
+    }
+
+    #[test]
+    fn scripts_styles_and_comments_are_not_text() {
+        let t = html_to_text("<p>a<script>alert('x<p>')</script>b</p><style>p{}</style><!-- c -->d");
+        assert_eq!(t, "ab\n\nd");
+    }
+
+    #[test]
+    fn a_lone_less_than_sign_is_text() {
+        assert_eq!(html_to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
+    }
+
+    #[test]
+    fn titles_lose_markup_and_entities_once() {
+        assert_eq!(plain_title("First <em>post</em> &amp;amp; more"), "First post &amp; more");
+        assert_eq!(plain_title("Council&#8217;s  budget\n"), "Council\u{2019}s budget");
+        assert_eq!(plain_title("Tom &amp; Jerry"), "Tom & Jerry");
+    }
+}

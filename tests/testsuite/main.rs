@@ -1,1 +1,7 @@
-//! placeholder
+//! The one integration-test binary: the real `roundup` binary against a real HTTP server on
+//! 127.0.0.1 and a real SQLite file in a temp dir. One module per feature.
+
+mod cli;
+mod conformance;
+mod fetch;
+mod support;

@@ -16,7 +16,7 @@ use crate::config::{Config, FeedConfig};
 use crate::fetch::{FetchRequest, FetchSettings, Fetcher};
 use crate::lock::RunLock;
 use crate::poll::{self, FeedOutcome, OutcomeKind};
-use crate::store::{EntryFilter, Store};
+use crate::store::{EntryFilter, FeedState, Store};
 use crate::timefmt::{IsoWeek, parse_duration, rfc3339};
 
 /// How a run ended, as the process exit code.
@@ -87,19 +87,17 @@ fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
     }
     let _lock = RunLock::acquire(&database_path(cli, &config))?;
     let store = open_store(cli, &config)?;
-    let jobs = poll::due_jobs(
-        &store.feed_states()?,
-        &configured(&config),
-        Utc::now(),
-        args.force,
-        args.feed.as_deref(),
-    );
+    let states = store.feed_states()?;
+    let jobs =
+        poll::due_jobs(&states, &configured(&config), Utc::now(), args.force, args.feed.as_deref());
+    let stopped = gone_not_polled(&states, &config, &jobs);
     let rt = runtime()?;
     let fetcher = Arc::new(fetcher(&config)?);
     let clock = Instant::now();
     let total = jobs.len();
-    let (_store, outcomes) = rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))))?;
-    report(&outcomes, total, clock.elapsed(), config.feeds.len(), args.quiet);
+    let (_store, outcomes) =
+        rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))))?;
+    report(&outcomes, total, clock.elapsed(), config.feeds.len(), stopped, args.quiet);
     Ok(if outcomes.iter().any(FeedOutcome::failed) { Exit::SomeFailed } else { Exit::Ok })
 }
 
@@ -115,9 +113,11 @@ async fn poll_with_progress(
         indicatif::ProgressDrawTarget::stderr(),
     );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} [{bar:30}] {pos}/{len} feeds {msg} ({elapsed})")
-            .expect("static template")
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} feeds {msg} ({elapsed})",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
     );
     let failed = Arc::new(AtomicUsize::new(0));
     let on_done = {
@@ -139,11 +139,29 @@ async fn poll_with_progress(
     Ok((store, outcomes))
 }
 
+/// Configured feeds not polled because an earlier 410 Gone stopped them.
+fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[poll::PollJob]) -> usize {
+    states
+        .iter()
+        .filter(|s| s.gone && config.feeds.iter().any(|f| f.id == s.id))
+        .filter(|s| !jobs.iter().any(|j| j.state.id == s.id))
+        .count()
+}
+
 /// Failure lines on stderr (one per failing feed), notes and one summary line on stdout.
-fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, configured: usize, quiet: bool) {
+/// `stopped` counts the configured feeds left out because they are gone.
+fn report(
+    outcomes: &[FeedOutcome],
+    polled: usize,
+    elapsed: Duration,
+    configured: usize,
+    stopped: usize,
+    quiet: bool,
+) {
     let mut sorted: Vec<&FeedOutcome> = outcomes.iter().collect();
     sorted.sort_by(|a, b| a.feed_id.cmp(&b.feed_id));
-    let (mut stored, mut unchanged, mut failed, mut gone, mut new, mut updated) = (0, 0, 0, 0, 0, 0);
+    let (mut stored, mut unchanged, mut failed, mut gone, mut new, mut updated) =
+        (0, 0, 0, 0, 0, 0);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for o in &sorted {
@@ -157,8 +175,16 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, configured
             OutcomeKind::Failed { error, failures } => {
                 failed += 1;
                 let next = o.next_due_at.map(rfc3339).unwrap_or_else(|| "-".into());
-                let times = if *failures == 1 { "first failure".to_string() } else { format!("{failures} failures in a row") };
-                let _ = writeln!(err, "roundup: feed {}: {error} ({times}; next try {next})", o.feed_id);
+                let times = if *failures == 1 {
+                    "first failure".to_string()
+                } else {
+                    format!("{failures} failures in a row")
+                };
+                let _ = writeln!(
+                    err,
+                    "roundup: feed {}: {error} ({times}; next try {next})",
+                    o.feed_id
+                );
             }
             OutcomeKind::Gone => {
                 gone += 1;
@@ -180,7 +206,7 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, configured
             let _ = writeln!(out, "roundup: feed {}: {note}", o.feed_id);
         }
     }
-    let skipped = configured.saturating_sub(polled);
+    let skipped = configured.saturating_sub(polled + stopped);
     let mut line = format!(
         "roundup: polled {polled} feed{} in {:.1}s: {stored} updated, {unchanged} unchanged, {failed} failed",
         if polled == 1 { "" } else { "s" },
@@ -192,6 +218,9 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, configured
     line.push_str(&format!("; {new} new entries, {updated} changed"));
     if skipped > 0 {
         line.push_str(&format!("; {skipped} not due"));
+    }
+    if stopped > 0 {
+        line.push_str(&format!("; {stopped} gone (polling stopped)"));
     }
     let _ = writeln!(out, "{line}");
 }
@@ -206,7 +235,11 @@ fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
     let wake = Arc::new(tokio::sync::Notify::new());
     rt.spawn(wait_for_signal(stop.clone(), wake.clone()));
     if !args.quiet {
-        println!("roundup: watching {} feeds into {} (Ctrl-C to stop)", config.feeds.len(), db.display());
+        println!(
+            "roundup: watching {} feeds into {} (Ctrl-C to stop)",
+            config.feeds.len(),
+            db.display()
+        );
     }
     let mut fetcher = Arc::new(fetcher(&config)?);
     loop {
@@ -219,7 +252,11 @@ fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
                 if fresh.feeds != config.feeds {
                     store.sync_feeds(&fresh.feeds, Utc::now())?;
                     if !args.quiet {
-                        println!("roundup: {} changed; now watching {} feeds", cli.config.display(), fresh.feeds.len());
+                        println!(
+                            "roundup: {} changed; now watching {} feeds",
+                            cli.config.display(),
+                            fresh.feeds.len()
+                        );
                     }
                 }
                 fetcher = Arc::new(self::fetcher(&fresh)?);
@@ -227,14 +264,19 @@ fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
             }
             Err(e) => eprintln!("roundup: {e} (keeping the previous feed list)"),
         }
-        let jobs = poll::due_jobs(&store.feed_states()?, &configured(&config), Utc::now(), false, None);
+        let states = store.feed_states()?;
+        let jobs = poll::due_jobs(&states, &configured(&config), Utc::now(), false, None);
+        let stopped = gone_not_polled(&states, &config, &jobs);
         if !jobs.is_empty() {
             let clock = Instant::now();
             let total = jobs.len();
-            let (s, outcomes) = rt.block_on(poll_with_progress(fetcher.clone(), jobs, store, stop.clone()))?;
+            let (s, outcomes) =
+                rt.block_on(poll_with_progress(fetcher.clone(), jobs, store, stop.clone()))?;
             store = s;
-            report(&outcomes, total, clock.elapsed(), config.feeds.len(), args.quiet);
+            report(&outcomes, total, clock.elapsed(), config.feeds.len(), stopped, args.quiet);
         }
+        // Idle time is when the search index catches up with what was just stored.
+        store.update_search_index()?;
         let ids: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
         let next = store.next_due(&ids)?;
         let wait = next
@@ -244,7 +286,9 @@ fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         if stop.load(Ordering::SeqCst) {
             break;
         }
-        if !args.quiet && let Some(t) = next {
+        if !args.quiet
+            && let Some(t) = next
+        {
             println!("roundup: next poll at {}", rfc3339(t));
         }
         rt.block_on(async {
@@ -293,11 +337,8 @@ fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let store = open_store(cli, &config)?;
     let all = store.feed_listing()?;
-    let listing: Vec<_> = config
-        .feeds
-        .iter()
-        .filter_map(|f| all.iter().find(|l| l.id == f.id).cloned())
-        .collect();
+    let listing: Vec<_> =
+        config.feeds.iter().filter_map(|f| all.iter().find(|l| l.id == f.id).cloned()).collect();
     if json {
         println!("{}", serde_json::to_string_pretty(&listing)?);
         return Ok(Exit::Ok);
@@ -329,7 +370,11 @@ fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
             l.last_fetch_at.clone().unwrap_or_else(|| "never".into()),
             l.last_status.map_or("-".into(), |s| s.to_string()),
             l.error_count.to_string(),
-            if l.gone { "never".into() } else { l.next_due_at.clone().unwrap_or_else(|| "now".into()) },
+            if l.gone {
+                "never".into()
+            } else {
+                l.next_due_at.clone().unwrap_or_else(|| "now".into())
+            },
             l.entries.to_string(),
             notes.join("; "),
         ]);
@@ -416,7 +461,8 @@ fn feeds_add(cli: &Cli, url: &str, id: Option<&str>, name: Option<&str>) -> anyh
         None => crate::feeds_file::unique_slug(title.as_deref().unwrap_or(""), &feed_url, &taken),
     };
     let name = name.map(str::to_string).or(title);
-    let feed = FeedConfig { id: id.clone(), url: feed_url.clone(), name, tags: vec![], interval: None };
+    let feed =
+        FeedConfig { id: id.clone(), url: feed_url.clone(), name, tags: vec![], interval: None };
     crate::feeds_file::append_feeds(&config.path, std::slice::from_ref(&feed))?;
     if feed_url != url {
         println!("roundup: {url} is a page; its feed is {feed_url}");
@@ -428,17 +474,24 @@ fn feeds_add(cli: &Cli, url: &str, id: Option<&str>, name: Option<&str>) -> anyh
 fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let outlines = crate::opml::read(&text).with_context(|| format!("{} is not usable OPML", file.display()))?;
+    let outlines = crate::opml::read(&text)
+        .with_context(|| format!("{} is not usable OPML", file.display()))?;
     let mut taken: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
     let mut added = Vec::new();
     let mut skipped = 0;
     for o in outlines {
         let Ok(url) = crate::config::parse_feed_url(&o.xml_url) else {
-            eprintln!("roundup: {}: skipping outline with unusable xmlUrl {:?}", file.display(), o.xml_url);
+            eprintln!(
+                "roundup: {}: skipping outline with unusable xmlUrl {:?}",
+                file.display(),
+                o.xml_url
+            );
             skipped += 1;
             continue;
         };
-        if config.feeds.iter().any(|f| f.url == url) || added.iter().any(|f: &FeedConfig| f.url == url) {
+        if config.feeds.iter().any(|f| f.url == url)
+            || added.iter().any(|f: &FeedConfig| f.url == url)
+        {
             skipped += 1;
             continue;
         }
@@ -461,7 +514,7 @@ fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
 
 fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
-    let store = open_store(cli, &config)?;
+    let mut store = open_store(cli, &config)?;
     let mut filter = EntryFilter {
         feed: args.feed.clone(),
         search: args.search.clone(),
@@ -470,7 +523,8 @@ fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
     };
     if let Some(since) = &args.since {
         let d = parse_duration(since).map_err(|m| anyhow!("--since: {m}"))?;
-        filter.since = Some(Utc::now() - chrono::Duration::from_std(d).context("--since is too long")?);
+        filter.since =
+            Some(Utc::now() - chrono::Duration::from_std(d).context("--since is too long")?);
     }
     if let Some(week) = &args.week {
         let w = IsoWeek::parse(week).map_err(|m| anyhow!("--week: {m}"))?;
@@ -507,13 +561,16 @@ fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
 fn parse_file(args: &ParseArgs) -> anyhow::Result<Exit> {
     let bytes = if args.file.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).context("cannot read standard input")?;
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("cannot read standard input")?;
         buf
     } else {
         std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?
     };
     let base = match &args.base {
-        Some(b) => Some(Url::parse(b).with_context(|| format!("--base {b:?} is not an absolute URL"))?),
+        Some(b) => {
+            Some(Url::parse(b).with_context(|| format!("--base {b:?} is not an absolute URL"))?)
+        }
         None => None,
     };
     let feed = crate::parse::parse_feed(&bytes, base.as_ref(), None)

@@ -10,7 +10,13 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "roundup", version, about, long_about = None)]
 pub struct Cli {
     /// The feeds file.
-    #[arg(long, global = true, env = "ROUNDUP_CONFIG", default_value = "feeds.toml", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROUNDUP_CONFIG",
+        default_value = "feeds.toml",
+        value_name = "FILE"
+    )]
     pub config: PathBuf,
 
     /// The SQLite database (default: `settings.database` in the feeds file).

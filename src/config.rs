@@ -181,7 +181,10 @@ impl Config {
                 at(
                     tz.span(),
                     "settings.timezone".into(),
-                    format!("unknown time zone {:?} (use an IANA name such as \"Europe/London\")", tz.get_ref()),
+                    format!(
+                        "unknown time zone {:?} (use an IANA name such as \"Europe/London\")",
+                        tz.get_ref()
+                    ),
                 )
             })?;
         }
@@ -190,7 +193,8 @@ impl Config {
         };
         if let Some(v) = &s.interval {
             settings.interval = duration(v, "settings.interval")?;
-            check_interval(settings.interval).map_err(|m| at(v.span(), "settings.interval".into(), m))?;
+            check_interval(settings.interval)
+                .map_err(|m| at(v.span(), "settings.interval".into(), m))?;
         }
         for (v, key, slot) in [
             (&s.connect_timeout, "settings.connect_timeout", &mut settings.connect_timeout),
@@ -207,7 +211,11 @@ impl Config {
             settings.max_body =
                 parse_size(v.get_ref()).map_err(|m| at(v.span(), "settings.max_body".into(), m))?;
             if settings.max_body == 0 {
-                return Err(at(v.span(), "settings.max_body".into(), "must be more than zero".into()));
+                return Err(at(
+                    v.span(),
+                    "settings.max_body".into(),
+                    "must be more than zero".into(),
+                ));
             }
         }
         for (v, key, slot) in [
@@ -217,14 +225,22 @@ impl Config {
             if let Some(v) = v {
                 let n = *v.get_ref();
                 if !(1..=1024).contains(&n) {
-                    return Err(at(v.span(), key.into(), format!("must be between 1 and 1024, not {n}")));
+                    return Err(at(
+                        v.span(),
+                        key.into(),
+                        format!("must be between 1 and 1024, not {n}"),
+                    ));
                 }
                 *slot = n as usize;
             }
         }
         if let Some(v) = s.user_agent {
             if v.get_ref().trim().is_empty() || v.get_ref().contains(['\r', '\n']) {
-                return Err(at(v.span(), "settings.user_agent".into(), "must be one non-empty line".into()));
+                return Err(at(
+                    v.span(),
+                    "settings.user_agent".into(),
+                    "must be one non-empty line".into(),
+                ));
             }
             settings.user_agent = v.into_inner();
         }
@@ -248,7 +264,8 @@ impl Config {
             let interval = match &f.interval {
                 Some(v) => {
                     let d = duration(v, &format!("feeds[{i}].interval"))?;
-                    check_interval(d).map_err(|m| at(v.span(), format!("feeds[{i}].interval"), m))?;
+                    check_interval(d)
+                        .map_err(|m| at(v.span(), format!("feeds[{i}].interval"), m))?;
                     Some(d)
                 }
                 None => None,
@@ -318,10 +335,9 @@ mod tests {
 
     #[test]
     fn a_file_of_only_ids_names_and_urls_is_valid_with_every_default() {
-        let c = parse(
-            "[[feeds]]\nid = \"lgiu\"\nname = \"LGIU\"\nurl = \"https://lgiu.org/feed/\"\n",
-        )
-        .unwrap();
+        let c =
+            parse("[[feeds]]\nid = \"lgiu\"\nname = \"LGIU\"\nurl = \"https://lgiu.org/feed/\"\n")
+                .unwrap();
         assert_eq!(c.feeds.len(), 1);
         assert_eq!(c.settings.database, PathBuf::from("/srv/roundup/data/roundup.sqlite3"));
         assert_eq!(c.settings.interval, Duration::from_secs(3600));

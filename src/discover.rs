@@ -52,7 +52,8 @@ pub fn feed_links(html: &str, page_url: &Url) -> Vec<FeedLink> {
             if !matches!(url.scheme(), "http" | "https") {
                 return None;
             }
-            let title = l.value().attr("title").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+            let title =
+                l.value().attr("title").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
             Some(FeedLink { url, title, media_type })
         })
         .collect();
@@ -107,6 +108,9 @@ mod tests {
     fn a_page_without_feed_links_gives_none() {
         let base = Url::parse("https://x.example/").unwrap();
         assert!(feed_links("<html><head><title>Hi</title></head></html>", &base).is_empty());
-        assert_eq!(page_title("<html><head><title> Hi  there </title></head></html>").as_deref(), Some("Hi there"));
+        assert_eq!(
+            page_title("<html><head><title> Hi  there </title></head></html>").as_deref(),
+            Some("Hi there")
+        );
     }
 }

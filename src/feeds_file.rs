@@ -27,7 +27,8 @@ pub enum FeedsFileError {
 /// Appends `feeds` as `[[feeds]]` tables at the end of the file, keeping everything else.
 pub fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), FeedsFileError> {
     let p = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| FeedsFileError::Read { path: p.clone(), source })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| FeedsFileError::Read { path: p.clone(), source })?;
     let edited = with_feeds_appended(&text, feeds).map_err(|e| match e {
         EditError::Toml(message) => FeedsFileError::Toml { path: p.clone(), message },
         EditError::Shape => FeedsFileError::Shape { path: p.clone() },
@@ -36,7 +37,8 @@ pub fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), FeedsFileEr
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     Config::parse(&edited, path, dir).map_err(|e| FeedsFileError::Invalid(e.to_string()))?;
     let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, &edited).map_err(|source| FeedsFileError::Write { path: tmp.display().to_string(), source })?;
+    std::fs::write(&tmp, &edited)
+        .map_err(|source| FeedsFileError::Write { path: tmp.display().to_string(), source })?;
     std::fs::rename(&tmp, path).map_err(|source| FeedsFileError::Write { path: p, source })
 }
 
@@ -46,7 +48,8 @@ enum EditError {
 }
 
 fn with_feeds_appended(text: &str, feeds: &[FeedConfig]) -> Result<String, EditError> {
-    let mut doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| EditError::Toml(e.to_string()))?;
+    let mut doc: DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| EditError::Toml(e.to_string()))?;
     let list = doc.entry("feeds").or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
     let list = list.as_array_of_tables_mut().ok_or(EditError::Shape)?;
     for f in feeds {
@@ -87,7 +90,10 @@ pub fn unique_slug(title: &str, url: &Url, taken: &[&str]) -> String {
     if !taken.contains(&slug.as_str()) {
         return slug;
     }
-    (2..).map(|n| format!("{slug}-{n}")).find(|s| !taken.contains(&s.as_str())).expect("some suffix is free")
+    (2..)
+        .map(|n| format!("{slug}-{n}"))
+        .find(|s| !taken.contains(&s.as_str()))
+        .expect("some suffix is free")
 }
 
 #[cfg(test)]
@@ -116,7 +122,10 @@ mod tests {
     #[test]
     fn slugs_come_from_titles_and_never_collide() {
         let u = Url::parse("https://www.lgiu.org/feed/").unwrap();
-        assert_eq!(unique_slug("LGIU: Local Government Information Unit", &u, &[]), "lgiu-local-government-information-unit");
+        assert_eq!(
+            unique_slug("LGIU: Local Government Information Unit", &u, &[]),
+            "lgiu-local-government-information-unit"
+        );
         assert_eq!(unique_slug("", &u, &[]), "www-lgiu-org");
         assert_eq!(unique_slug("LGIU", &u, &["lgiu", "lgiu-2"]), "lgiu-3");
     }

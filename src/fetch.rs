@@ -122,6 +122,11 @@ impl Fetcher {
         })
     }
 
+    /// Requests in flight at once, over all hosts.
+    pub fn concurrency(&self) -> usize {
+        self.settings.concurrency
+    }
+
     /// Waits for a free slot for `url`'s host, then for a free slot overall. The host slot is
     /// taken first so that a queue for one busy host never holds global slots.
     pub async fn slot(&self, url: &Url) -> Slot {
@@ -132,9 +137,16 @@ impl Fetcher {
     }
 
     fn host_semaphore(&self, url: &Url) -> Arc<Semaphore> {
-        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
         let mut hosts = self.hosts.lock().expect("host map lock");
-        hosts.entry(key).or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1)))).clone()
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1))))
+            .clone()
     }
 
     /// One conditional GET, following redirects; each hop waits for its own host slot.
@@ -156,11 +168,10 @@ impl Fetcher {
             let resp = builder.send().await.map_err(|e| self.classify(e))?;
             let status = resp.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
-                let location = resp
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                    .ok_or_else(|| FetchError::BadRedirect(format!("HTTP {status} from {url}")))?;
+                let location =
+                    resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()).ok_or_else(
+                        || FetchError::BadRedirect(format!("HTTP {status} from {url}")),
+                    )?;
                 let next = url
                     .join(location)
                     .map_err(|e| FetchError::BadRedirect(format!("{location:?}: {e}")))?;
@@ -269,7 +280,10 @@ mod tests {
 
     #[test]
     fn charset_is_read_from_the_content_type() {
-        assert_eq!(fetched(Some("text/xml; charset=\"ISO-8859-1\"")).charset().as_deref(), Some("ISO-8859-1"));
+        assert_eq!(
+            fetched(Some("text/xml; charset=\"ISO-8859-1\"")).charset().as_deref(),
+            Some("ISO-8859-1")
+        );
         assert_eq!(fetched(Some("application/rss+xml")).charset(), None);
         assert_eq!(fetched(None).charset(), None);
     }

@@ -38,7 +38,8 @@ impl RunLock {
     pub fn acquire(db: &Path) -> Result<RunLock, LockError> {
         let path = Self::path_for(db);
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| LockError::Io { path: path.clone(), source })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|source| LockError::Io { path: path.clone(), source })?;
         }
         let io = |source| LockError::Io { path: path.clone(), source };
         let mut file = OpenOptions::new()
@@ -54,7 +55,8 @@ impl RunLock {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
                 let holder = holder.trim();
-                let holder = if holder.is_empty() { "lock held".to_string() } else { holder.to_string() };
+                let holder =
+                    if holder.is_empty() { "lock held".to_string() } else { holder.to_string() };
                 return Err(LockError::Busy { db: db.to_path_buf(), holder });
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),

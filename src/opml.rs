@@ -57,7 +57,9 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Outline>, OpmlError> {
                             })
                         })
                     };
-                    let title = attr("title").filter(|t| !t.is_empty()).or_else(|| attr("text").filter(|t| !t.is_empty()));
+                    let title = attr("title")
+                        .filter(|t| !t.is_empty())
+                        .or_else(|| attr("text").filter(|t| !t.is_empty()));
                     match attr("xmlUrl").filter(|u| !u.is_empty()) {
                         Some(xml_url) => {
                             out.push(Outline {

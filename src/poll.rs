@@ -86,7 +86,12 @@ pub struct Attempt {
 }
 
 /// The pure decision: what an attempt means for the feed's row, entries and schedule.
-pub fn decide(job: &PollJob, attempt: Attempt, started_at: DateTime<Utc>, elapsed: Duration) -> FeedUpdate {
+pub fn decide(
+    job: &PollJob,
+    attempt: Attempt,
+    started_at: DateTime<Utc>,
+    elapsed: Duration,
+) -> FeedUpdate {
     let mut u = FeedUpdate {
         feed_id: job.state.id.clone(),
         started_at,
@@ -109,7 +114,8 @@ pub fn decide(job: &PollJob, attempt: Attempt, started_at: DateTime<Utc>, elapse
     let fail = |u: &mut FeedUpdate, error: String, retry_after: Option<DateTime<Utc>>| {
         u.error = Some(error);
         u.error_count = failures;
-        u.next_due_at = Some(schedule::next_after_failure(started_at, job.interval, failures, retry_after));
+        u.next_due_at =
+            Some(schedule::next_after_failure(started_at, job.interval, failures, retry_after));
     };
     let fetched = match attempt.fetched {
         Ok(f) => f,
@@ -136,18 +142,30 @@ pub fn decide(job: &PollJob, attempt: Attempt, started_at: DateTime<Utc>, elapse
     let jitter = schedule::jitter_for(&job.state.id, started_at);
     match fetched.status {
         304 => {
-            u.next_due_at =
-                Some(schedule::next_after_success(started_at, job.interval, freshness(&fetched, None), jitter));
+            u.next_due_at = Some(schedule::next_after_success(
+                started_at,
+                job.interval,
+                freshness(&fetched, None),
+                jitter,
+            ));
         }
         410 => {
             u.gone = true;
             u.error_count = failures;
-            u.error = Some("HTTP 410 Gone: the publisher has removed this feed; polling stopped".into());
+            u.error =
+                Some("HTTP 410 Gone: the publisher has removed this feed; polling stopped".into());
         }
         s @ (429 | 503) => {
-            let retry = fetched.retry_after.as_deref().and_then(|r| schedule::parse_retry_after(r, started_at));
+            let retry = fetched
+                .retry_after
+                .as_deref()
+                .and_then(|r| schedule::parse_retry_after(r, started_at));
             let msg = match retry {
-                Some(t) => format!("HTTP {s} {}: asked to wait until {}", reason(s), crate::timefmt::rfc3339(t)),
+                Some(t) => format!(
+                    "HTTP {s} {}: asked to wait until {}",
+                    reason(s),
+                    crate::timefmt::rfc3339(t)
+                ),
                 None => format!("HTTP {s} {}", reason(s)),
             };
             fail(&mut u, msg, retry);
@@ -187,7 +205,10 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
         Err(e) => {
             return Attempt {
                 requested: Url::parse("http://invalid.invalid/").expect("static URL"),
-                fetched: Err(FetchError::Other(format!("stored URL {:?} is invalid: {e}", job.state.poll_url()))),
+                fetched: Err(FetchError::Other(format!(
+                    "stored URL {:?} is invalid: {e}",
+                    job.state.poll_url()
+                ))),
                 parsed: None,
                 discovered: None,
                 bytes: 0,
@@ -233,29 +254,61 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
             "{} is an HTML page, not a feed, and advertises no feed (<link rel=\"alternate\">)",
             first.final_url
         );
-        return Attempt { requested, fetched: Ok(first), parsed: Some(Err(msg)), discovered: None, bytes };
+        return Attempt {
+            requested,
+            fetched: Ok(first),
+            parsed: Some(Err(msg)),
+            discovered: None,
+            bytes,
+        };
     };
-    let second = fetcher.fetch(&FetchRequest { url: link.url.clone(), etag: None, last_modified: None }).await;
+    let second = fetcher
+        .fetch(&FetchRequest { url: link.url.clone(), etag: None, last_modified: None })
+        .await;
     match second {
         Ok(f) if (200..300).contains(&f.status) => {
             let bytes = bytes + f.body.len() as u64;
             let found = link.url.clone();
             let (f, parsed) = parse_off_thread(f).await;
             let parsed = parsed.map_err(|e| {
-                format!("{} is an HTML page; the feed it advertises, {found}, is unreadable: {e}", requested)
+                format!(
+                    "{} is an HTML page; the feed it advertises, {found}, is unreadable: {e}",
+                    requested
+                )
             });
-            Attempt { requested, fetched: Ok(f), parsed: Some(parsed), discovered: Some(link.url), bytes }
+            Attempt {
+                requested,
+                fetched: Ok(f),
+                parsed: Some(parsed),
+                discovered: Some(link.url),
+                bytes,
+            }
         }
         Ok(f) => {
             let msg = format!(
                 "{} is an HTML page; the feed it advertises, {}, answered HTTP {}",
                 requested, link.url, f.status
             );
-            Attempt { requested, fetched: Ok(first), parsed: Some(Err(msg)), discovered: None, bytes }
+            Attempt {
+                requested,
+                fetched: Ok(first),
+                parsed: Some(Err(msg)),
+                discovered: None,
+                bytes,
+            }
         }
         Err(e) => {
-            let msg = format!("{} is an HTML page; the feed it advertises, {}, failed: {e}", requested, link.url);
-            Attempt { requested, fetched: Ok(first), parsed: Some(Err(msg)), discovered: None, bytes }
+            let msg = format!(
+                "{} is an HTML page; the feed it advertises, {}, failed: {e}",
+                requested, link.url
+            );
+            Attempt {
+                requested,
+                fetched: Ok(first),
+                parsed: Some(Err(msg)),
+                discovered: None,
+                bytes,
+            }
         }
     }
 }
@@ -270,6 +323,15 @@ async fn parse_off_thread(f: Fetched) -> (Fetched, Result<ParsedFeed, ParseError
     .expect("parsing does not panic")
 }
 
+/// Results waiting for the writer.
+const WRITE_QUEUE: usize = 16;
+/// Most feeds written in one transaction.
+const MAX_BATCH: usize = 64;
+/// How long the writer gathers results before it commits them.
+const BATCH_WINDOW: Duration = Duration::from_millis(150);
+/// Room for feeds being parsed (on tokio's blocking pool) beyond the fetches and the queue.
+const PARSE_THREADS: usize = 4;
+
 /// Polls `jobs` concurrently and writes each result as it comes, through one writer thread
 /// that owns `store`. `on_done` sees each outcome once written (for progress). Setting `stop`
 /// lets in-flight feeds finish but starts no new ones. Gives the store back with the outcomes.
@@ -280,32 +342,53 @@ pub async fn run(
     on_done: Arc<dyn Fn(&FeedOutcome) + Send + Sync>,
     stop: Arc<AtomicBool>,
 ) -> (Store, Vec<FeedOutcome>, Option<StoreError>) {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedUpdate>(32);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedUpdate>(WRITE_QUEUE);
     let writer = std::thread::spawn(move || {
         let mut outcomes = Vec::new();
         let mut failure = None;
-        for update in rx {
+        while let Ok(first) = rx.recv() {
             if failure.is_some() {
                 continue;
             }
-            match store.record_poll(&update) {
+            // What arrives within a short window goes into the same transaction: fewer commits
+            // and fewer full-text segments to merge.
+            let mut batch = vec![first];
+            let window = Instant::now() + BATCH_WINDOW;
+            while batch.len() < MAX_BATCH {
+                let left = window.saturating_duration_since(Instant::now());
+                match rx.recv_timeout(left) {
+                    Ok(more) => batch.push(more),
+                    Err(_) => break,
+                }
+            }
+            match store.record_polls(&batch) {
                 Ok(counts) => {
-                    let outcome = outcome_of(&update, counts);
-                    on_done(&outcome);
-                    outcomes.push(outcome);
+                    for (update, counts) in batch.iter().zip(counts) {
+                        let outcome = outcome_of(update, counts);
+                        on_done(&outcome);
+                        outcomes.push(outcome);
+                    }
                 }
                 Err(e) => failure = Some(e),
             }
         }
         (store, outcomes, failure)
     });
+    // Feeds between the start of their fetch and the writer are bounded: a fetch starts only
+    // when its result will have room, so memory stays flat however many feeds there are.
+    // (Jobs are interleaved over hosts, so the feeds holding room are rarely stuck behind one
+    // busy host.)
+    let in_pipeline =
+        Arc::new(tokio::sync::Semaphore::new(fetcher.concurrency() + WRITE_QUEUE + PARSE_THREADS));
 
     let mut tasks = tokio::task::JoinSet::new();
     for job in interleave_hosts(jobs) {
         let fetcher = fetcher.clone();
         let tx = tx.clone();
         let stop = stop.clone();
+        let in_pipeline = in_pipeline.clone();
         tasks.spawn(async move {
+            let _room = in_pipeline.acquire_owned().await.expect("never closed");
             if stop.load(Ordering::SeqCst) {
                 return;
             }
@@ -367,7 +450,9 @@ fn outcome_of(u: &FeedUpdate, counts: crate::model::WriteCounts) -> FeedOutcome 
         OutcomeKind::Stored { new: counts.new, updated: counts.updated }
     };
     let note = match (&u.discovered_url, &u.moved_to) {
-        (Some(d), _) => Some(format!("{} is an HTML page; found its feed at {d} and polled that", u.url)),
+        (Some(d), _) => {
+            Some(format!("{} is an HTML page; found its feed at {d} and polled that", u.url))
+        }
         (None, Some(m)) => Some(format!("moved permanently to {m}; later polls go there")),
         _ => None,
     };
@@ -394,7 +479,10 @@ mod tests {
     }
 
     fn job(error_count: u32) -> PollJob {
-        PollJob { state: FeedState { error_count, ..state("a") }, interval: Duration::from_secs(3600) }
+        PollJob {
+            state: FeedState { error_count, ..state("a") },
+            interval: Duration::from_secs(3600),
+        }
     }
 
     fn now() -> DateTime<Utc> {
@@ -417,7 +505,10 @@ mod tests {
         }
     }
 
-    fn attempt_with(fetched: Result<Fetched, FetchError>, parsed: Option<Result<ParsedFeed, String>>) -> Attempt {
+    fn attempt_with(
+        fetched: Result<Fetched, FetchError>,
+        parsed: Option<Result<ParsedFeed, String>>,
+    ) -> Attempt {
         Attempt {
             requested: Url::parse("http://127.0.0.1/a.xml").unwrap(),
             fetched,
@@ -434,8 +525,10 @@ mod tests {
         let mut gone = state("gone");
         gone.gone = true;
         let states = vec![state("new"), later, gone];
-        let cfg: Vec<(String, Duration)> =
-            ["new", "later", "gone"].iter().map(|s| (s.to_string(), Duration::from_secs(3600))).collect();
+        let cfg: Vec<(String, Duration)> = ["new", "later", "gone"]
+            .iter()
+            .map(|s| (s.to_string(), Duration::from_secs(3600)))
+            .collect();
         let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
         assert_eq!(ids(due_jobs(&states, &cfg, now(), false, None)), ["new"]);
         assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["new", "later"]);
@@ -445,10 +538,14 @@ mod tests {
     #[test]
     fn a_200_stores_entries_and_validators_and_resets_errors() {
         let feed = ParsedFeed {
-            entries: vec![crate::model::ParsedEntry { guid: Some("1".into()), ..Default::default() }],
+            entries: vec![crate::model::ParsedEntry {
+                guid: Some("1".into()),
+                ..Default::default()
+            }],
             ..Default::default()
         };
-        let u = decide(&job(3), attempt_with(Ok(answer(200)), Some(Ok(feed))), now(), Duration::ZERO);
+        let u =
+            decide(&job(3), attempt_with(Ok(answer(200)), Some(Ok(feed))), now(), Duration::ZERO);
         assert_eq!(u.error_count, 0);
         assert_eq!(u.entries.len(), 1);
         assert_eq!(u.validators.unwrap().etag.as_deref(), Some("\"v1\""));
@@ -497,7 +594,12 @@ mod tests {
     fn a_permanent_redirect_is_recorded() {
         let mut a = answer(200);
         a.moved_permanently_to = Some(Url::parse("http://127.0.0.1/new.xml").unwrap());
-        let u = decide(&job(0), attempt_with(Ok(a), Some(Ok(ParsedFeed::default()))), now(), Duration::ZERO);
+        let u = decide(
+            &job(0),
+            attempt_with(Ok(a), Some(Ok(ParsedFeed::default()))),
+            now(),
+            Duration::ZERO,
+        );
         assert_eq!(u.moved_to.as_deref(), Some("http://127.0.0.1/new.xml"));
     }
 

@@ -112,7 +112,9 @@ pub fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
                 .map(|n| n.and_utc())
         })
         .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(s, "%a %b %e %H:%M:%S %Y").ok().map(|n| n.and_utc())
+            chrono::NaiveDateTime::parse_from_str(s, "%a %b %e %H:%M:%S %Y")
+                .ok()
+                .map(|n| n.and_utc())
         })
 }
 
@@ -143,7 +145,9 @@ mod tests {
         let t = next_after_success(now(), HOUR, Freshness::default(), 0.0);
         assert_eq!(t, now() + chrono::Duration::hours(1));
         let t = next_after_success(now(), HOUR, Freshness::default(), 0.999);
-        assert!(t < now() + chrono::Duration::minutes(63) && t > now() + chrono::Duration::minutes(62));
+        assert!(
+            t < now() + chrono::Duration::minutes(63) && t > now() + chrono::Duration::minutes(62)
+        );
     }
 
     #[test]
@@ -170,7 +174,10 @@ mod tests {
         let later = now() + chrono::Duration::hours(5);
         assert_eq!(next_after_failure(now(), HOUR, 1, Some(later)), later);
         let sooner = now() + chrono::Duration::minutes(2);
-        assert_eq!(next_after_failure(now(), HOUR, 1, Some(sooner)), now() + chrono::Duration::hours(1));
+        assert_eq!(
+            next_after_failure(now(), HOUR, 1, Some(sooner)),
+            now() + chrono::Duration::hours(1)
+        );
     }
 
     #[test]
@@ -186,9 +193,17 @@ mod tests {
     #[test]
     fn cache_lifetime_reads_max_age_then_expires() {
         assert_eq!(cache_lifetime(Some("public, max-age=7200"), None, None, now()), Some(HOUR * 2));
-        assert_eq!(cache_lifetime(Some("no-cache"), Some("Thu, 26 Nov 2026 14:00:00 GMT"), None, now()), None);
         assert_eq!(
-            cache_lifetime(None, Some("Thu, 26 Nov 2026 14:00:00 GMT"), Some("Thu, 26 Nov 2026 12:00:00 GMT"), now()),
+            cache_lifetime(Some("no-cache"), Some("Thu, 26 Nov 2026 14:00:00 GMT"), None, now()),
+            None
+        );
+        assert_eq!(
+            cache_lifetime(
+                None,
+                Some("Thu, 26 Nov 2026 14:00:00 GMT"),
+                Some("Thu, 26 Nov 2026 12:00:00 GMT"),
+                now()
+            ),
             Some(HOUR * 2)
         );
         assert_eq!(cache_lifetime(None, Some("0"), None, now()), None);

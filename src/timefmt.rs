@@ -80,7 +80,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     let text = s.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);
-    let n: u64 = digits.parse().map_err(|_| format!("bad size {s:?} (expected e.g. \"15 MiB\")"))?;
+    let n: u64 =
+        digits.parse().map_err(|_| format!("bad size {s:?} (expected e.g. \"15 MiB\")"))?;
     let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "k" | "kb" => 1000,

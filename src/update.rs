@@ -120,7 +120,8 @@ mod tests {
     fn undated_entries_are_filed_under_first_seen_and_marked() {
         let now = parse_rfc3339("2026-11-26T12:00:00Z").unwrap();
         let mut e = entry(Some("g"), None, "t");
-        let r = &entry_records(&ParsedFeed { entries: vec![e.clone()], ..Default::default() }, now)[0];
+        let r =
+            &entry_records(&ParsedFeed { entries: vec![e.clone()], ..Default::default() }, now)[0];
         assert_eq!((r.published, r.dated_by), (now, DatedBy::FirstSeen));
         e.updated = parse_rfc3339("2026-11-01T00:00:00Z");
         let r = &entry_records(&ParsedFeed { entries: vec![e], ..Default::default() }, now)[0];

@@ -113,8 +113,34 @@ pub struct EntryRow {
 }
 
 impl Store {
+    /// Brings the full-text index up to date: indexes every entry stored since the last call.
+    /// Returns how many were indexed.
+    pub fn update_search_index(&mut self) -> Result<u64, StoreError> {
+        let path = self.path.clone();
+        let err = |source| StoreError::Sqlite { path: path.clone(), source };
+        let tx = self.conn.transaction().map_err(err)?;
+        let indexed = tx
+            .execute(
+                "INSERT INTO entries_fts (rowid, title, author, text)
+                 SELECT id, title, author, text FROM entries
+                 WHERE id > (SELECT indexed_upto FROM search_state) ORDER BY id",
+                [],
+            )
+            .map_err(err)?;
+        tx.execute(
+            "UPDATE search_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM entries)",
+            [],
+        )
+        .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(indexed as u64)
+    }
+
     /// Entries matching `filter`, newest first (ties by id, newest first).
-    pub fn entries(&self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
+    pub fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
+        if filter.search.is_some() {
+            self.update_search_index()?;
+        }
         let mut sql = String::from(
             "SELECT e.id, e.feed_id, e.title, e.url, e.author, e.published, e.dated_by
              FROM entries e WHERE 1",
@@ -261,14 +287,23 @@ mod tests {
     #[test]
     fn search_uses_the_full_text_index_and_follows_updates() {
         let (_dir, mut s) = store();
-        s.record_poll(&update(vec![record("1", "Café budget", "h1", "2026-11-24T09:00:00Z")])).unwrap();
-        let found = |q: &str| {
+        s.record_poll(&update(vec![record("1", "Café budget", "h1", "2026-11-24T09:00:00Z")]))
+            .unwrap();
+        let mut found = |q: &str| {
             s.entries(&EntryFilter { search: Some(q.into()), ..Default::default() }).unwrap().len()
         };
         assert_eq!(found("cafe"), 1, "diacritics are folded");
         assert_eq!(found("budget cafe"), 1);
         assert_eq!(found("housing"), 0);
         assert_eq!(found("\"unbalanced"), 0, "quotes in a query are not a syntax error");
+        // An entry indexed, then changed: the index follows the change.
+        s.record_poll(&update(vec![record("1", "Housing budget", "h2", "2026-11-24T09:00:00Z")]))
+            .unwrap();
+        let mut found = |q: &str| {
+            s.entries(&EntryFilter { search: Some(q.into()), ..Default::default() }).unwrap().len()
+        };
+        assert_eq!(found("housing"), 1);
+        assert_eq!(found("cafe"), 0);
     }
 
     #[test]
@@ -282,7 +317,10 @@ mod tests {
         .unwrap();
         let since = parse_rfc3339("2026-11-20T00:00:00Z");
         let rows = s.entries(&EntryFilter { since, ..Default::default() }).unwrap();
-        assert_eq!(rows.iter().map(|r| r.title.clone().unwrap()).collect::<Vec<_>>(), ["newer", "new"]);
+        assert_eq!(
+            rows.iter().map(|r| r.title.clone().unwrap()).collect::<Vec<_>>(),
+            ["newer", "new"]
+        );
         let rows = s.entries(&EntryFilter { limit: Some(1), ..Default::default() }).unwrap();
         assert_eq!(rows[0].title.as_deref(), Some("newer"));
         let rows =

@@ -54,7 +54,11 @@ impl Store {
     /// Makes the feed rows match the config: new feeds are added, names follow the file, and a
     /// feed whose URL changed in the file forgets its redirect, discovery, validators and errors.
     /// Rows of feeds no longer in the file are kept (their entries may be in roundups).
-    pub fn sync_feeds(&mut self, feeds: &[FeedConfig], now: DateTime<Utc>) -> Result<(), StoreError> {
+    pub fn sync_feeds(
+        &mut self,
+        feeds: &[FeedConfig],
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(err)?;
@@ -112,66 +116,21 @@ impl Store {
     /// Writes one poll: entries inserted or updated in place, the feed row, one history row.
     /// All or nothing.
     pub fn record_poll(&mut self, u: &FeedUpdate) -> Result<WriteCounts, StoreError> {
+        Ok(self.record_polls(std::slice::from_ref(u))?[0])
+    }
+
+    /// Writes several polls in one transaction (fewer commits and full-text segments than one
+    /// each): all of them or none, so every feed's result is still written atomically.
+    pub fn record_polls(&mut self, updates: &[FeedUpdate]) -> Result<Vec<WriteCounts>, StoreError> {
         let path = self.path.clone();
         let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(err)?;
-        let counts = super::entries::upsert_entries(&tx, &u.feed_id, &u.entries, u.started_at).map_err(err)?;
-        let (replace_validators, etag, last_modified) = match &u.validators {
-            Some(v) => (true, v.etag.clone(), v.last_modified.clone()),
-            None => (false, None, None),
-        };
-        tx.execute(
-            "UPDATE feeds SET
-                title = coalesce(?2, title),
-                site_url = coalesce(?3, site_url),
-                moved_to = coalesce(?4, moved_to),
-                discovered_url = coalesce(?5, discovered_url),
-                etag = iif(?6, ?7, etag),
-                last_modified = iif(?6, ?8, last_modified),
-                last_fetch_at = ?9,
-                last_status = ?10,
-                last_error = ?11,
-                error_count = ?12,
-                next_due_at = ?13,
-                gone = ?14
-             WHERE id = ?1",
-            params![
-                u.feed_id,
-                u.title,
-                u.site_url,
-                u.moved_to,
-                u.discovered_url,
-                replace_validators,
-                etag,
-                last_modified,
-                rfc3339(u.started_at),
-                u.status,
-                u.error,
-                u.error_count,
-                u.next_due_at.map(rfc3339),
-                u.gone,
-            ],
-        )
-        .map_err(err)?;
-        tx.execute(
-            "INSERT INTO fetches (feed_id, started_at, url, status, duration_ms, bytes, new_entries,
-                                  updated_entries, error)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                u.feed_id,
-                rfc3339(u.started_at),
-                u.url,
-                u.status,
-                u.duration_ms as i64,
-                u.bytes as i64,
-                counts.new as i64,
-                counts.updated as i64,
-                u.error,
-            ],
-        )
-        .map_err(err)?;
+        let mut all = Vec::with_capacity(updates.len());
+        for u in updates {
+            all.push(write_poll(&tx, u).map_err(err)?);
+        }
         tx.commit().map_err(err)?;
-        Ok(counts)
+        Ok(all)
     }
 
     /// Every feed with its state and entry count, in the given id order (others after, by id).
@@ -228,4 +187,61 @@ impl Store {
             .optional()
             .map_err(self.err())
     }
+}
+
+fn write_poll(tx: &rusqlite::Transaction<'_>, u: &FeedUpdate) -> rusqlite::Result<WriteCounts> {
+    let counts = super::entries::upsert_entries(tx, &u.feed_id, &u.entries, u.started_at)?;
+    let (replace_validators, etag, last_modified) = match &u.validators {
+        Some(v) => (true, v.etag.clone(), v.last_modified.clone()),
+        None => (false, None, None),
+    };
+    tx.prepare_cached(
+        "UPDATE feeds SET
+            title = coalesce(?2, title),
+            site_url = coalesce(?3, site_url),
+            moved_to = coalesce(?4, moved_to),
+            discovered_url = coalesce(?5, discovered_url),
+            etag = iif(?6, ?7, etag),
+            last_modified = iif(?6, ?8, last_modified),
+            last_fetch_at = ?9,
+            last_status = ?10,
+            last_error = ?11,
+            error_count = ?12,
+            next_due_at = ?13,
+            gone = ?14
+         WHERE id = ?1",
+    )?
+    .execute(params![
+        u.feed_id,
+        u.title,
+        u.site_url,
+        u.moved_to,
+        u.discovered_url,
+        replace_validators,
+        etag,
+        last_modified,
+        rfc3339(u.started_at),
+        u.status,
+        u.error,
+        u.error_count,
+        u.next_due_at.map(rfc3339),
+        u.gone,
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO fetches (feed_id, started_at, url, status, duration_ms, bytes, new_entries,
+                              updated_entries, error)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    )?
+    .execute(params![
+        u.feed_id,
+        rfc3339(u.started_at),
+        u.url,
+        u.status,
+        u.duration_ms as i64,
+        u.bytes as i64,
+        counts.new as i64,
+        counts.updated as i64,
+        u.error,
+    ])?;
+    Ok(counts)
 }

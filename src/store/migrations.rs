@@ -46,20 +46,27 @@ CREATE TABLE entries (
 ) STRICT;
 CREATE INDEX entries_by_published ON entries (published DESC, id DESC);
 
+-- Full-text search. Indexing is the costliest part of storing an entry, so it is not done
+-- while polling: `Store::update_search_index` indexes the rows past `search_state.indexed_upto`
+-- before any search (and `watch` does it between rounds), as lemon24/reader's update_search.
+-- Rows already indexed are kept in step by the triggers below.
 CREATE VIRTUAL TABLE entries_fts USING fts5(
     title, author, text,
     content = 'entries', content_rowid = 'id',
     tokenize = 'unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER entries_fts_insert AFTER INSERT ON entries BEGIN
-    INSERT INTO entries_fts (rowid, title, author, text)
-    VALUES (new.id, new.title, new.author, new.text);
-END;
-CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+CREATE TABLE search_state (
+    one             INTEGER PRIMARY KEY CHECK (one = 1),
+    indexed_upto    INTEGER NOT NULL         -- entries with id <= this are in entries_fts
+) STRICT;
+INSERT INTO search_state (one, indexed_upto) VALUES (1, 0);
+CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries
+WHEN old.id <= (SELECT indexed_upto FROM search_state) BEGIN
     INSERT INTO entries_fts (entries_fts, rowid, title, author, text)
     VALUES ('delete', old.id, old.title, old.author, old.text);
 END;
-CREATE TRIGGER entries_fts_update AFTER UPDATE OF title, author, text ON entries BEGIN
+CREATE TRIGGER entries_fts_update AFTER UPDATE OF title, author, text ON entries
+WHEN old.id <= (SELECT indexed_upto FROM search_state) BEGIN
     INSERT INTO entries_fts (entries_fts, rowid, title, author, text)
     VALUES ('delete', old.id, old.title, old.author, old.text);
     INSERT INTO entries_fts (rowid, title, author, text)

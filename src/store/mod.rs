@@ -55,10 +55,8 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StoreError::Folder { path: path.to_path_buf(), source })?;
         }
-        let conn = Connection::open(path).map_err(|source| StoreError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let conn = Connection::open(path)
+            .map_err(|source| StoreError::Sqlite { path: path.to_path_buf(), source })?;
         let mut store = Store { conn, path: path.to_path_buf() };
         store.configure()?;
         store.migrate()?;
@@ -79,8 +77,10 @@ impl Store {
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(self.err())?;
-        let mode: String =
-            self.conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(self.err())?;
+        let mode: String = self
+            .conn
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(self.err())?;
         debug_assert!(mode.eq_ignore_ascii_case("wal") || mode.eq_ignore_ascii_case("memory"));
         Ok(())
     }
@@ -93,11 +93,15 @@ impl Store {
             return Err(StoreError::TooNew { path: self.path.clone(), found: version, known });
         }
         if version == 0 {
-            let app_id: i64 =
-                self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(self.err())?;
+            let app_id: i64 = self
+                .conn
+                .query_row("PRAGMA application_id", [], |r| r.get(0))
+                .map_err(self.err())?;
             let tables: i64 = self
                 .conn
-                .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |r| r.get(0))
+                .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table'", [], |r| {
+                    r.get(0)
+                })
                 .map_err(self.err())?;
             if tables > 0 && app_id != APPLICATION_ID {
                 return Err(StoreError::Foreign { path: self.path.clone() });
@@ -118,7 +122,9 @@ impl Store {
                 continue;
             }
             tx.execute_batch(step)
-                .and_then(|_| tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}")))
+                .and_then(|_| {
+                    tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}"))
+                })
                 .and_then(|_| tx.execute_batch(&format!("PRAGMA user_version = {target}")))
                 .and_then(|_| tx.commit())
                 .map_err(|source| StoreError::Sqlite { path, source })?;

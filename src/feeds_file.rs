@@ -50,10 +50,22 @@ enum EditError {
 fn with_feeds_appended(text: &str, feeds: &[FeedConfig]) -> Result<String, EditError> {
     let mut doc: DocumentMut =
         text.parse().map_err(|e: toml_edit::TomlError| EditError::Toml(e.to_string()))?;
+    // In a file of nothing but comments, toml_edit holds them as the document's trailing text,
+    // which would put them after the new feeds: keep them above instead.
+    let mut header = None;
+    if doc.as_table().is_empty() {
+        header = doc.trailing().as_str().map(str::to_string).filter(|t| !t.trim().is_empty());
+        if header.is_some() {
+            doc.set_trailing("");
+        }
+    }
     let list = doc.entry("feeds").or_insert(Item::ArrayOfTables(ArrayOfTables::new()));
     let list = list.as_array_of_tables_mut().ok_or(EditError::Shape)?;
     for f in feeds {
         let mut t = Table::new();
+        if let Some(header) = header.take() {
+            t.decor_mut().set_prefix(format!("{}\n\n", header.trim_end()));
+        }
         t.insert("id", value(f.id.as_str()));
         if let Some(name) = &f.name {
             t.insert("name", value(name.as_str()));
@@ -117,6 +129,21 @@ mod tests {
         assert_eq!(c.feeds.len(), 2);
         assert_eq!(c.feeds[1].name.as_deref(), Some("GDS \"blog\""));
         assert_eq!(c.feeds[1].tags, ["govuk"]);
+    }
+
+    #[test]
+    fn appending_to_a_file_of_only_comments_keeps_them_at_the_top() {
+        let f = FeedConfig {
+            id: "a".into(),
+            url: Url::parse("https://a.example/feed").unwrap(),
+            name: None,
+            tags: vec![],
+            interval: None,
+        };
+        let out = with_feeds_appended("# My feeds\n# (none yet)\n", &[f]).ok().unwrap();
+        assert!(out.starts_with("# My feeds\n# (none yet)\n\n[[feeds]]\nid = \"a\"\n"), "{out}");
+        let out = with_feeds_appended("", &[]).ok().unwrap();
+        assert_eq!(out, "");
     }
 
     #[test]

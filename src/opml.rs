@@ -66,7 +66,7 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Outline>, OpmlError> {
                                 xml_url,
                                 title,
                                 html_url: attr("htmlUrl").filter(|u| !u.is_empty()),
-                                tags: folders.iter().flatten().cloned().collect(),
+                                tags: tags(&folders, attr("category").as_deref()),
                             });
                             if !is_empty {
                                 folders.push(None);
@@ -77,10 +77,8 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Outline>, OpmlError> {
                     }
                 }
             }
-            Event::End(ref e) => {
-                if e.local_name().as_ref().eq_ignore_ascii_case("outline") {
-                    folders.pop();
-                }
+            Event::End(ref e) if e.local_name().as_ref().eq_ignore_ascii_case("outline") => {
+                folders.pop();
             }
             Event::Eof => break,
             _ => {}
@@ -91,6 +89,19 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Outline>, OpmlError> {
         return Err(OpmlError::NotOpml);
     }
     Ok(out)
+}
+
+/// An outline's tags: the folders it sits in, then its `category` attribute (comma-separated,
+/// as `write` puts them; OPML 2.0's slash-delimited paths lose their outer slashes).
+fn tags(folders: &[Option<String>], category: Option<&str>) -> Vec<String> {
+    let mut tags: Vec<String> = folders.iter().flatten().cloned().collect();
+    for c in category.unwrap_or("").split(',') {
+        let c = c.trim().trim_matches('/').trim();
+        if !c.is_empty() && !tags.iter().any(|t| t == c) {
+            tags.push(c.to_string());
+        }
+    }
+    tags
 }
 
 /// The feeds as an OPML 2.0 document, one outline each (tags become `category`).
@@ -166,6 +177,7 @@ mod tests {
         assert!(doc.contains("version=\"2.0\""));
         let back = read(doc.as_bytes()).unwrap();
         assert_eq!(back[0].xml_url, "https://a.example/feed?x=1&y=2");
+        assert_eq!(back[0].tags, ["council"], "tags come back from `category`");
         assert_eq!(back[0].title.as_deref(), Some("A \"quoted\" <name> & co"));
     }
 }

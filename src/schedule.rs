@@ -85,10 +85,10 @@ pub fn cache_lifetime(
             if d == "no-cache" || d == "no-store" {
                 return None;
             }
-            if let Some(v) = d.strip_prefix("max-age=").or_else(|| d.strip_prefix("s-maxage=")) {
-                if let Ok(secs) = v.trim_matches('"').parse::<u64>() {
-                    max_age = Some(max_age.map_or(secs, |m: u64| m.max(secs)));
-                }
+            if let Some(v) = d.strip_prefix("max-age=").or_else(|| d.strip_prefix("s-maxage="))
+                && let Ok(secs) = v.trim_matches('"').parse::<u64>()
+            {
+                max_age = Some(max_age.map_or(secs, |m: u64| m.max(secs)));
             }
         }
         if let Some(secs) = max_age {

@@ -58,8 +58,12 @@ impl Store {
         let conn = Connection::open(path)
             .map_err(|source| StoreError::Sqlite { path: path.to_path_buf(), source })?;
         let mut store = Store { conn, path: path.to_path_buf() };
+        store.conn.busy_timeout(Duration::from_secs(10)).map_err(store.err())?;
+        // Refuse a database that is not ours to change before anything (even the journal
+        // mode) is written to it.
+        let version = store.refuse_unusable()?;
         store.configure()?;
-        store.migrate()?;
+        store.migrate(version)?;
         Ok(store)
     }
 
@@ -73,7 +77,6 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
-        self.conn.busy_timeout(Duration::from_secs(10)).map_err(self.err())?;
         self.conn
             .execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
             .map_err(self.err())?;
@@ -85,7 +88,9 @@ impl Store {
         Ok(())
     }
 
-    fn migrate(&mut self) -> Result<(), StoreError> {
+    /// The database's schema version, or an error when it is newer than this binary or belongs
+    /// to another program. Reads only.
+    fn refuse_unusable(&self) -> Result<i64, StoreError> {
         let version: i64 =
             self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(self.err())?;
         let known = migrations::SCHEMA_VERSION;
@@ -107,6 +112,11 @@ impl Store {
                 return Err(StoreError::Foreign { path: self.path.clone() });
             }
         }
+        Ok(version)
+    }
+
+    /// Applies the migrations past `version`.
+    fn migrate(&mut self, version: i64) -> Result<(), StoreError> {
         for (i, step) in migrations::MIGRATIONS.iter().enumerate().skip(version as usize) {
             let target = i as i64 + 1;
             let path = self.path.clone();

@@ -88,17 +88,33 @@ fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
     let _lock = RunLock::acquire(&database_path(cli, &config))?;
     let store = open_store(cli, &config)?;
     let states = store.feed_states()?;
-    let jobs =
-        poll::due_jobs(&states, &configured(&config), Utc::now(), args.force, args.feed.as_deref());
-    let stopped = gone_not_polled(&states, &config, &jobs);
+    let now = Utc::now();
+    let only = args.feed.as_deref();
+    let jobs = poll::due_jobs(&states, &configured(&config), now, args.force, only);
+    let left_out = LeftOut {
+        gone: gone_not_polled(&states, &config, &jobs),
+        held: poll::held_back(&states, &configured(&config), now, only),
+        // With --feed, the others were not asked for: they are neither due nor not due.
+        considered: if only.is_some() { 1 } else { config.feeds.len() },
+    };
     let rt = runtime()?;
     let fetcher = Arc::new(fetcher(&config)?);
     let clock = Instant::now();
     let total = jobs.len();
     let (_store, outcomes) =
         rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))))?;
-    report(&outcomes, total, clock.elapsed(), config.feeds.len(), stopped, args.quiet);
+    report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
     Ok(if outcomes.iter().any(FeedOutcome::failed) { Exit::SomeFailed } else { Exit::Ok })
+}
+
+/// The configured feeds a run did not poll, and why.
+struct LeftOut {
+    /// Feeds the run was about (all configured, or the one named).
+    considered: usize,
+    /// Stopped by an earlier 410 Gone.
+    gone: usize,
+    /// Waiting out their server's Retry-After, with its end.
+    held: Vec<(String, chrono::DateTime<Utc>)>,
 }
 
 /// One polling run with a progress bar on a terminal (indicatif draws nothing otherwise).
@@ -149,19 +165,13 @@ fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[poll::PollJob]
 }
 
 /// Failure lines on stderr (one per failing feed), notes and one summary line on stdout.
-/// `stopped` counts the configured feeds left out because they are gone.
-fn report(
-    outcomes: &[FeedOutcome],
-    polled: usize,
-    elapsed: Duration,
-    configured: usize,
-    stopped: usize,
-    quiet: bool,
-) {
+/// One line per failing feed on stderr; on stdout, a line per feed found through its HTML page
+/// and one summary line (nothing with `quiet`).
+fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &LeftOut, quiet: bool) {
     let mut sorted: Vec<&FeedOutcome> = outcomes.iter().collect();
     sorted.sort_by(|a, b| a.feed_id.cmp(&b.feed_id));
-    let (mut stored, mut unchanged, mut failed, mut gone, mut new, mut updated) =
-        (0, 0, 0, 0, 0, 0);
+    let (mut stored, mut unchanged, mut failed, mut gone, mut new, mut updated, mut moved) =
+        (0, 0, 0, 0, 0, 0, 0);
     let stderr = std::io::stderr();
     let mut err = stderr.lock();
     for o in &sorted {
@@ -195,6 +205,9 @@ fn report(
                 );
             }
         }
+        if matches!(o.note, Some(poll::Note::Moved(_))) {
+            moved += 1;
+        }
     }
     if quiet {
         return;
@@ -202,11 +215,18 @@ fn report(
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for o in &sorted {
-        if let Some(note) = &o.note {
+        if let Some(note @ poll::Note::Discovered { .. }) = &o.note {
             let _ = writeln!(out, "roundup: feed {}: {note}", o.feed_id);
         }
     }
-    let skipped = configured.saturating_sub(polled + stopped);
+    for (id, until) in &left.held {
+        let _ = writeln!(
+            out,
+            "roundup: feed {id}: not polled: its server asked for no requests before {} (Retry-After)",
+            rfc3339(*until)
+        );
+    }
+    let not_due = left.considered.saturating_sub(polled + left.gone + left.held.len());
     let mut line = format!(
         "roundup: polled {polled} feed{} in {:.1}s: {stored} updated, {unchanged} unchanged, {failed} failed",
         if polled == 1 { "" } else { "s" },
@@ -216,11 +236,17 @@ fn report(
         line.push_str(&format!(", {gone} gone"));
     }
     line.push_str(&format!("; {new} new entries, {updated} changed"));
-    if skipped > 0 {
-        line.push_str(&format!("; {skipped} not due"));
+    if moved > 0 {
+        line.push_str(&format!("; {moved} moved permanently (see feeds list)"));
     }
-    if stopped > 0 {
-        line.push_str(&format!("; {stopped} gone (polling stopped)"));
+    if not_due > 0 {
+        line.push_str(&format!("; {not_due} not due"));
+    }
+    if !left.held.is_empty() {
+        line.push_str(&format!("; {} waiting for Retry-After", left.held.len()));
+    }
+    if left.gone > 0 {
+        line.push_str(&format!("; {} gone (polling stopped)", left.gone));
     }
     let _ = writeln!(out, "{line}");
 }
@@ -266,14 +292,18 @@ fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         }
         let states = store.feed_states()?;
         let jobs = poll::due_jobs(&states, &configured(&config), Utc::now(), false, None);
-        let stopped = gone_not_polled(&states, &config, &jobs);
+        let left_out = LeftOut {
+            considered: config.feeds.len(),
+            gone: gone_not_polled(&states, &config, &jobs),
+            held: Vec::new(), // their next poll is after their Retry-After: "not due"
+        };
         if !jobs.is_empty() {
             let clock = Instant::now();
             let total = jobs.len();
             let (s, outcomes) =
                 rt.block_on(poll_with_progress(fetcher.clone(), jobs, store, stop.clone()))?;
             store = s;
-            report(&outcomes, total, clock.elapsed(), config.feeds.len(), stopped, args.quiet);
+            report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
         }
         // Idle time is when the search index catches up with what was just stored.
         store.update_search_index()?;

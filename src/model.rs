@@ -105,6 +105,8 @@ pub struct FeedUpdate {
     pub error_count: u32,
     /// When to poll next; `None` once the feed is gone.
     pub next_due_at: Option<DateTime<Utc>>,
+    /// The server's Retry-After (429/503): no poll before it, even when forced.
+    pub retry_after_until: Option<DateTime<Utc>>,
     /// The server answered 410 Gone: polling stops.
     pub gone: bool,
     /// Where the feed now lives, polled from now on: a permanent-redirect target, or the feed

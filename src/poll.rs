@@ -28,7 +28,8 @@ pub struct PollJob {
 }
 
 /// Which feeds to poll: those due (never polled, or their time has come), all with `force`, or
-/// just `only`. Gone feeds are skipped unless named with `only`.
+/// just `only`. Gone feeds are skipped unless named with `only`. A feed whose server asked for
+/// a pause (Retry-After) is never polled before it ends, forced or not: see [`held_back`].
 pub fn due_jobs(
     states: &[FeedState],
     configured: &[(String, Duration)],
@@ -40,11 +41,33 @@ pub fn due_jobs(
         .iter()
         .filter_map(|(id, interval)| {
             let state = states.iter().find(|s| &s.id == id)?;
+            if state.retry_after_until.is_some_and(|t| t > now) {
+                return None;
+            }
             let wanted = match only {
                 Some(one) => one == id,
                 None => !state.gone && (force || state.next_due_at.is_none_or(|t| t <= now)),
             };
             wanted.then(|| PollJob { state: state.clone(), interval: *interval })
+        })
+        .collect()
+}
+
+/// Feeds (among `configured`, or just `only`) whose server's Retry-After has not yet passed,
+/// with the time it ends.
+pub fn held_back(
+    states: &[FeedState],
+    configured: &[(String, Duration)],
+    now: DateTime<Utc>,
+    only: Option<&str>,
+) -> Vec<(String, DateTime<Utc>)> {
+    configured
+        .iter()
+        .filter(|(id, _)| only.is_none_or(|one| one == id))
+        .filter_map(|(id, _)| {
+            let state = states.iter().find(|s| &s.id == id)?;
+            let until = state.retry_after_until.filter(|t| *t > now)?;
+            Some((id.clone(), until))
         })
         .collect()
 }
@@ -55,8 +78,28 @@ pub struct FeedOutcome {
     pub feed_id: String,
     pub kind: OutcomeKind,
     /// Something worth telling even on success (a move, a discovered feed).
-    pub note: Option<String>,
+    pub note: Option<Note>,
     pub next_due_at: Option<DateTime<Utc>>,
+}
+
+/// A change of address learnt during a poll; later polls go to the new one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// A 301/308 pointed here.
+    Moved(String),
+    /// The configured URL is an HTML page that advertises this feed.
+    Discovered { page: String, feed: String },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Moved(to) => write!(f, "moved permanently to {to}; later polls go there"),
+            Note::Discovered { page, feed } => {
+                write!(f, "{page} is an HTML page; found its feed at {feed} and polled that")
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +145,7 @@ pub fn decide(
         error: None,
         error_count: 0,
         next_due_at: None,
+        retry_after_until: None,
         gone: false,
         moved_to: None,
         discovered_url: attempt.discovered.as_ref().map(Url::to_string),
@@ -169,6 +213,8 @@ pub fn decide(
                 None => format!("HTTP {s} {}", reason(s)),
             };
             fail(&mut u, msg, retry);
+            // Never later than the next poll (which caps an absurd Retry-After).
+            u.retry_after_until = retry.map(|r| r.min(u.next_due_at.unwrap_or(r)));
         }
         s if (200..300).contains(&s) => match attempt.parsed {
             Some(Ok(feed)) => {
@@ -450,10 +496,8 @@ fn outcome_of(u: &FeedUpdate, counts: crate::model::WriteCounts) -> FeedOutcome 
         OutcomeKind::Stored { new: counts.new, updated: counts.updated }
     };
     let note = match (&u.discovered_url, &u.moved_to) {
-        (Some(d), _) => {
-            Some(format!("{} is an HTML page; found its feed at {d} and polled that", u.url))
-        }
-        (None, Some(m)) => Some(format!("moved permanently to {m}; later polls go there")),
+        (Some(d), _) => Some(Note::Discovered { page: u.url.clone(), feed: d.clone() }),
+        (None, Some(m)) => Some(Note::Moved(m.clone())),
         _ => None,
     };
     FeedOutcome { feed_id: u.feed_id.clone(), kind, note, next_due_at: u.next_due_at }
@@ -473,6 +517,7 @@ mod tests {
             etag: None,
             last_modified: None,
             next_due_at: None,
+            retry_after_until: None,
             error_count: 0,
             gone: false,
         }
@@ -536,6 +581,22 @@ mod tests {
     }
 
     #[test]
+    fn retry_after_holds_a_feed_back_even_when_forced_or_named() {
+        let mut held = state("held");
+        held.retry_after_until = Some(now() + chrono::Duration::minutes(5));
+        let mut passed = state("passed");
+        passed.retry_after_until = Some(now() - chrono::Duration::minutes(5));
+        let states = vec![held, passed];
+        let cfg: Vec<(String, Duration)> =
+            ["held", "passed"].iter().map(|s| (s.to_string(), Duration::from_secs(3600))).collect();
+        let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["passed"]);
+        assert!(due_jobs(&states, &cfg, now(), false, Some("held")).is_empty());
+        let held = held_back(&states, &cfg, now(), None);
+        assert_eq!(held, [("held".to_string(), now() + chrono::Duration::minutes(5))]);
+    }
+
+    #[test]
     fn a_200_stores_entries_and_validators_and_resets_errors() {
         let feed = ParsedFeed {
             entries: vec![crate::model::ParsedEntry {
@@ -566,6 +627,7 @@ mod tests {
         let u = decide(&job(0), attempt_with(Ok(a), None), now(), Duration::ZERO);
         assert_eq!(u.error_count, 1);
         assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(2)));
+        assert_eq!(u.retry_after_until, Some(now() + chrono::Duration::hours(2)));
         assert!(u.error.unwrap().contains("429"));
     }
 

@@ -243,6 +243,7 @@ mod tests {
             error: None,
             error_count: 0,
             next_due_at: None,
+            retry_after_until: None,
             gone: false,
             moved_to: None,
             discovered_url: None,

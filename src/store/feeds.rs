@@ -20,6 +20,8 @@ pub struct FeedState {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
     pub next_due_at: Option<DateTime<Utc>>,
+    /// The server asked not to be polled before this (Retry-After).
+    pub retry_after_until: Option<DateTime<Utc>>,
     pub error_count: u32,
     pub gone: bool,
 }
@@ -75,6 +77,8 @@ impl Store {
                         error_count = iif(feeds.url = excluded.url, feeds.error_count, 0),
                         gone = iif(feeds.url = excluded.url, feeds.gone, 0),
                         next_due_at = iif(feeds.url = excluded.url, feeds.next_due_at, NULL),
+                        retry_after_until =
+                            iif(feeds.url = excluded.url, feeds.retry_after_until, NULL),
                         url = excluded.url
                      WHERE feeds.url IS NOT excluded.url OR feeds.name IS NOT excluded.name",
                 )
@@ -92,7 +96,7 @@ impl Store {
             .conn
             .prepare(
                 "SELECT id, url, moved_to, discovered_url, etag, last_modified, next_due_at,
-                        error_count, gone FROM feeds",
+                        error_count, gone, retry_after_until FROM feeds",
             )
             .map_err(self.err())?;
         let rows = stmt
@@ -107,6 +111,10 @@ impl Store {
                     next_due_at: r.get::<_, Option<String>>(6)?.as_deref().and_then(parse_rfc3339),
                     error_count: r.get(7)?,
                     gone: r.get(8)?,
+                    retry_after_until: r
+                        .get::<_, Option<String>>(9)?
+                        .as_deref()
+                        .and_then(parse_rfc3339),
                 })
             })
             .map_err(self.err())?;
@@ -208,7 +216,8 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, u: &FeedUpdate) -> rusqlite::Resul
             last_error = ?11,
             error_count = ?12,
             next_due_at = ?13,
-            gone = ?14
+            gone = ?14,
+            retry_after_until = ?15
          WHERE id = ?1",
     )?
     .execute(params![
@@ -226,6 +235,7 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, u: &FeedUpdate) -> rusqlite::Resul
         u.error_count,
         u.next_due_at.map(rfc3339),
         u.gone,
+        u.retry_after_until.map(rfc3339),
     ])?;
     tx.prepare_cached(
         "INSERT INTO fetches (feed_id, started_at, url, status, duration_ms, bytes, new_entries,

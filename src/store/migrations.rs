@@ -21,6 +21,7 @@ CREATE TABLE feeds (
     last_error      TEXT,
     error_count     INTEGER NOT NULL DEFAULT 0,
     next_due_at     TEXT,
+    retry_after_until TEXT,                  -- the server's Retry-After: no poll before it
     gone            INTEGER NOT NULL DEFAULT 0,
     created_at      TEXT NOT NULL
 ) STRICT;

@@ -224,7 +224,15 @@ fn rate_limited_feed_waits_for_retry_after(code: u16, at_least_minutes: i64) {
     let run = env.fetch(&[]);
     run.success();
     assert_eq!(server.hits(&format!("/status/{code}")), 1, "not polled again before Retry-After");
-    assert!(run.summary().contains("2 not due"), "{run}");
+    assert!(run.summary().contains("1 not due; 1 waiting for Retry-After"), "{run}");
+
+    // The server asked: not even --force or --feed polls it before then.
+    for args in [&["--force"][..], &["--feed", "busy"][..]] {
+        let run = env.fetch(args);
+        run.success();
+        assert!(run.stdout.contains("roundup: feed busy: not polled"), "{run}");
+    }
+    assert_eq!(server.hits(&format!("/status/{code}")), 1, "{run}");
 }
 
 #[test]

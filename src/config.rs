@@ -154,15 +154,16 @@ impl Config {
 
     /// Checks `text` (the contents of `file`), resolving relative paths against `dir`.
     pub fn parse(text: &str, file: &Path, dir: &Path) -> Result<Config, ConfigError> {
+        let lines = LineIndex::new(text);
         let at = |span: std::ops::Range<usize>, key: String, message: String| ConfigError {
             file: file.to_path_buf(),
-            line: Some(line_of(text, span.start)),
+            line: Some(lines.line_of(span.start)),
             key: Some(key),
             message,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
             file: file.to_path_buf(),
-            line: e.span().map(|s| line_of(text, s.start)),
+            line: e.span().map(|s| lines.line_of(s.start)),
             key: None,
             message: e.message().trim().to_string(),
         })?;
@@ -252,7 +253,7 @@ impl Config {
             if let Err(m) = check_slug(&id) {
                 return Err(at(f.id.span(), format!("feeds[{i}].id"), m));
             }
-            if let Some(first) = seen.insert(id.clone(), line_of(text, f.id.span().start)) {
+            if let Some(first) = seen.insert(id.clone(), lines.line_of(f.id.span().start)) {
                 return Err(at(
                     f.id.span(),
                     format!("feeds[{i}].id"),
@@ -320,9 +321,22 @@ fn check_interval(d: Duration) -> Result<(), String> {
     Ok(())
 }
 
-/// 1-based line number of byte offset `pos` in `text`.
-pub fn line_of(text: &str, pos: usize) -> usize {
-    text.as_bytes()[..pos.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+/// Byte offset → 1-based line, by binary search over the line starts (a feeds file can list
+/// thousands of feeds; counting newlines from the top for each would be quadratic).
+struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    fn new(text: &str) -> LineIndex {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        LineIndex { starts }
+    }
+
+    fn line_of(&self, pos: usize) -> usize {
+        self.starts.partition_point(|start| *start <= pos)
+    }
 }
 
 #[cfg(test)]
@@ -331,6 +345,12 @@ mod tests {
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(text, Path::new("feeds.toml"), Path::new("/srv/roundup"))
+    }
+
+    #[test]
+    fn line_numbers_are_one_based_and_count_every_newline() {
+        let lines = LineIndex::new("a\nbb\n\nc");
+        assert_eq!([0, 1, 2, 4, 5, 6].map(|p| lines.line_of(p)), [1, 1, 2, 2, 3, 4]);
     }
 
     #[test]

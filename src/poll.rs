@@ -288,13 +288,12 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
         }
     }
     // An HTML page: look for the feed it advertises, once.
-    let (first, links) = tokio::task::spawn_blocking(move || {
+    let (first, links) = on_cpu(move || {
         let html = String::from_utf8_lossy(&first.body).into_owned();
         let links = discover::feed_links(&html, &first.final_url);
         (first, links)
     })
-    .await
-    .expect("discovery does not panic");
+    .await;
     let Some(link) = links.into_iter().next() else {
         let msg = format!(
             "{} is an HTML page, not a feed, and advertises no feed (<link rel=\"alternate\">)",
@@ -359,14 +358,32 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
     }
 }
 
-async fn parse_off_thread(f: Fetched) -> (Fetched, Result<ParsedFeed, ParseError>) {
+/// CPU-bound work (parsing, deciding) runs on the blocking pool, one job per core at a time:
+/// more would only add threads and memory, not speed.
+static CPU_SLOTS: std::sync::LazyLock<Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        Arc::new(tokio::sync::Semaphore::new(cores))
+    });
+
+/// Runs `work` on the blocking pool once a CPU slot is free.
+async fn on_cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let slot = CPU_SLOTS.clone().acquire_owned().await.expect("never closed");
     tokio::task::spawn_blocking(move || {
+        let _slot = slot;
+        work()
+    })
+    .await
+    .expect("CPU work does not panic")
+}
+
+async fn parse_off_thread(f: Fetched) -> (Fetched, Result<ParsedFeed, ParseError>) {
+    on_cpu(move || {
         let charset = f.charset();
         let parsed = parse_feed(&f.body, Some(&f.final_url), charset.as_deref());
         (f, parsed)
     })
     .await
-    .expect("parsing does not panic")
 }
 
 /// Results waiting for the writer.
@@ -375,7 +392,7 @@ const WRITE_QUEUE: usize = 16;
 const MAX_BATCH: usize = 64;
 /// How long the writer gathers results before it commits them.
 const BATCH_WINDOW: Duration = Duration::from_millis(150);
-/// Room for feeds being parsed (on tokio's blocking pool) beyond the fetches and the queue.
+/// Room for feeds being parsed beyond the fetches and the queue.
 const PARSE_THREADS: usize = 4;
 
 /// Polls `jobs` concurrently and writes each result as it comes, through one writer thread
@@ -429,26 +446,24 @@ pub async fn run(
 
     let mut tasks = tokio::task::JoinSet::new();
     for job in interleave_hosts(jobs) {
+        // Tasks are spawned only as room frees up, so a long feed list costs no memory.
+        let room = in_pipeline.clone().acquire_owned().await.expect("never closed");
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
         let fetcher = fetcher.clone();
         let tx = tx.clone();
-        let stop = stop.clone();
-        let in_pipeline = in_pipeline.clone();
         tasks.spawn(async move {
-            let _room = in_pipeline.acquire_owned().await.expect("never closed");
-            if stop.load(Ordering::SeqCst) {
-                return;
-            }
+            let _room = room;
             let started_at = Utc::now();
             let clock = Instant::now();
             let result = attempt(&fetcher, &job).await;
             let elapsed = clock.elapsed();
-            let _ = tokio::task::spawn_blocking(move || {
-                let update = decide(&job, result, started_at, elapsed);
-                // The writer only hangs up after a store failure; then there is nothing to do.
-                let _ = tx.send(update);
-            })
-            .await;
+            let update = on_cpu(move || decide(&job, result, started_at, elapsed)).await;
+            // The writer only hangs up after a store failure; then there is nothing to do.
+            let _ = tokio::task::spawn_blocking(move || tx.send(update)).await;
         });
+        while tasks.try_join_next().is_some() {}
     }
     drop(tx);
     while tasks.join_next().await.is_some() {}

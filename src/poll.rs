@@ -461,7 +461,7 @@ pub async fn run(
             let elapsed = clock.elapsed();
             let update = on_cpu(move || decide(&job, result, started_at, elapsed)).await;
             // The writer only hangs up after a store failure; then there is nothing to do.
-            let _ = tokio::task::spawn_blocking(move || tx.send(update)).await;
+            let _ = tokio::task::spawn_blocking(move || tx.send(update).is_ok()).await;
         });
         while tasks.try_join_next().is_some() {}
     }

@@ -7,6 +7,7 @@
 const SKIPPED: &[&str] = &["script", "style", "noscript", "template", "head", "iframe", "svg"];
 
 /// Elements that end a paragraph.
+#[rustfmt::skip]
 const BLOCKS: &[&str] = &[
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
     "section", "article", "header", "footer", "table", "tr", "figure", "figcaption", "hr", "dd",
@@ -36,7 +37,7 @@ pub fn html_to_text(html: &str) -> String {
             rest = body.get(end + 3..).unwrap_or("");
             continue;
         }
-        let Some(gt) = after.find('>') else {
+        let Some(gt) = tag_end(after) else {
             // A lone '<' is text.
             if skipping.is_none() {
                 push_raw(&mut out, after);
@@ -75,6 +76,30 @@ pub fn html_to_text(html: &str) -> String {
         push_text(&mut out, rest);
     }
     out.trim().to_string()
+}
+
+/// Where the `>` that ends the tag at the start of `s` is. A `>` inside a quoted attribute
+/// value (`<img alt="a > b">`) does not end it; an unbalanced quote falls back to the first `>`.
+fn tag_end(s: &str) -> Option<usize> {
+    let first = s.find('>')?;
+    if !s[..first].contains(['"', '\'']) {
+        return Some(first);
+    }
+    let mut quote: Option<u8> = None;
+    let mut after_equals = false;
+    for (i, b) in s.bytes().enumerate().skip(1) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if (b == b'"' || b == b'\'') && after_equals => quote = Some(b),
+            None if b == b'>' => return Some(i),
+            None => {}
+        }
+        if quote.is_none() && !b.is_ascii_whitespace() {
+            after_equals = b == b'=';
+        }
+    }
+    Some(first)
 }
 
 /// A title as plain text: tags stripped, entities decoded, whitespace collapsed to one line.
@@ -138,13 +163,21 @@ mod tests {
 
     #[test]
     fn scripts_styles_and_comments_are_not_text() {
-        let t = html_to_text("<p>a<script>alert('x<p>')</script>b</p><style>p{}</style><!-- c -->d");
+        let t =
+            html_to_text("<p>a<script>alert('x<p>')</script>b</p><style>p{}</style><!-- c -->d");
         assert_eq!(t, "ab\n\nd");
     }
 
     #[test]
     fn a_lone_less_than_sign_is_text() {
         assert_eq!(html_to_text("1 < 2 and 3 > 2"), "1 < 2 and 3 > 2");
+    }
+
+    #[test]
+    fn a_greater_than_sign_in_a_quoted_attribute_does_not_end_the_tag() {
+        assert_eq!(html_to_text(r#"<img alt="cat<br />dog" src="x.jpg" />Caption"#), "Caption");
+        assert_eq!(html_to_text("<a title='a > b' href=x>link</a> text"), "link text");
+        assert_eq!(html_to_text("<img alt=don't>after"), "after");
     }
 
     #[test]

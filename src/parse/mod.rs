@@ -1,0 +1,461 @@
+//! The feed-rs adapter: feed bytes → [`ParsedFeed`]. feed-rs types never leave this module
+//! tree, and within it only this file touches them.
+//!
+//! Owns: [`parse_feed`] and the order of its attempts (feed-rs's reading, then a lenient second
+//! one), telling an HTML page from a feed, feed-rs's model turned into ours (the choice of each
+//! entry's link, title, author and dates, and resolution of relative links), and the JSON shape
+//! of `roundup parse --json`.
+//! Its submodules own: character-set normalisation in front of feed-rs (BOM, XML declaration,
+//! HTTP charset) in `charset`; the dialects feed-rs does not read as they are (RSS without a
+//! version, RSS in a namespace, Atom 0.3, RSS 0.90) in `dialect`; the second, lenient attempt at
+//! documents that are not well-formed in `repair`; and dates (our own lenient parser replaces
+//! feed-rs's) in `dates`.
+//! Does not own: network, storage, entry identity (see `update`), or sanitising HTML.
+//!
+//! Cost: a well-formed RSS 2.0, RSS 1.0, Atom 1.0 or JSON Feed document is read once by
+//! feed-rs, after one UTF-8 check and a look at its prolog. Only documents feed-rs refuses, and
+//! the rare dialects it cannot read, are rewritten (one more pass) and read a second time.
+
+mod charset;
+mod dates;
+mod dialect;
+mod repair;
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use chrono::{DateTime, Utc};
+use feed_rs::model;
+use url::Url;
+
+pub use self::charset::normalise_encoding;
+use self::charset::to_utf8;
+use self::dates::parse_date;
+use self::dialect::{Dialect, count_items, rename_rss_elements, sniff};
+use self::repair::{NO_LINK, repair_json, repair_xml};
+use crate::model::{ParsedEntry, ParsedFeed};
+use crate::text::{decode, plain_title};
+
+/// Why a document could not be read as a feed.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// The bytes look like an HTML page rather than a feed.
+    #[error("this is an HTML page, not a feed")]
+    Html,
+    /// feed-rs found no feed in the bytes (or they were not well-formed enough to read).
+    #[error("not a feed: {0}")]
+    NotAFeed(String),
+}
+
+/// Parses one feed document. `base` is the URL it was fetched from (after redirects), used for
+/// relative links; `http_charset` is the `charset` of the HTTP `Content-Type`, if any.
+pub fn parse_feed(
+    bytes: &[u8],
+    base: Option<&Url>,
+    http_charset: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
+    let text = to_utf8(bytes, http_charset);
+    let dialect = sniff(&text);
+    let text = if dialect == Dialect::Rss { rename_rss_elements(text) } else { text };
+    let mut error = None;
+    if dialect != Dialect::Rewrite {
+        match read(&text, base) {
+            // feed-rs drops RSS 1.0 items without a link: read those again, with one.
+            Ok(feed)
+                if feed.feed_type == model::FeedType::RSS1
+                    && count_items(&text) > feed.entries.len() =>
+            {
+                let repaired = repair_xml(&text);
+                return Ok(match read(&repaired, base) {
+                    Ok(fuller) if fuller.entries.len() > feed.entries.len() => {
+                        adapt(fuller, base, &repaired)
+                    }
+                    _ => adapt(feed, base, &text),
+                });
+            }
+            Ok(feed) => return Ok(adapt(feed, base, &text)),
+            Err(e) => error = Some(e),
+        }
+        if looks_like_html(text.as_bytes()) {
+            return Err(ParseError::Html);
+        }
+    }
+    // The second attempt, only for documents feed-rs refused or would misread.
+    let repaired = match dialect {
+        Dialect::Json => repair_json(&text),
+        Dialect::Xml | Dialect::Rss | Dialect::Rewrite => Some(repair_xml(&text)),
+    };
+    if let Some(repaired) = repaired {
+        match read(&repaired, base) {
+            Ok(feed) => return Ok(adapt(feed, base, &repaired)),
+            Err(e) => {
+                error.get_or_insert(e);
+            }
+        }
+    }
+    Err(ParseError::NotAFeed(error.unwrap_or_else(|| "no feed in the document".into())))
+}
+
+/// True when the document starts like an HTML page.
+pub fn looks_like_html(bytes: &[u8]) -> bool {
+    let head = &bytes[..bytes.len().min(1024)];
+    let head = String::from_utf8_lossy(head).to_ascii_lowercase();
+    let t = head.trim_start_matches('\u{feff}').trim_start();
+    t.starts_with("<!doctype html")
+        || t.starts_with("<html")
+        || (t.contains("<html")
+            && !t.contains("<rss")
+            && !t.contains("<feed")
+            && !t.contains("<rdf"))
+}
+
+/// One feed-rs reading of UTF-8 text. A panic inside feed-rs (hostile input) is an error.
+fn read(text: &str, base: Option<&Url>) -> Result<model::Feed, String> {
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base.map(Url::as_str))
+        // An empty id marks "the feed gave none"; `update` decides the identity instead of
+        // feed-rs's generated (sometimes random) one.
+        .id_generator(|_links, _title, _uri| String::new())
+        .timestamp_parser(parse_date)
+        .build();
+    match catch_unwind(AssertUnwindSafe(|| parser.parse(text.as_bytes()))) {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(_) => Err("the feed reader failed on this document".into()),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// feed-rs model → ours
+
+/// `text` is the document feed-rs read, for the one thing feed-rs does not keep (whether
+/// guids are permalinks).
+fn adapt(feed: model::Feed, base: Option<&Url>, text: &str) -> ParsedFeed {
+    let kind = Kind {
+        // Atom and JSON Feed say when a title is plain text, and then `<` is just a character;
+        // RSS titles are HTML as often as not.
+        literal_titles: matches!(feed.feed_type, model::FeedType::Atom | model::FeedType::JSON),
+        feed_type: feed.feed_type.clone(),
+        guids_are_links: std::cell::OnceCell::new(),
+        text,
+    };
+    let link = pick_link(&feed.links, Some(&feed.id), &kind).map(|l| absolute(&l, base));
+    let literal = kind.literal_titles;
+    let entries = feed.entries.into_iter().map(|e| adapt_entry(e, base, &kind)).collect();
+    ParsedFeed {
+        title: feed.title.map(|t| text_title(&t, literal)).filter(|t| !t.is_empty()),
+        link,
+        updated: match kind.feed_type {
+            // A channel's `dc:date`, which feed-rs files as published (see `entry_dates`).
+            model::FeedType::RSS1 => feed.updated.or(feed.published),
+            _ => feed.updated,
+        },
+        ttl_minutes: feed.ttl,
+        entries,
+    }
+}
+
+/// What an entry's reading depends on in the document around it.
+struct Kind<'a> {
+    literal_titles: bool,
+    feed_type: model::FeedType,
+    /// False when the document marks its guids `isPermaLink="false"`; worked out on demand.
+    guids_are_links: std::cell::OnceCell<bool>,
+    text: &'a str,
+}
+
+impl Kind<'_> {
+    fn guids_are_links(&self) -> bool {
+        *self.guids_are_links.get_or_init(|| {
+            !self.text.match_indices("isPermaLink").any(|(i, m)| {
+                let rest = self.text[i + m.len()..].trim_start();
+                let value =
+                    rest.strip_prefix('=').map(|v| v.trim_start().trim_start_matches(['"', '\'']));
+                value.is_some_and(|v| v.get(..5).is_some_and(|f| f.eq_ignore_ascii_case("false")))
+            })
+        })
+    }
+}
+
+fn adapt_entry(e: model::Entry, base: Option<&Url>, kind: &Kind<'_>) -> ParsedEntry {
+    let literal = kind.literal_titles;
+    let guid = Some(e.id.trim().to_string()).filter(|s| !s.is_empty());
+    let link = pick_link(&e.links, guid.as_deref(), kind).map(|l| absolute(&l, base));
+    let (published, updated) = entry_dates(&kind.feed_type, e.published, e.updated);
+    let author = authors(&e.authors);
+    let summary_html = e.summary.as_ref().map(text_as_html).filter(|s| !s.trim().is_empty());
+    let content_html = e
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_deref())
+        .map(str::to_string)
+        .filter(|s| !s.trim().is_empty());
+    ParsedEntry {
+        guid,
+        title: e.title.map(|t| text_title(&t, literal)).filter(|t| !t.is_empty()),
+        link,
+        author,
+        published,
+        updated,
+        summary_html,
+        content_html,
+        categories: e
+            .categories
+            .into_iter()
+            .map(|c| c.label.unwrap_or(c.term).trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect(),
+    }
+}
+
+/// An entry's published and updated dates as the document gives them.
+fn entry_dates(
+    feed_type: &model::FeedType,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    match feed_type {
+        // The only date of an RSS 1.0 item is `dc:date`, the date of its last change (see
+        // `RSS_RENAMES`), which feed-rs files as published.
+        model::FeedType::RSS1 => (None, updated.or(published)),
+        // feed-rs copies an RSS item's published date into a missing updated one.
+        model::FeedType::RSS2 => (published, updated.filter(|u| Some(*u) != published)),
+        _ => (published, updated),
+    }
+}
+
+/// The page of an entry or feed: the first alternate link (RSS `<link>`, an Atom link with
+/// rel `alternate` or none, a JSON Feed `url`). Comment links, enclosures, `related`, `self`
+/// and the like are not the page. With no such link, an id that is a web address is taken
+/// as the page (an RSS guid is a permalink unless it says otherwise), as feedparser does.
+fn pick_link(links: &[model::Link], id: Option<&str>, kind: &Kind<'_>) -> Option<String> {
+    links
+        .iter()
+        .filter(|l| l.target.is_none() && !l.href.trim().is_empty() && l.href != NO_LINK)
+        .find(|l| l.rel.as_deref().is_none_or(|r| r.trim().eq_ignore_ascii_case("alternate")))
+        .map(|l| l.href.trim().to_string())
+        .or_else(|| {
+            let id = id.map(str::trim).filter(|id| is_web_address(id))?;
+            kind.guids_are_links().then(|| id.to_string())
+        })
+}
+
+fn is_web_address(s: &str) -> bool {
+    Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+}
+
+fn absolute(link: &str, base: Option<&Url>) -> String {
+    match Url::parse(link) {
+        Ok(u) => u.to_string(),
+        Err(_) => {
+            base.and_then(|b| b.join(link).ok()).map_or_else(|| link.to_string(), |u| u.to_string())
+        }
+    }
+}
+
+fn is_html(t: &model::Text) -> bool {
+    let ct = t.content_type.to_string();
+    ct.contains("html")
+}
+
+/// A title as plain text. HTML (and RSS, whose titles carry markup and entities unlabelled)
+/// loses its tags and entities; a title its format declares plain keeps every character.
+fn text_title(t: &model::Text, literal: bool) -> String {
+    if is_html(t) || !literal {
+        plain_title(&t.content)
+    } else {
+        t.content.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// A summary as HTML: HTML stays as is, plain text is escaped.
+fn text_as_html(t: &model::Text) -> String {
+    if is_html(t) { t.content.clone() } else { html_escape::encode_text(&t.content).into_owned() }
+}
+
+fn authors(people: &[model::Person]) -> Option<String> {
+    let names: Vec<String> = people
+        .iter()
+        .filter_map(|p| {
+            let name = p.name.as_deref().map(clean_person_name).filter(|n| !n.is_empty());
+            name.or_else(|| p.email.clone())
+        })
+        .collect();
+    if names.is_empty() { None } else { Some(names.join(", ")) }
+}
+
+/// RSS `<author>editor@example.org (Ed Itor)</author>` reaches us as name `(Ed Itor)`.
+fn clean_person_name(name: &str) -> String {
+    let n = decode(name.trim());
+    let n = n.trim();
+    let n = n.strip_prefix('(').and_then(|s| s.strip_suffix(')')).unwrap_or(n);
+    n.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------------------------------------
+// `roundup parse --json`
+
+/// JSON shape of `roundup parse --json`: the feed as the parser reads it.
+#[derive(Debug, serde::Serialize)]
+pub struct ParseReport {
+    pub feed: FeedReport,
+    pub entries: Vec<EntryReport>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct FeedReport {
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub updated: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct EntryReport {
+    pub id: Option<String>,
+    pub title: Option<String>,
+    pub link: Option<String>,
+    pub published: Option<String>,
+    pub updated: Option<String>,
+    pub author: Option<String>,
+    pub summary: Option<String>,
+    pub content: Option<String>,
+}
+
+impl ParseReport {
+    pub fn new(feed: &ParsedFeed) -> ParseReport {
+        let date = |d: Option<DateTime<Utc>>| d.map(crate::timefmt::rfc3339);
+        ParseReport {
+            feed: FeedReport {
+                title: feed.title.clone(),
+                link: feed.link.clone(),
+                updated: date(feed.updated),
+            },
+            entries: feed
+                .entries
+                .iter()
+                .map(|e| EntryReport {
+                    id: e.guid.clone(),
+                    title: e.title.clone(),
+                    link: e.link.clone(),
+                    published: date(e.published),
+                    updated: date(e.updated),
+                    author: e.author.clone(),
+                    summary: e.summary_html.clone(),
+                    content: e.content_html.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &[u8]) -> ParsedFeed {
+        parse_feed(s, Some(&Url::parse("https://blog.example.org/feed/").unwrap()), None).unwrap()
+    }
+
+    const RSS: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Council &amp; Co</title><link>https://blog.example.org/</link>
+<item><title>First</title><link>/2026/11/first</link><guid isPermaLink="false">p-1</guid>
+<dc:creator>Ann Smith</dc:creator><pubDate>Mon, 23 Nov 2026 09:30:00 +0000</pubDate>
+<description>&lt;p&gt;Hello&lt;/p&gt;</description></item>
+<item><title>No guid</title><link>https://blog.example.org/2</link></item>
+<item><title>Nothing</title><description>x</description></item>
+</channel></rss>"#;
+
+    #[test]
+    fn rss_items_keep_guid_author_date_and_absolute_links() {
+        let f = parse(RSS.as_bytes());
+        assert_eq!(f.title.as_deref(), Some("Council & Co"));
+        assert_eq!(f.entries.len(), 3);
+        let e = &f.entries[0];
+        assert_eq!(e.guid.as_deref(), Some("p-1"));
+        assert_eq!(e.link.as_deref(), Some("https://blog.example.org/2026/11/first"));
+        assert_eq!(e.author.as_deref(), Some("Ann Smith"));
+        assert_eq!(crate::timefmt::rfc3339(e.published.unwrap()), "2026-11-23T09:30:00Z");
+        assert_eq!(e.summary_html.as_deref(), Some("<p>Hello</p>"));
+    }
+
+    #[test]
+    fn a_missing_guid_is_none_never_a_generated_id() {
+        let f = parse(RSS.as_bytes());
+        assert_eq!(f.entries[1].guid, None);
+        assert_eq!(f.entries[2].guid, None);
+    }
+
+    #[test]
+    fn an_html_page_is_reported_as_html() {
+        let page = b"<!DOCTYPE html><html><head><title>x</title></head><body>hi</body></html>";
+        assert!(matches!(parse_feed(page, None, None), Err(ParseError::Html)));
+    }
+
+    #[test]
+    fn json_feed_relative_urls_are_resolved_against_the_base() {
+        let doc = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J","items":[{"id":"1","url":"/posts/1","title":"One","content_html":"<p>x</p>","date_published":"2026-11-20T10:00:00Z"}]}"#;
+        let f = parse(doc.as_bytes());
+        assert_eq!(f.entries[0].link.as_deref(), Some("https://blog.example.org/posts/1"));
+        assert_eq!(f.entries[0].content_html.as_deref(), Some("<p>x</p>"));
+    }
+
+    pub(super) fn bare(doc: &str) -> ParsedFeed {
+        parse_feed(doc.as_bytes(), None, None).unwrap()
+    }
+
+    #[test]
+    fn an_updated_date_is_only_one_the_feed_gives() {
+        let f = bare(
+            r#"<rss version="2.0"><channel><item><pubDate>Mon, 16 Oct 2017 15:10:00 +0000</pubDate></item></channel></rss>"#,
+        );
+        assert!(f.entries[0].published.is_some());
+        assert_eq!(f.entries[0].updated, None);
+        let f = bare(
+            r#"<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+            <channel rdf:about="http://example.org/"><title>T</title><dc:date>2022-12-20T23:28:24Z</dc:date></channel>
+            <item rdf:about="http://example.org/1"><link>http://example.org/1</link><dc:date>2022-12-17T00:00:00Z</dc:date></item></rdf:RDF>"#,
+        );
+        let rfc3339 = |d: Option<DateTime<Utc>>| d.map(crate::timefmt::rfc3339);
+        assert_eq!(rfc3339(f.updated).as_deref(), Some("2022-12-20T23:28:24Z"));
+        assert_eq!(f.entries[0].published, None);
+        assert_eq!(rfc3339(f.entries[0].updated).as_deref(), Some("2022-12-17T00:00:00Z"));
+    }
+
+    #[test]
+    fn comment_and_related_links_are_not_the_entry_page() {
+        let f = bare(
+            r#"<rss version="2.0"><channel><item><comments>http://example.org/c</comments></item></channel></rss>"#,
+        );
+        assert_eq!(f.entries[0].link, None);
+        let f = bare(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>x</id><link rel="related" href="http://example.org/r"/><link href="http://example.org/page"/></entry><entry><id>y</id><link rel="related" href="http://example.org/r"/></entry></feed>"#,
+        );
+        assert_eq!(f.entries[0].link.as_deref(), Some("http://example.org/page"));
+        assert_eq!(f.entries[1].link, None);
+    }
+
+    #[test]
+    fn an_id_that_is_a_web_address_is_the_page_unless_marked_no_permalink() {
+        let f = bare(
+            r#"<rss version="2.0"><channel><item><guid>http://example.org/1</guid></item><item><guid>tag:x,2024:2</guid></item></channel></rss>"#,
+        );
+        assert_eq!(f.entries[0].link.as_deref(), Some("http://example.org/1"));
+        assert_eq!(f.entries[1].link, None);
+        let f = bare(
+            r#"<rss version="2.0"><channel><item><guid isPermaLink="false">http://example.org/1</guid></item></channel></rss>"#,
+        );
+        assert_eq!(f.entries[0].link, None);
+        let f = bare(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>urn:uuid:1225c695</id></entry></feed>"#,
+        );
+        assert_eq!(f.entries[0].link, None);
+    }
+
+    #[test]
+    fn atom_plain_text_titles_keep_their_angle_brackets() {
+        let f = bare(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>Use &lt;b&gt; &amp;amp; co</title><entry><id>x</id><title type="html">&lt;b&gt;Bold&lt;/b&gt; &amp;amp; co</title></entry></feed>"#,
+        );
+        assert_eq!(f.title.as_deref(), Some("Use <b> &amp; co"));
+        assert_eq!(f.entries[0].title.as_deref(), Some("Bold & co"));
+    }
+}

@@ -1,6 +1,9 @@
 //! The composition root: one function per command. The only module that holds the
 //! configuration, the store and the HTTP client together, and the only one that prints.
 
+mod excerpts;
+mod week;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -38,6 +41,15 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Watch(args) => watch(&cli, args),
         Command::Feeds(cmd) => feeds(&cli, cmd),
         Command::Entries(args) => entries(&cli, args),
+        Command::Week(args) => week::week(&cli, args),
+        Command::Candidates(args) => week::candidates(&cli, args),
+        Command::Pick(args) => week::pick(&cli, args),
+        Command::Unpick(args) => week::unpick(&cli, args),
+        Command::Skip(args) => week::skip(&cli, args),
+        Command::Picks(args) => week::picks(&cli, args),
+        Command::Excerpts(args) => week::excerpts(&cli, args),
+        Command::Edit(args) => week::edit(&cli, args),
+        Command::Draft(args) => week::draft(&cli, args),
     }
 }
 

@@ -40,6 +40,150 @@ pub enum Command {
     Entries(EntriesArgs),
     /// Parse one feed document offline and show what roundup reads in it.
     Parse(ParseArgs),
+    /// The weekly job: fetch, then pick, excerpt and comment in a full-screen picker, then
+    /// render the draft.
+    Week(WeekArgs),
+    /// The week's candidates, with what was decided about each.
+    Candidates(CandidatesArgs),
+    /// Pick an entry into the week's roundup, or change its pick.
+    Pick(PickArgs),
+    /// Take an entry out of the week's roundup.
+    Unpick(EntryArgs),
+    /// Triage an entry out: it is not shown as a candidate again.
+    Skip(EntryArgs),
+    /// The week's picks, in order.
+    Picks(PicksArgs),
+    /// Numbered excerpt suggestions for an entry: the paragraphs of its text (or of its article
+    /// page, when the feed carries only a summary).
+    Excerpts(ExcerptsArgs),
+    /// Set the roundup's own fields.
+    Edit(EditArgs),
+    /// Render the week's draft post.
+    Draft(DraftArgs),
+}
+
+/// Which week: an ISO week such as 2026-W48; the current week (in the configured time zone) when
+/// omitted.
+#[derive(Debug, Args, Clone, Default)]
+pub struct WeekArg {
+    /// The ISO week, e.g. 2026-W48 (default: this week).
+    #[arg(long, value_name = "WEEK")]
+    pub week: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WeekArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// Do not fetch first.
+    #[arg(long)]
+    pub no_fetch: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CandidatesArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// Include skipped entries.
+    #[arg(long)]
+    pub all: bool,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PickArgs {
+    /// The entry's id (as printed by `roundup entries --json` or `roundup candidates`).
+    pub entry: i64,
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// The excerpt to quote.
+    #[arg(long, value_name = "TEXT", conflicts_with = "excerpt_para")]
+    pub excerpt: Option<String>,
+    /// Quote suggestion N of `roundup excerpts ENTRY`.
+    #[arg(long, value_name = "N")]
+    pub excerpt_para: Option<usize>,
+    /// The lead-in before the excerpt.
+    #[arg(long, value_name = "TEXT")]
+    pub lead: Option<String>,
+    /// The editor's comment after the excerpt.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+    /// The section of the post the item goes in.
+    #[arg(long, value_name = "NAME")]
+    pub section: Option<String>,
+    /// Its place in the post (1 = first); the others move down.
+    #[arg(long, value_name = "N")]
+    pub position: Option<u32>,
+}
+
+#[derive(Debug, Args)]
+pub struct EntryArgs {
+    /// The entry's id.
+    pub entry: i64,
+    #[command(flatten)]
+    pub week: WeekArg,
+}
+
+#[derive(Debug, Args)]
+pub struct PicksArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExcerptsArgs {
+    /// The entry's id.
+    pub entry: i64,
+    /// Print a JSON array.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+    /// The opening paragraph(s).
+    #[arg(long, value_name = "TEXT")]
+    pub intro: Option<String>,
+    /// The closing paragraph(s).
+    #[arg(long, value_name = "TEXT")]
+    pub outro: Option<String>,
+    /// Comma-separated tags (an empty value clears them).
+    #[arg(long, value_name = "A,B")]
+    pub tags: Option<String>,
+    /// Comma-separated categories (an empty value clears them).
+    #[arg(long, value_name = "C,D")]
+    pub categories: Option<String>,
+}
+
+/// The output format of a draft.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DraftFormat {
+    Markdown,
+    Html,
+}
+
+#[derive(Debug, Args)]
+pub struct DraftArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// Markdown or HTML.
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: DraftFormat,
+    /// Where to write it (default: the drafts folder, named by the week; `-` for stdout).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Treat lint warnings as errors (exit 1).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Debug, Args)]

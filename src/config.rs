@@ -27,7 +27,39 @@ pub struct Config {
     /// The file it came from (for messages and for `feeds add`).
     pub path: PathBuf,
     pub settings: Settings,
+    /// The roundup post itself: its default title, templates and limits.
+    pub roundup: RoundupSettings,
     pub feeds: Vec<FeedConfig>,
+}
+
+/// The `[roundup]` table: what the weekly post looks like; every field has a default.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundupSettings {
+    /// Title of a new week's roundup.
+    pub title: String,
+    /// The editor's name, for the post and (later) the published feeds.
+    pub author: Option<String>,
+    /// Folder whose files override the built-in templates, file by file.
+    pub templates: PathBuf,
+    /// Folder that drafts are written to.
+    pub drafts: PathBuf,
+    /// Fair dealing: an excerpt longer than this many words is flagged...
+    pub excerpt_max_words: usize,
+    /// ...and so is one longer than this share of the article's words.
+    pub excerpt_max_share: f64,
+}
+
+impl RoundupSettings {
+    fn defaults(dir: &Path) -> RoundupSettings {
+        RoundupSettings {
+            title: "That was the week that was".into(),
+            author: None,
+            templates: dir.join("templates"),
+            drafts: dir.join("data/drafts"),
+            excerpt_max_words: 120,
+            excerpt_max_share: 0.2,
+        }
+    }
 }
 
 /// Everything but the feed list; every field has a default.
@@ -111,7 +143,20 @@ struct RawConfig {
     #[serde(default)]
     settings: Option<RawSettings>,
     #[serde(default)]
+    roundup: Option<RawRoundup>,
+    #[serde(default)]
     feeds: Vec<RawFeed>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRoundup {
+    title: Option<Spanned<String>>,
+    author: Option<String>,
+    templates: Option<Spanned<String>>,
+    drafts: Option<Spanned<String>>,
+    excerpt_max_words: Option<Spanned<i64>>,
+    excerpt_max_share: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -246,6 +291,43 @@ impl Config {
             settings.user_agent = v.into_inner();
         }
 
+        let mut roundup = RoundupSettings::defaults(dir);
+        let r = raw.roundup.unwrap_or_default();
+        if let Some(t) = r.title {
+            if t.get_ref().trim().is_empty() {
+                return Err(at(t.span(), "roundup.title".into(), "must not be empty".into()));
+            }
+            roundup.title = t.into_inner();
+        }
+        roundup.author = r.author.filter(|a| !a.trim().is_empty());
+        for (v, key, slot) in [
+            (&r.templates, "roundup.templates", &mut roundup.templates),
+            (&r.drafts, "roundup.drafts", &mut roundup.drafts),
+        ] {
+            if let Some(v) = v {
+                let p = PathBuf::from(v.get_ref());
+                if p.as_os_str().is_empty() {
+                    return Err(at(v.span(), key.into(), "must not be empty".into()));
+                }
+                *slot = if p.is_absolute() { p } else { dir.join(p) };
+            }
+        }
+        if let Some(v) = &r.excerpt_max_words {
+            let n = *v.get_ref();
+            if !(1..=10_000).contains(&n) {
+                return Err(at(
+                    v.span(),
+                    "roundup.excerpt_max_words".into(),
+                    format!("must be between 1 and 10000, not {n}"),
+                ));
+            }
+            roundup.excerpt_max_words = n as usize;
+        }
+        if let Some(v) = &r.excerpt_max_share {
+            roundup.excerpt_max_share = parse_share(v.get_ref())
+                .map_err(|m| at(v.span(), "roundup.excerpt_max_share".into(), m))?;
+        }
+
         let mut feeds = Vec::with_capacity(raw.feeds.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, f) in raw.feeds.into_iter().enumerate() {
@@ -274,13 +356,23 @@ impl Config {
             let name = f.name.filter(|n| !n.trim().is_empty());
             feeds.push(FeedConfig { id, url, name, tags: f.tags, interval });
         }
-        Ok(Config { path: file.to_path_buf(), settings, feeds })
+        Ok(Config { path: file.to_path_buf(), settings, roundup, feeds })
     }
 
     /// The poll interval of one feed.
     pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.settings.interval)
     }
+}
+
+/// A share written as a percentage: `"20 %"`, `"20%"`, `"12.5%"`.
+fn parse_share(s: &str) -> Result<f64, String> {
+    let bad = || format!("bad share {s:?} (write a percentage, e.g. \"20 %\")");
+    let n: f64 = s.trim().strip_suffix('%').ok_or_else(bad)?.trim().parse().map_err(|_| bad())?;
+    if !(n > 0.0 && n <= 100.0) {
+        return Err(format!("{s:?} must be more than 0 % and at most 100 %"));
+    }
+    Ok(n / 100.0)
 }
 
 /// A feed URL must be absolute http(s) with a host.
@@ -420,6 +512,23 @@ mod tests {
         assert!(parse("[[feeds]]\nid = \"a b\"\nurl = \"https://a.example/\"\n").is_err());
         let e = parse("[[feeds]]\nurl = \"https://a.example/\"\n").unwrap_err();
         assert!(e.message.contains("id"), "{e}");
+    }
+
+    #[test]
+    fn the_roundup_table_has_defaults_and_checks_its_values() {
+        let c = parse("").unwrap();
+        assert_eq!(c.roundup.excerpt_max_words, 120);
+        assert_eq!(c.roundup.templates, PathBuf::from("/srv/roundup/templates"));
+        assert_eq!(c.roundup.drafts, PathBuf::from("/srv/roundup/data/drafts"));
+        let c = parse(
+            "[roundup]\ntitle = \"That was the local government week that was\"\nexcerpt_max_share = \"12.5 %\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.roundup.title, "That was the local government week that was");
+        assert!((c.roundup.excerpt_max_share - 0.125).abs() < 1e-9);
+        let e = parse("[roundup]\nexcerpt_max_share = \"0.2\"\n").unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("roundup.excerpt_max_share")));
+        assert!(parse("[roundup]\ntitel = \"x\"\n").is_err());
     }
 
     #[test]

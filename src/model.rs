@@ -127,3 +127,101 @@ pub struct Validators {
     pub etag: Option<String>,
     pub last_modified: Option<String>,
 }
+
+/// A week's roundup post: the editor's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Roundup {
+    pub id: i64,
+    /// The ISO week, e.g. `2026-W48`.
+    pub week: String,
+    pub title: String,
+    pub intro: Option<String>,
+    pub outro: Option<String>,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    /// `draft` or `published`.
+    pub status: String,
+    pub published_at: Option<String>,
+}
+
+/// Changes to a roundup's fields; `None` leaves a field as it is, `Some("")` clears it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoundupEdit {
+    pub title: Option<String>,
+    pub intro: Option<String>,
+    pub outro: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub categories: Option<Vec<String>>,
+}
+
+/// A stored entry with what a pick or an excerpt needs of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryDetail {
+    pub id: i64,
+    pub feed: String,
+    /// The outlet: the feed's configured name, else its own title, else its id.
+    pub outlet: String,
+    /// The outlet's site, when the feed gives one.
+    pub outlet_url: Option<String>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub published: String,
+    pub dated_by: String,
+    pub first_seen: String,
+    pub summary_html: Option<String>,
+    pub content_html: Option<String>,
+    /// Plain text of the content (or summary), paragraphs separated by a blank line.
+    pub text: String,
+}
+
+/// Changes to a pick; `None` leaves a field as it is (or, for a new pick, empty / at the end).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PickChange {
+    pub excerpt: Option<String>,
+    pub lead: Option<String>,
+    pub note: Option<String>,
+    pub section: Option<String>,
+    /// 1-based place in the post; the others move down to make room.
+    pub position: Option<u32>,
+}
+
+/// One picked item with its entry, in post order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PickedItem {
+    pub position: u32,
+    pub section: Option<String>,
+    pub lead: Option<String>,
+    pub excerpt: Option<String>,
+    pub note: Option<String>,
+    pub entry: EntryDetail,
+}
+
+/// The editor's decision on an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Triage {
+    /// Not yet decided.
+    New,
+    Picked,
+    /// Triaged out: not shown again.
+    Skipped,
+}
+
+/// A candidate for a week's roundup.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    pub id: i64,
+    pub feed: String,
+    pub outlet: String,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub published: String,
+    pub dated_by: String,
+    pub triage: Triage,
+    /// The week the triage decision was made in, if any.
+    pub triage_week: Option<String>,
+    /// Dated before the week but first seen in it: it arrived late.
+    pub late: bool,
+}

@@ -88,6 +88,56 @@ CREATE TABLE fetches (
 ) STRICT;
 CREATE INDEX fetches_by_feed ON fetches (feed_id, started_at DESC);
 "#,
+    // 2: the editor's week: roundups, their picks, triage decisions, and fetched article pages.
+    r#"
+CREATE TABLE roundups (
+    id              INTEGER PRIMARY KEY,
+    week            TEXT NOT NULL UNIQUE,    -- ISO week, e.g. 2026-W48
+    title           TEXT NOT NULL,
+    intro           TEXT,
+    outro           TEXT,
+    tags            TEXT NOT NULL DEFAULT '[]',  -- JSON array
+    categories      TEXT NOT NULL DEFAULT '[]',  -- JSON array
+    status          TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published')),
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    published_at    TEXT
+) STRICT;
+
+CREATE TABLE picks (
+    roundup_id      INTEGER NOT NULL REFERENCES roundups(id) ON DELETE CASCADE,
+    entry_id        INTEGER NOT NULL REFERENCES entries(id) ON DELETE RESTRICT,
+    position        INTEGER NOT NULL,        -- 1-based order in the post
+    section         TEXT,
+    lead            TEXT,
+    excerpt         TEXT,
+    note            TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (roundup_id, entry_id)
+) STRICT;
+CREATE INDEX picks_by_entry ON picks (entry_id);
+
+-- The editor's decision on a candidate: picked into a roundup, or skipped (not shown again).
+CREATE TABLE triage (
+    entry_id        INTEGER PRIMARY KEY REFERENCES entries(id) ON DELETE CASCADE,
+    state           TEXT NOT NULL CHECK (state IN ('picked', 'skipped')),
+    week            TEXT NOT NULL,
+    decided_at      TEXT NOT NULL
+) STRICT;
+
+-- Article pages fetched for excerpts, with their validators and extracted text.
+CREATE TABLE pages (
+    url             TEXT PRIMARY KEY,
+    final_url       TEXT,
+    fetched_at      TEXT NOT NULL,
+    status          INTEGER,
+    etag            TEXT,
+    last_modified   TEXT,
+    text            TEXT,                    -- main text, paragraphs separated by a blank line
+    error           TEXT
+) STRICT;
+"#,
 ];
 
 /// The schema version this binary writes.

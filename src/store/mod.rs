@@ -6,6 +6,8 @@
 mod entries;
 mod feeds;
 pub mod migrations;
+mod pages;
+mod roundups;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -14,6 +16,8 @@ use rusqlite::Connection;
 
 pub use entries::{EntryFilter, EntryRow};
 pub use feeds::{FeedListing, FeedState};
+pub use pages::PageRow;
+pub use roundups::PickError;
 
 /// `PRAGMA application_id` of a roundup database ("RNDP").
 pub const APPLICATION_ID: i64 = 0x524E_4450;

@@ -4,4 +4,5 @@
 mod cli;
 mod conformance;
 mod fetch;
+mod select;
 mod support;

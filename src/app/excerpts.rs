@@ -1,0 +1,107 @@
+//! Where excerpt suggestions come from: the entry's own full text when the feed carries it;
+//! otherwise its article page, fetched politely (same client, limits and user agent as feeds)
+//! once, cached in the database, and re-fetched conditionally after a day.
+
+use chrono::Utc;
+use url::Url;
+
+use crate::config::Config;
+use crate::excerpt::{extract_article, suggestions_from_text};
+use crate::fetch::FetchRequest;
+use crate::model::EntryDetail;
+use crate::store::{PageRow, Store};
+
+/// A cached page younger than this is used as it is.
+const PAGE_FRESH_FOR: chrono::Duration = chrono::Duration::days(1);
+
+/// The numbered excerpt suggestions of an entry (1 = the first paragraph).
+pub(crate) fn suggestions(
+    config: &Config,
+    store: &mut Store,
+    entry: &EntryDetail,
+) -> anyhow::Result<Vec<String>> {
+    if entry.content_html.is_some() {
+        let own = suggestions_from_text(&entry.text);
+        if !own.is_empty() {
+            return Ok(own);
+        }
+    }
+    // Only a summary: the article page has the text worth quoting.
+    if let Some(url) = entry.url.as_deref()
+        && let Some(text) = article_text(config, store, url)?
+    {
+        let from_page = suggestions_from_text(&text);
+        if !from_page.is_empty() {
+            return Ok(from_page);
+        }
+    }
+    Ok(suggestions_from_text(&entry.text))
+}
+
+/// The main text of the article at `url`, from the cache or the web. `None` when it cannot be
+/// had (the reason is kept in the cache and printed).
+fn article_text(config: &Config, store: &mut Store, url: &str) -> anyhow::Result<Option<String>> {
+    let cached = store.page(url)?;
+    let now = Utc::now();
+    if let Some(p) = &cached
+        && now - p.fetched_at < PAGE_FRESH_FOR
+    {
+        return Ok(p.text.clone());
+    }
+    let Ok(parsed) = Url::parse(url) else { return Ok(None) };
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Ok(None);
+    }
+    let fetcher = super::fetcher(config)?;
+    let rt = super::runtime()?;
+    let req = FetchRequest {
+        url: parsed.clone(),
+        etag: cached.as_ref().and_then(|p| p.etag.clone()),
+        last_modified: cached.as_ref().and_then(|p| p.last_modified.clone()),
+    };
+    let answer = rt.block_on(fetcher.fetch(&req));
+    let page = match answer {
+        Ok(f) if f.status == 304 && cached.is_some() => {
+            PageRow { fetched_at: now, ..cached.clone().expect("checked") }
+        }
+        Ok(f) if (200..300).contains(&f.status) => {
+            let html = String::from_utf8_lossy(&f.body).into_owned();
+            let article = extract_article(&html, f.final_url.as_str());
+            PageRow {
+                url: url.to_string(),
+                final_url: Some(f.final_url.to_string()),
+                fetched_at: now,
+                status: Some(f.status),
+                etag: f.etag,
+                last_modified: f.last_modified,
+                text: Some(article.text),
+                error: None,
+            }
+        }
+        Ok(f) => PageRow {
+            url: url.to_string(),
+            final_url: Some(f.final_url.to_string()),
+            fetched_at: now,
+            status: Some(f.status),
+            etag: None,
+            last_modified: None,
+            text: cached.as_ref().and_then(|p| p.text.clone()),
+            error: Some(format!("HTTP {}", f.status)),
+        },
+        Err(e) => PageRow {
+            url: url.to_string(),
+            final_url: None,
+            fetched_at: now,
+            status: None,
+            etag: None,
+            last_modified: None,
+            text: cached.as_ref().and_then(|p| p.text.clone()),
+            error: Some(e.to_string()),
+        },
+    };
+    if let Some(e) = &page.error {
+        eprintln!("roundup: could not fetch the article {url}: {e}; using the feed's own text");
+    }
+    store.save_page(&page)?;
+    Ok(page.text)
+}

@@ -1,0 +1,298 @@
+//! The editor's commands: candidates, pick / unpick / skip, picks, excerpts, edit, draft, and the
+//! interactive `week`. Wires the store, the excerpt source and the renderer together.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{Context, anyhow, bail};
+use chrono::Utc;
+
+use super::{Exit, load_config, open_store};
+use crate::cli::{
+    CandidatesArgs, Cli, DraftArgs, DraftFormat, EditArgs, EntryArgs, ExcerptsArgs, PickArgs,
+    PicksArgs, WeekArg, WeekArgs,
+};
+use crate::config::Config;
+use crate::model::{PickChange, RoundupEdit};
+use crate::render::{self, Format, Renderer};
+use crate::store::Store;
+use crate::timefmt::IsoWeek;
+
+/// The week a command is about: `--week`, else the current week in the configured time zone.
+pub(crate) fn resolve_week(arg: &WeekArg, config: &Config) -> anyhow::Result<IsoWeek> {
+    match &arg.week {
+        Some(w) => IsoWeek::parse(w).map_err(|m| anyhow!("--week: {m}")),
+        None => Ok(IsoWeek::containing(Utc::now(), config.settings.timezone)),
+    }
+}
+
+pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    let (start, end) = week.bounds(config.settings.timezone);
+    let list = store.candidates(start, end, args.all)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&list)?);
+        return Ok(Exit::Ok);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "{week}: {} candidates", list.len())?;
+    for c in &list {
+        let mark = match c.triage {
+            crate::model::Triage::New => " ",
+            crate::model::Triage::Picked => "*",
+            crate::model::Triage::Skipped => "-",
+        };
+        writeln!(
+            out,
+            "{mark}{:>6}  {}  {:<20}  {}{}{}",
+            c.id,
+            &c.published[..10.min(c.published.len())],
+            truncate(&c.outlet, 20),
+            c.title.as_deref().unwrap_or("(untitled)"),
+            c.author.as_deref().map(|a| format!(" — {a}")).unwrap_or_default(),
+            if c.late { "  (arrived late)" } else { "" }
+        )?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    let excerpt = match args.excerpt_para {
+        Some(n) => {
+            let entry =
+                store.entry(args.entry)?.ok_or(crate::store::PickError::NoEntry(args.entry))?;
+            let suggestions = super::excerpts::suggestions(&config, &mut store, &entry)?;
+            let chosen = n
+                .checked_sub(1)
+                .and_then(|i| suggestions.get(i))
+                .ok_or_else(|| {
+                    anyhow!(
+                        "--excerpt-para {n}: entry {} has {} excerpt suggestions (see `roundup excerpts {}`)",
+                        args.entry,
+                        suggestions.len(),
+                        args.entry
+                    )
+                })?;
+            Some(chosen.clone())
+        }
+        None => args.excerpt.clone(),
+    };
+    let change = PickChange {
+        excerpt,
+        lead: args.lead.clone(),
+        note: args.note.clone(),
+        section: args.section.clone(),
+        position: args.position,
+    };
+    let picked =
+        store.pick(&week.to_string(), &config.roundup.title, args.entry, &change, Utc::now())?;
+    println!(
+        "roundup: picked {} into {week} at position {}: {}",
+        args.entry,
+        picked.position,
+        picked.entry.title.as_deref().unwrap_or("(untitled)")
+    );
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn unpick(cli: &Cli, args: &EntryArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    store.unpick(&week.to_string(), args.entry, Utc::now())?;
+    println!("roundup: took {} out of {week}", args.entry);
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn skip(cli: &Cli, args: &EntryArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    store.skip(&week.to_string(), args.entry, Utc::now())?;
+    println!("roundup: skipped {} (not shown as a candidate again)", args.entry);
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn picks(cli: &Cli, args: &PicksArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    let picks = store.picks(&week.to_string())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&picks)?);
+        return Ok(Exit::Ok);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    writeln!(out, "{week}: {} picks", picks.len())?;
+    for p in &picks {
+        writeln!(
+            out,
+            "{:>3}. {:>6}  {}{}: {}",
+            p.position,
+            p.entry.id,
+            p.section.as_deref().map(|s| format!("[{s}] ")).unwrap_or_default(),
+            p.entry.outlet,
+            p.entry.title.as_deref().unwrap_or("(untitled)")
+        )?;
+    }
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn excerpts(cli: &Cli, args: &ExcerptsArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let entry = store.entry(args.entry)?.ok_or(crate::store::PickError::NoEntry(args.entry))?;
+    let suggestions = super::excerpts::suggestions(&config, &mut store, &entry)?;
+    if args.json {
+        let numbered: Vec<serde_json::Value> = suggestions
+            .iter()
+            .enumerate()
+            .map(|(i, p)| serde_json::json!({"n": i + 1, "text": p, "words": p.split_whitespace().count()}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&numbered)?);
+        return Ok(Exit::Ok);
+    }
+    if suggestions.is_empty() {
+        println!(
+            "roundup: entry {} has no text to quote; write an excerpt with --excerpt",
+            args.entry
+        );
+    }
+    for (i, p) in suggestions.iter().enumerate() {
+        println!("[{}] {p}\n", i + 1);
+    }
+    Ok(Exit::Ok)
+}
+
+fn list(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
+pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    let edit = RoundupEdit {
+        title: args.title.clone(),
+        intro: args.intro.clone(),
+        outro: args.outro.clone(),
+        tags: args.tags.as_deref().map(list),
+        categories: args.categories.as_deref().map(list),
+    };
+    if edit.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        bail!("--title must not be empty");
+    }
+    let r = store.edit_roundup(&week.to_string(), &config.roundup.title, &edit, Utc::now())?;
+    println!("roundup: {week}: {:?}", r.title);
+    Ok(Exit::Ok)
+}
+
+/// Renders the draft of `week` and writes it to `output` (or the drafts folder); returns the path
+/// written (None for stdout) and the lint warnings.
+pub(crate) fn write_draft(
+    config: &Config,
+    store: &mut Store,
+    week: IsoWeek,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<(Option<PathBuf>, Vec<render::Warning>)> {
+    let week_text = week.to_string();
+    let roundup = store.roundup(&week_text, &config.roundup.title, Utc::now())?;
+    let items = store.picks(&week_text)?;
+    let featured = store.recently_featured(&week_text, 10)?;
+    let renderer = Renderer::new(&config.roundup.templates)?;
+    let rendered = renderer.render(&roundup, &items, format)?;
+    let mut warnings = render::lint(
+        &roundup,
+        &items,
+        &featured,
+        &render::LintLimits {
+            max_words: config.roundup.excerpt_max_words,
+            max_share: config.roundup.excerpt_max_share,
+        },
+    );
+    warnings.extend(rendered.warnings);
+    let path = match output {
+        Some(p) if p.as_os_str() == "-" => {
+            std::io::stdout().write_all(rendered.text.as_bytes())?;
+            return Ok((None, warnings));
+        }
+        Some(p) => p.to_path_buf(),
+        None => config.roundup.drafts.join(format!("{week}.{}", format.extension())),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    }
+    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
+    std::fs::write(&tmp, rendered.text.as_bytes())
+        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok((Some(path), warnings))
+}
+
+pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?;
+    let format = match args.format {
+        DraftFormat::Markdown => Format::Markdown,
+        DraftFormat::Html => Format::Html,
+    };
+    let (path, warnings) = write_draft(&config, &mut store, week, format, args.output.as_deref())?;
+    for w in &warnings {
+        eprintln!("roundup: warning: {w}");
+    }
+    if let Some(path) = path {
+        println!("{}", path.display());
+    }
+    Ok(if args.strict && !warnings.is_empty() { Exit::SomeFailed } else { Exit::Ok })
+}
+
+pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        eprintln!(
+            "roundup: `roundup week` is interactive and needs a terminal.\n\
+             Without one, use the scriptable commands: `roundup fetch`, `roundup candidates`,\n\
+             `roundup pick ENTRY [--excerpt-para N] [--lead TEXT] [--note TEXT]`, `roundup skip ENTRY`,\n\
+             `roundup edit --intro TEXT` and `roundup draft`."
+        );
+        return Ok(Exit::Fatal);
+    }
+    let config = load_config(cli)?;
+    let week = resolve_week(&args.week, &config)?;
+    if !args.no_fetch {
+        let fetched =
+            super::fetch(cli, &crate::cli::FetchArgs { force: false, feed: None, quiet: false })?;
+        if fetched == Exit::Fatal {
+            return Ok(Exit::Fatal);
+        }
+    }
+    let mut store = open_store(cli, &config)?;
+    crate::picker::run(&config, &mut store, week)?;
+    let (path, warnings) = write_draft(&config, &mut store, week, Format::Markdown, None)?;
+    for w in &warnings {
+        eprintln!("roundup: warning: {w}");
+    }
+    if let Some(path) = path {
+        println!("roundup: draft written to {}", path.display());
+    }
+    Ok(Exit::Ok)
+}

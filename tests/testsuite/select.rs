@@ -1,0 +1,252 @@
+//! The scriptable editor commands: candidates, pick / unpick / skip, picks, excerpts (from the
+//! entry's own text or its article page, fetched once and cached), edit, and `week` off a
+//! terminal.
+
+use serde_json::Value;
+
+use crate::support::{FixtureServer, TestEnv};
+
+const WEEK: &str = "2024-W48";
+
+/// A feed with one full-content entry in the week, one summary-only entry in the week whose
+/// article page is on the server, and one entry of an earlier week.
+fn summary_feed(server: &FixtureServer) -> String {
+    let article = server.url("/doc/article.html");
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel><title>Council Digest</title><link>https://digest.example/</link>
+<item><title>Full text post</title><link>https://digest.example/full</link><guid>d-1</guid>
+<dc:creator>Priya Shah</dc:creator><pubDate>Wed, 27 Nov 2024 09:00:00 GMT</pubDate>
+<description>Short summary.</description>
+<content:encoded><![CDATA[<p>First paragraph of the full text, long enough to quote here.</p><p>Second paragraph, also long enough to be offered.</p><p>Tiny.</p>]]></content:encoded></item>
+<item><title>Summary only</title><link>{article}</link><guid>d-2</guid>
+<dc:creator>Tom Reed</dc:creator><pubDate>Thu, 28 Nov 2024 09:00:00 GMT</pubDate>
+<description>Just a teaser of the article.</description></item>
+<item><title>Old news</title><link>https://digest.example/old</link><guid>d-0</guid>
+<pubDate>Mon, 11 Nov 2024 09:00:00 GMT</pubDate><description>From two weeks ago.</description></item>
+</channel></rss>"#
+    )
+}
+
+const ARTICLE: &str = r#"<!DOCTYPE html><html><head><title>Summary only | Council Digest</title></head>
+<body><nav><a href="/">Home</a> <a href="/about">About</a> <a href="/contact">Contact us</a></nav>
+<article><h1>Summary only</h1>
+<p>The article page holds the real text, which the feed only teased, and it runs to several
+sentences so that a readability pass sees it as the main content of the page.</p>
+<p>A second paragraph explains what the council decided and why residents should care about
+the change to bin collections that starts in the new year.</p>
+<p>A third paragraph closes the piece with a quote from the cabinet member responsible, who
+said the savings would protect frontline services.</p>
+</article><footer>Cookie settings. Privacy. Accessibility statement.</footer></body></html>"#;
+
+fn env_with_digest() -> (FixtureServer, TestEnv) {
+    let server = FixtureServer::start();
+    server.set_doc("digest.xml", "application/rss+xml", &summary_feed(&server));
+    server.set_doc("article.html", "text/html; charset=utf-8", ARTICLE);
+    let env = TestEnv::with_feeds(
+        "",
+        &[("digest", server.url("/doc/digest.xml")), ("townhall", server.url("/rss.xml"))],
+    );
+    env.fetch(&[]).success();
+    (server, env)
+}
+
+fn id_of(env: &TestEnv, title: &str) -> i64 {
+    env.entries(&[])
+        .iter()
+        .find(|e| e["title"] == title)
+        .unwrap_or_else(|| panic!("no entry titled {title:?}"))["id"]
+        .as_i64()
+        .expect("numeric id")
+}
+
+fn json(env: &TestEnv, args: &[&str]) -> Value {
+    let run = env.run(args);
+    run.success();
+    run.json()
+}
+
+#[test]
+fn candidates_are_the_weeks_entries_with_their_triage_state() {
+    let (_server, env) = env_with_digest();
+    let list = json(&env, &["candidates", "--week", WEEK, "--json"]);
+    let titles: Vec<&str> =
+        list.as_array().unwrap().iter().map(|c| c["title"].as_str().unwrap()).collect();
+    // Newest first; the 11 Nov entry and the 22 Nov one belong to earlier weeks.
+    assert_eq!(
+        titles,
+        [
+            "Summary only",
+            "Full text post",
+            "Fish & chips budget approved",
+            "Libraries stay open on Sundays"
+        ]
+    );
+    assert!(list.as_array().unwrap().iter().all(|c| c["triage"] == "new"));
+    assert_eq!(list[0]["outlet"], "Council Digest");
+
+    let skip = id_of(&env, "Libraries stay open on Sundays");
+    env.run(&["skip", &skip.to_string(), "--week", WEEK]).success();
+    let pick = id_of(&env, "Full text post");
+    env.run(&["pick", &pick.to_string(), "--week", WEEK]).success();
+    let list = json(&env, &["candidates", "--week", WEEK, "--json"]);
+    let list = list.as_array().unwrap();
+    assert_eq!(list.len(), 3, "a skipped entry is not shown again");
+    let full = list.iter().find(|c| c["id"] == pick).unwrap();
+    assert_eq!(
+        (full["triage"].as_str(), full["triage_week"].as_str()),
+        (Some("picked"), Some(WEEK))
+    );
+    let all = json(&env, &["candidates", "--week", WEEK, "--json", "--all"]);
+    assert_eq!(all.as_array().unwrap().len(), 4, "--all shows skipped entries too");
+
+    let text = env.run(&["candidates", "--week", WEEK]);
+    text.success();
+    assert!(text.stdout.starts_with(&format!("{WEEK}: 3 candidates")), "{text}");
+}
+
+#[test]
+fn picks_are_kept_in_order_and_can_be_moved_changed_and_taken_out() {
+    let (_server, env) = env_with_digest();
+    let ids: Vec<String> = ["Full text post", "Summary only", "Fish & chips budget approved"]
+        .iter()
+        .map(|t| id_of(&env, t).to_string())
+        .collect();
+    for id in &ids {
+        env.run(&["pick", id, "--week", WEEK, "--note", "Worth reading."]).success();
+    }
+    env.run(&["pick", &ids[2], "--week", WEEK, "--position", "1", "--section", "Money"]).success();
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    let order: Vec<String> =
+        picks.as_array().unwrap().iter().map(|p| p["entry"]["id"].to_string()).collect();
+    assert_eq!(order, [ids[2].clone(), ids[0].clone(), ids[1].clone()]);
+    assert_eq!(picks[0]["position"], 1);
+    assert_eq!(picks[0]["section"], "Money");
+    assert_eq!(picks[0]["note"], "Worth reading.", "changing one field keeps the others");
+    assert_eq!(picks[0]["entry"]["outlet"], "Town Hall Notes");
+    assert_eq!(picks[1]["entry"]["author"], "Priya Shah");
+
+    env.run(&["unpick", &ids[0], "--week", WEEK]).success();
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    let positions: Vec<i64> =
+        picks.as_array().unwrap().iter().map(|p| p["position"].as_i64().unwrap()).collect();
+    assert_eq!(positions, [1, 2], "positions stay dense");
+
+    let again = env.run(&["unpick", &ids[0], "--week", WEEK]);
+    again.expect_code(2);
+    assert!(again.stderr.contains("is not picked in 2024-W48"), "{again}");
+    let missing = env.run(&["pick", "99999", "--week", WEEK]);
+    missing.expect_code(2);
+    assert!(missing.stderr.contains("there is no entry 99999"), "{missing}");
+}
+
+#[test]
+fn any_stored_entry_can_be_picked_into_any_week() {
+    let (_server, env) = env_with_digest();
+    let old = id_of(&env, "Old news").to_string();
+    env.run(&["pick", &old, "--week", WEEK]).success();
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    assert_eq!(picks[0]["entry"]["title"], "Old news");
+}
+
+#[test]
+fn excerpts_of_a_full_text_entry_are_its_paragraphs() {
+    let (server, env) = env_with_digest();
+    let id = id_of(&env, "Full text post").to_string();
+    let list = json(&env, &["excerpts", &id, "--json"]);
+    let texts: Vec<&str> =
+        list.as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(
+        texts,
+        [
+            "First paragraph of the full text, long enough to quote here.",
+            "Second paragraph, also long enough to be offered."
+        ]
+    );
+    assert_eq!(list[1]["n"], 2);
+    assert_eq!(server.hits("/doc/article.html"), 0, "no page fetch when the feed has the text");
+
+    env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "2"]).success();
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    assert_eq!(picks[0]["excerpt"], "Second paragraph, also long enough to be offered.");
+
+    let bad = env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "7"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("has 2 excerpt suggestions"), "{bad}");
+}
+
+#[test]
+fn excerpts_of_a_summary_only_entry_come_from_its_article_page_fetched_once() {
+    let (server, env) = env_with_digest();
+    let id = id_of(&env, "Summary only").to_string();
+    let list = json(&env, &["excerpts", &id, "--json"]);
+    let texts: Vec<&str> =
+        list.as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(texts.len(), 3, "{texts:#?}");
+    assert!(texts[0].starts_with("The article page holds the real text"), "{texts:#?}");
+    assert!(texts.iter().all(|t| !t.contains("Cookie")), "no page furniture: {texts:#?}");
+    assert_eq!(server.hits("/doc/article.html"), 1);
+
+    // Cached in the database: asking again fetches nothing.
+    json(&env, &["excerpts", &id, "--json"]);
+    assert_eq!(server.hits("/doc/article.html"), 1);
+    assert_eq!(env.count("SELECT count(*) FROM pages WHERE text IS NOT NULL"), 1);
+
+    let text = env.run(&["excerpts", &id]);
+    text.success();
+    assert!(text.stdout.starts_with("[1] The article page holds the real text"), "{text}");
+}
+
+#[test]
+fn an_unreachable_article_page_falls_back_to_the_feeds_summary() {
+    let server = FixtureServer::start();
+    let feed =
+        summary_feed(&server).replace(&server.url("/doc/article.html"), &server.url("/status/500"));
+    server.set_doc("digest.xml", "application/rss+xml", &feed);
+    let env = TestEnv::with_feeds("", &[("digest", server.url("/doc/digest.xml"))]);
+    env.fetch(&[]).success();
+    let id = id_of(&env, "Summary only").to_string();
+    let run = env.run(&["excerpts", &id, "--json"]);
+    run.success();
+    assert!(run.stderr.contains("could not fetch the article"), "{run}");
+    assert_eq!(run.json()[0]["text"], "Just a teaser of the article.");
+}
+
+#[test]
+fn edit_sets_the_roundups_fields_with_the_configured_default_title() {
+    let (_server, env) = env_with_digest();
+    std::fs::write(
+        &env.config,
+        format!(
+            "[roundup]\ntitle = \"That was the local government week that was\"\n\n{}",
+            env.read_config()
+        ),
+    )
+    .unwrap();
+    let run =
+        env.run(&["edit", "--week", WEEK, "--intro", "A busy week.", "--tags", "housing, budgets"]);
+    run.success();
+    assert!(run.stdout.contains("That was the local government week that was"), "{run}");
+    let db = env.sqlite();
+    let (title, intro, tags): (String, String, String) = db
+        .query_row("SELECT title, intro, tags FROM roundups WHERE week = ?1", [WEEK], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(title, "That was the local government week that was");
+    assert_eq!(intro, "A busy week.");
+    assert_eq!(tags, r#"["housing","budgets"]"#);
+    let bad = env.run(&["edit", "--week", "2024-W99", "--intro", "x"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("--week"), "{bad}");
+}
+
+#[test]
+fn week_off_a_terminal_points_to_the_scriptable_commands() {
+    let (_server, env) = env_with_digest();
+    let run = env.run(&["week", "--no-fetch"]);
+    run.expect_code(2);
+    assert!(run.stderr.contains("needs a terminal"), "{run}");
+    assert!(run.stderr.contains("roundup pick"), "{run}");
+}

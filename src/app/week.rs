@@ -279,10 +279,11 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let week = resolve_week(&args.week, &config)?;
     if !args.no_fetch {
-        let fetched =
-            super::fetch(cli, &crate::cli::FetchArgs { force: false, feed: None, quiet: false })?;
-        if fetched == Exit::Fatal {
-            return Ok(Exit::Fatal);
+        // A failed fetch (another run holds the lock, the network is down) should not keep the
+        // editor from the entries already stored.
+        let fetch_args = crate::cli::FetchArgs { force: false, feed: None, quiet: false };
+        if let Err(e) = super::fetch(cli, &fetch_args) {
+            eprintln!("roundup: warning: could not fetch first ({e:#}); showing what is stored");
         }
     }
     let mut store = open_store(cli, &config)?;

@@ -190,60 +190,35 @@ impl Store {
             return Err(PickError::Published(week.to_string()));
         }
         let now_text = rfc3339(now);
-        let existing: Option<u32> = tx
-            .query_row(
-                "SELECT position FROM picks WHERE roundup_id = ?1 AND entry_id = ?2",
-                params![r.id, entry],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(err)?;
         let count: u32 = tx
             .query_row("SELECT count(*) FROM picks WHERE roundup_id = ?1", [r.id], |row| row.get(0))
             .map_err(err)?;
         let text = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string());
-        match existing {
-            None => {
-                tx.execute(
-                    "INSERT INTO picks (roundup_id, entry_id, position, section, lead, excerpt,
-                                        note, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, nullif(?4, ''), nullif(?5, ''), nullif(?6, ''),
-                             nullif(?7, ''), ?8, ?8)",
-                    params![
-                        r.id,
-                        entry,
-                        count + 1,
-                        text(&change.section),
-                        text(&change.lead),
-                        text(&change.excerpt),
-                        text(&change.note),
-                        now_text
-                    ],
-                )
-                .map_err(err)?;
-            }
-            Some(_) => {
-                tx.execute(
-                    "UPDATE picks SET
-                        section = iif(?3 IS NULL, section, nullif(?3, '')),
-                        lead = iif(?4 IS NULL, lead, nullif(?4, '')),
-                        excerpt = iif(?5 IS NULL, excerpt, nullif(?5, '')),
-                        note = iif(?6 IS NULL, note, nullif(?6, '')),
-                        updated_at = ?7
-                     WHERE roundup_id = ?1 AND entry_id = ?2",
-                    params![
-                        r.id,
-                        entry,
-                        text(&change.section),
-                        text(&change.lead),
-                        text(&change.excerpt),
-                        text(&change.note),
-                        now_text
-                    ],
-                )
-                .map_err(err)?;
-            }
-        }
+        // A new pick goes last; a known one keeps its place. A field left out (NULL) keeps its
+        // value; an empty one clears it.
+        tx.execute(
+            "INSERT INTO picks (roundup_id, entry_id, position, section, lead, excerpt, note,
+                                created_at, updated_at)
+             VALUES (?1, ?2, ?3, nullif(?4, ''), nullif(?5, ''), nullif(?6, ''), nullif(?7, ''),
+                     ?8, ?8)
+             ON CONFLICT (roundup_id, entry_id) DO UPDATE SET
+                section = iif(?4 IS NULL, section, nullif(?4, '')),
+                lead = iif(?5 IS NULL, lead, nullif(?5, '')),
+                excerpt = iif(?6 IS NULL, excerpt, nullif(?6, '')),
+                note = iif(?7 IS NULL, note, nullif(?7, '')),
+                updated_at = ?8",
+            params![
+                r.id,
+                entry,
+                count + 1,
+                text(&change.section),
+                text(&change.lead),
+                text(&change.excerpt),
+                text(&change.note),
+                now_text
+            ],
+        )
+        .map_err(err)?;
         if let Some(wanted) = change.position {
             // Make room at `wanted` (positions are dense), then put the pick there.
             let wanted = wanted.max(1);

@@ -1,9 +1,37 @@
-//! (stub, to be written) Renders a week's roundup draft from handlebars templates.
+//! Renders a week's roundup draft (Markdown or HTML) from handlebars templates, and lints it.
+//!
+//! ```text
+//! Roundup + [PickedItem] ──► view (escaped / sanitised for the format) ──► templates ──► draft
+//!                        └─► lint ──► warnings
+//! ```
+//!
+//! - [`view`]: the only shapes templates see; every string in them is already safe for the
+//!   output format (Markdown-escaped, or plain text that handlebars HTML-escapes, or HTML that
+//!   passed the `sanitize` allowlist, ammonia), and only http(s) URLs become links (`links`,
+//!   which also makes the text-fragment link to a quoted passage). `escape` does the escaping.
+//! - `templates`: the defaults from the repository's `templates/`, embedded, overridden file by
+//!   file from the configured folder; strict mode, so a misspelt field is an error naming the
+//!   file and line.
+//! - [`lint()`]: what an editor should fix before publishing (empty intro, unfilled slots,
+//!   fair-dealing limits, repeats, one outlet dominating).
+//!
+//! This module reads template files and nothing else: no database, no network, no clock.
+//! Rendering the same data twice gives the same bytes.
+
+mod escape;
+mod helpers;
+mod links;
+mod lint;
+mod sanitize;
+mod templates;
+pub mod view;
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::model::{PickedItem, Roundup};
+
+pub use lint::{DOMINANCE_MIN_PICKS, lint};
 
 /// Output format of a draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +63,13 @@ impl fmt::Display for Warning {
 /// Fair-dealing limits for excerpts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct LintLimits {
+    /// An excerpt of more words than this is flagged.
     pub max_words: usize,
+    /// So is one of more than this share (0–1) of the article's words.
     pub max_share: f64,
 }
 
-/// A rendered draft and what rendering noticed.
+/// A rendered draft and what rendering noticed (links it had to drop).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rendered {
     pub text: String,
@@ -48,35 +78,261 @@ pub struct Rendered {
 
 /// Why a draft could not be rendered.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum RenderError {
-    #[error("{0}")]
-    Template(String),
+    /// A template file (or the templates folder) could not be read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A template does not compile, or names something that does not exist.
+    #[error("{}", located(file, *line, message))]
+    Template {
+        /// The file, as messages name it (an override's path, or `templates/NAME (built-in)`).
+        file: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        message: String,
+    },
 }
 
-/// Checks a draft before rendering.
-pub fn lint(
-    _roundup: &Roundup,
-    _items: &[PickedItem],
-    _featured: &[(String, String)],
-    _limits: &LintLimits,
-) -> Vec<Warning> {
-    Vec::new()
+fn located(file: &str, line: Option<usize>, message: &str) -> String {
+    match line {
+        Some(line) => format!("{file}:{line}: {message}"),
+        None => format!("{file}: {message}"),
+    }
 }
 
 /// The templates: built-in defaults, overridden file by file from a folder.
-pub struct Renderer;
+#[derive(Debug, Clone)]
+pub struct Renderer {
+    sources: Vec<templates::Source>,
+}
 
 impl Renderer {
-    pub fn new(_overrides: &Path) -> Result<Renderer, RenderError> {
-        Ok(Renderer)
+    /// Reads the overrides in `overrides` (a missing folder means the defaults alone). Templates
+    /// are compiled per format when rendering, so a broken HTML override does not stop a
+    /// Markdown draft.
+    pub fn new(overrides: &Path) -> Result<Renderer, RenderError> {
+        Ok(Renderer { sources: templates::load(overrides)? })
     }
 
+    /// The draft of `roundup` with its `items`, in `format`.
     pub fn render(
         &self,
         roundup: &Roundup,
-        _items: &[PickedItem],
-        _format: Format,
+        items: &[PickedItem],
+        format: Format,
     ) -> Result<Rendered, RenderError> {
-        Ok(Rendered { text: roundup.title.clone(), warnings: Vec::new() })
+        let compiled = templates::compile(&self.sources, format)?;
+        let mut warnings = Vec::new();
+        let item_views: Vec<view::ItemView<'_>> = view::in_post_order(items)
+            .into_iter()
+            .map(|item| {
+                let (v, dropped) = view::item_view(item, format);
+                warnings.extend(dropped);
+                v
+            })
+            .collect();
+        let data = view::roundup_view(roundup, &item_views, format);
+        let text = compiled.hb.render(&compiled.main, &data).map_err(|e| compiled.error(e))?;
+        Ok(Rendered { text: tidy(&text, format), warnings })
+    }
+}
+
+/// The draft's final layout: Markdown never has more than one blank line in a row (a template's
+/// optional parts may leave several); blank lines are empty; both formats end with exactly one
+/// newline.
+fn tidy(text: &str, format: Format) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut blank_run = 0;
+    for line in text.trim_matches('\n').split('\n') {
+        let blank = line.trim().is_empty();
+        blank_run = if blank { blank_run + 1 } else { 0 };
+        if format == Format::Markdown && blank_run > 1 {
+            continue;
+        }
+        out.push_str(if blank { "" } else { line });
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::view::tests::{item, roundup};
+    use super::*;
+
+    fn defaults() -> Renderer {
+        Renderer::new(Path::new("/nonexistent/roundup/templates")).expect("defaults")
+    }
+
+    /// A temp dir holding the given override files.
+    fn overrides(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("write override");
+        }
+        dir
+    }
+
+    fn err_text(r: Result<Rendered, RenderError>) -> String {
+        match r {
+            Ok(r) => panic!("expected an error, rendered:\n{}", r.text),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    fn picks() -> Vec<PickedItem> {
+        let mut a = item(1, "LGIU", "Council budgets under pressure", "https://lgiu.example/a");
+        a.excerpt =
+            Some("Councils across England face a gap.\n\nThe sector is out of savings.".into());
+        let mut b = item(2, "LocalGov", "Housing *now*", "https://localgov.example/b");
+        b.lead = Some("A sharp piece on housing.".into());
+        b.entry.author = None;
+        vec![a, b]
+    }
+
+    #[test]
+    fn the_default_markdown_names_outlet_author_and_link_and_quotes_the_excerpt() {
+        let out = defaults().render(&roundup(), &picks(), Format::Markdown).expect("renders");
+        let t = &out.text;
+        assert!(t.starts_with("# That was the local government week that was\n"), "{t}");
+        assert!(
+            t.contains(
+                "Over at **[LGIU](https://lgiu.example/)**, Jane Smith writes about \
+                 [Council budgets under pressure](https://lgiu.example/a):"
+            ),
+            "{t}"
+        );
+        assert!(
+            t.contains(
+                "> Councils across England face a gap.\n>\n> The sector is out of savings.\n"
+            ),
+            "{t}"
+        );
+        assert!(t.contains("A sharp piece on housing."), "{t}");
+        assert!(t.contains("Housing \\*now\\*"), "{t}");
+        assert!(t.contains("Worth a read."), "{t}");
+        assert!(!t.contains("\n\n\n"), "{t}");
+        assert!(t.ends_with('\n') && !t.ends_with("\n\n"));
+        assert!(out.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_default_html_escapes_text_and_quotes_with_a_cite_link() {
+        let mut items = picks();
+        items[0].entry.title = Some("<script>alert(1)</script> & </blockquote>".into());
+        let out = defaults().render(&roundup(), &items, Format::Html).expect("renders");
+        let t = &out.text;
+        assert!(!t.contains("<script"), "{t}");
+        assert!(
+            t.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &lt;/blockquote&gt;"),
+            "{t}"
+        );
+        assert!(t.contains("<blockquote cite=\"https://lgiu.example/a#:~:text&#x3D;"), "{t}");
+        assert!(t.contains("<p>Councils across England face a gap.</p>"), "{t}");
+    }
+
+    #[test]
+    fn rendering_twice_gives_the_same_bytes() {
+        let r = defaults();
+        for format in [Format::Markdown, Format::Html] {
+            let a = r.render(&roundup(), &picks(), format).unwrap().text;
+            let b = r.render(&roundup(), &picks(), format).unwrap().text;
+            assert_eq!(a, b);
+        }
+    }
+
+    #[test]
+    fn an_override_replaces_only_its_own_file() {
+        let dir = overrides(&[("item.md.hbs", "* {{title}} ({{outlet}})")]);
+        let r = Renderer::new(dir.path()).unwrap();
+        let md = r.render(&roundup(), &picks(), Format::Markdown).unwrap().text;
+        assert!(md.contains("* Council budgets under pressure (LGIU)"), "{md}");
+        assert!(md.starts_with("# That was the local government week that was\n"), "{md}");
+        let html = r.render(&roundup(), &picks(), Format::Html).unwrap().text;
+        assert!(html.contains("<blockquote"), "the HTML item is still the default: {html}");
+    }
+
+    #[test]
+    fn an_extra_file_in_the_folder_is_a_partial() {
+        let dir = overrides(&[
+            ("roundup.md.hbs", "{{title}}\n{{> signoff}}\n"),
+            ("signoff.md.hbs", "Ends {{week}}."),
+        ]);
+        let md = Renderer::new(dir.path())
+            .unwrap()
+            .render(&roundup(), &picks(), Format::Markdown)
+            .unwrap()
+            .text;
+        assert_eq!(md, "That was the local government week that was\nEnds 2024-W48.\n");
+    }
+
+    #[test]
+    fn an_unknown_field_is_an_error_naming_the_file_and_line() {
+        let dir = overrides(&[("roundup.md.hbs", "# {{title}}\n\nBy {{autor}}\n")]);
+        let e = err_text(Renderer::new(dir.path()).unwrap().render(
+            &roundup(),
+            &picks(),
+            Format::Markdown,
+        ));
+        let file = dir.path().join("roundup.md.hbs");
+        assert_eq!(e, format!("{}:3: variable \"autor\" does not exist", file.display()));
+    }
+
+    #[test]
+    fn an_unknown_field_in_an_if_is_an_error_too() {
+        let dir =
+            overrides(&[("item.md.hbs", "{{title}}\n{{#if exerpt}}\n{{excerpt}}\n{{/if}}\n")]);
+        let e = err_text(Renderer::new(dir.path()).unwrap().render(
+            &roundup(),
+            &picks(),
+            Format::Markdown,
+        ));
+        let file = dir.path().join("item.md.hbs");
+        assert_eq!(e, format!("{}:2: variable \"exerpt\" does not exist", file.display()));
+    }
+
+    #[test]
+    fn a_syntax_error_names_the_file_and_line() {
+        let dir = overrides(&[(
+            "roundup.html.hbs",
+            "<h1>{{title}}</h1>\n{{#if intro}}\n{{{intro}}}\n{{/each}}\n",
+        )]);
+        let r = Renderer::new(dir.path()).unwrap();
+        let e = err_text(r.render(&roundup(), &picks(), Format::Html));
+        let file = dir.path().join("roundup.html.hbs");
+        assert!(e.starts_with(&format!("{}:4: ", file.display())), "{e}");
+        assert!(e.contains("\"if\" was opened, but \"each\" is closing"), "{e}");
+        // The Markdown templates are not affected by a broken HTML override.
+        r.render(&roundup(), &picks(), Format::Markdown).expect("markdown still renders");
+    }
+
+    #[test]
+    fn an_unreadable_override_is_an_error_naming_it() {
+        let dir = overrides(&[]);
+        std::fs::create_dir(dir.path().join("item.md.hbs")).unwrap();
+        let e = Renderer::new(dir.path()).unwrap_err().to_string();
+        assert_eq!(e, format!("cannot read {}", dir.path().join("item.md.hbs").display()));
+    }
+
+    #[test]
+    fn a_missing_partial_is_an_error_naming_the_file() {
+        let dir = overrides(&[("roundup.md.hbs", "{{title}}\n{{> footer}}\n")]);
+        let e = err_text(Renderer::new(dir.path()).unwrap().render(
+            &roundup(),
+            &picks(),
+            Format::Markdown,
+        ));
+        assert!(e.contains("roundup.md.hbs:2: partial \"footer\" does not exist"), "{e}");
+    }
+
+    #[test]
+    fn tidy_keeps_one_blank_line_in_markdown() {
+        assert_eq!(tidy("\n\na\n \n\n\nb  \n\n", Format::Markdown), "a\n\nb  \n");
+        assert_eq!(tidy("a\n\n\nb", Format::Html), "a\n\n\nb\n");
     }
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod draft;
 mod fetch;
 mod select;
 mod support;

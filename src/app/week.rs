@@ -287,7 +287,9 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
         }
     }
     let mut store = open_store(cli, &config)?;
-    crate::picker::run(&config, &mut store, week)?;
+    crate::picker::run_with(&config, &mut store, week, &mut |store, entry| {
+        super::excerpts::suggestions(&config, store, entry).map_err(Into::into)
+    })?;
     let (path, warnings) = write_draft(&config, &mut store, week, Format::Markdown, None)?;
     for w in &warnings {
         eprintln!("roundup: warning: {w}");

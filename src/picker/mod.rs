@@ -1,10 +1,397 @@
-//! (stub, to be written) The full-screen picker of `roundup week`.
+//! The full-screen picker of `roundup week`: the week's candidates beside a preview, filter as
+//! you type, pick / skip / reorder, and each pick's excerpt, lead-in and note.
+//!
+//! Three parts, so that all but the last are tested without a terminal:
+//! - `state`: the pure state machine, key in, `Action` out;
+//! - `view`: `draw(frame, &state)`, tested on ratatui's `TestBackend`;
+//! - this module: the thin loop that reads crossterm events, writes every change to the store
+//!   at once (quitting, or being killed, loses nothing), reloads the lists and draws; `term`
+//!   owns raw mode, the alternate screen (left on return and on panic) and `$EDITOR`.
+//!
+//! The picker never fetches: excerpt suggestions come from the caller (`app` passes one that may
+//! fetch the article page), so this module does not depend on `app`.
+//!
+//! Keys (the help line shows those of the current mode):
+//!
+//! ```text
+//! list     ↑↓ / j k move, g G first / last, PgUp PgDn scroll the preview, Tab candidates / picks
+//!          / filter, Esc clears it; space or p pick / unpick; s skip (not shown again)
+//!          J K or shift-↑↓ move the pick down / up in the post; e excerpt; l lead-in; n note
+//!          q or Ctrl-C quit
+//! filter   type; Backspace; ↑↓ move; Enter keeps the filter, Esc clears it
+//! excerpt  ↑↓ / j k or 1-9 choose a suggestion, Enter uses it; w write your own (input);
+//!          E edit the chosen suggestion in $EDITOR; Esc back
+//! input    type, ←→ Home End Backspace Delete, Ctrl-U clear; Enter saves (empty clears the
+//!          field); Esc cancels; Ctrl-E opens $EDITOR with the text, for long text
+//! ```
+//!
+//! Setting an excerpt, lead-in or note of an entry that is not picked yet picks it, as
+//! `roundup pick ENTRY --note ...` does.
+
+mod state;
+mod term;
+mod view;
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
 use crate::config::Config;
-use crate::store::Store;
+use crate::model::{EntryDetail, PickChange};
+use crate::store::{PickError, Store, StoreError};
 use crate::timefmt::IsoWeek;
+use state::{Action, Field, PickerState};
 
-/// Runs the picker on the terminal until the editor quits.
-pub fn run(_config: &Config, _store: &mut Store, _week: IsoWeek) -> std::io::Result<()> {
+/// Why the picker stopped before the editor quit.
+#[derive(Debug, thiserror::Error)]
+pub enum PickerError {
+    /// The terminal could not be set up, read or drawn on.
+    #[error("cannot use the terminal")]
+    Terminal(#[from] std::io::Error),
+    /// The database failed (a refused pick, such as one into a published roundup, is shown in
+    /// the picker instead).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Why excerpt suggestions could not be had (shown in the picker, which goes on).
+pub type SuggestError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where the picker gets an entry's excerpt suggestions (numbered paragraphs, the first is 1).
+/// It may use the store, e.g. to cache a fetched article page.
+pub type Suggest<'a> =
+    dyn FnMut(&mut Store, &EntryDetail) -> Result<Vec<String>, SuggestError> + 'a;
+
+/// Runs the picker on the terminal until the editor quits, with excerpt suggestions from each
+/// entry's own text (see [`run_with`] to fetch article pages too).
+pub fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), PickerError> {
+    run_with(config, store, week, &mut |_, entry| {
+        Ok(crate::excerpt::suggestions_from_text(&entry.text))
+    })
+}
+
+/// The week the picker works on.
+struct Week {
+    name: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    /// The title a roundup started by a pick gets.
+    default_title: String,
+}
+
+impl Week {
+    fn reload(&self, store: &Store, state: &mut PickerState) -> Result<(), StoreError> {
+        state.refresh(store.candidates(self.start, self.end, false)?, store.picks(&self.name)?);
+        Ok(())
+    }
+}
+
+/// Runs the picker on the terminal until the editor quits; `suggest` gives the excerpt
+/// suggestions of an entry.
+pub fn run_with(
+    config: &Config,
+    store: &mut Store,
+    week: IsoWeek,
+    suggest: &mut Suggest<'_>,
+) -> Result<(), PickerError> {
+    let (start, end) = week.bounds(config.settings.timezone);
+    let week =
+        Week { name: week.to_string(), start, end, default_title: config.roundup.title.clone() };
+    let mut state = PickerState::new(
+        &week.name,
+        store.candidates(week.start, week.end, false)?,
+        store.picks(&week.name)?,
+    );
+    let mut screen = term::Screen::enter()?;
+    loop {
+        load_preview(store, &mut state)?;
+        screen.terminal.draw(|f| view::draw(f, &state))?;
+        let action = match event::read()? {
+            Event::Key(k) if k.kind != KeyEventKind::Release => state.key(k),
+            _ => continue,
+        };
+        if !perform(action, &mut state, store, &week, &mut screen, suggest)? {
+            return Ok(());
+        }
+    }
+}
+
+fn load_preview(store: &Store, state: &mut PickerState) -> Result<(), StoreError> {
+    if let Some(id) = state.missing_detail()
+        && let Some(d) = store.entry(id)?
+    {
+        state.add_detail(d);
+    }
     Ok(())
+}
+
+/// Does what a key asked; false to quit.
+fn perform(
+    mut action: Action,
+    state: &mut PickerState,
+    store: &mut Store,
+    week: &Week,
+    screen: &mut term::Screen,
+    suggest: &mut Suggest<'_>,
+) -> Result<bool, PickerError> {
+    loop {
+        match action {
+            Action::None => return Ok(true),
+            Action::Quit => return Ok(false),
+            Action::Suggest(id) => {
+                state.set_status("finding excerpt suggestions…");
+                screen.terminal.draw(|f| view::draw(f, state))?;
+                let found = match store.entry(id)? {
+                    Some(entry) => suggest(store, &entry).map_err(|e| chain(&*e)),
+                    None => Err(format!("entry {id} is gone")),
+                };
+                // Whatever the suggester printed went over the screen: draw it all again.
+                screen.redraw_all()?;
+                state.set_status("");
+                state.suggestions_ready(id, found);
+                return Ok(true);
+            }
+            Action::Edit { entry, field, text } => {
+                let edited = screen.suspended(|| term::edit(&text, field))?;
+                action = state.editor_done(entry, field, edited);
+            }
+            write => {
+                match apply(store, week, &write, Utc::now()) {
+                    Ok(done) => state.set_status(done),
+                    Err(PickError::Store(e)) => return Err(e.into()),
+                    Err(refused) => state.set_error(refused.to_string()),
+                }
+                week.reload(store, state)?;
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// An error and its causes on one line.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let more = c.to_string();
+        if !text.contains(&more) {
+            text = format!("{text}: {more}");
+        }
+        cause = c.source();
+    }
+    text
+}
+
+fn quoted(store: &Store, entry: i64) -> String {
+    match store.entry(entry) {
+        Ok(Some(d)) => format!("“{}”", d.title.as_deref().unwrap_or("(untitled)")),
+        _ => format!("entry {entry}"),
+    }
+}
+
+/// Writes one change to the store, at once; returns what to tell the editor.
+fn apply(
+    store: &mut Store,
+    week: &Week,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<String, PickError> {
+    let (name, title) = (week.name.as_str(), week.default_title.as_str());
+    Ok(match action {
+        Action::Pick(id) => {
+            let p = store.pick(name, title, *id, &PickChange::default(), now)?;
+            format!("picked {} as #{}", quoted(store, *id), p.position)
+        }
+        Action::Unpick(id) => {
+            store.unpick(name, *id, now)?;
+            format!("took {} out of {name}", quoted(store, *id))
+        }
+        Action::Skip(id) => {
+            store.skip(name, *id, now)?;
+            format!("skipped {}: not shown again", quoted(store, *id))
+        }
+        Action::Move { entry, position } => {
+            let change = PickChange { position: Some(*position), ..Default::default() };
+            let p = store.pick(name, title, *entry, &change, now)?;
+            format!("moved {} to #{}", quoted(store, *entry), p.position)
+        }
+        Action::Save { entry, field, text } => {
+            let text = Some(text.clone());
+            let change = match field {
+                Field::Excerpt => PickChange { excerpt: text, ..Default::default() },
+                Field::Lead => PickChange { lead: text, ..Default::default() },
+                Field::Note => PickChange { note: text, ..Default::default() },
+            };
+            let p = store.pick(name, title, *entry, &change, now)?;
+            let now_set = match field {
+                Field::Excerpt => p.excerpt.is_some(),
+                Field::Lead => p.lead.is_some(),
+                Field::Note => p.note.is_some(),
+            };
+            let what = if now_set { "saved" } else { "cleared" };
+            format!("{what} the {} of #{} {}", field.label(), p.position, quoted(store, *entry))
+        }
+        Action::None | Action::Quit | Action::Suggest(_) | Action::Edit { .. } => String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::{DatedBy, EntryRecord, FeedUpdate, Triage};
+    use crate::timefmt::parse_rfc3339;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_rfc3339(s).unwrap()
+    }
+
+    /// A store with one feed and entries 1..=n in 2024-W48.
+    fn store_with(n: usize) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
+        let feed = FeedConfig {
+            id: "lgiu".into(),
+            url: url::Url::parse("https://lgiu.example/feed").unwrap(),
+            name: Some("LGIU".into()),
+            tags: vec![],
+            interval: None,
+        };
+        s.sync_feeds(&[feed], Utc::now()).unwrap();
+        let entries = (1..=n)
+            .map(|i| EntryRecord {
+                identity: format!("e{i}"),
+                url: Some(format!("https://lgiu.example/{i}")),
+                title: Some(format!("Post {i}")),
+                author: None,
+                published: at(&format!("2024-11-{:02}T09:00:00Z", 25 + i)),
+                dated_by: DatedBy::Published,
+                updated: None,
+                summary_html: None,
+                content_html: Some("<p>One two three four.</p>".into()),
+                text: "One two three four.".into(),
+                categories: vec![],
+                content_hash: format!("e{i}"),
+            })
+            .collect();
+        s.record_poll(&FeedUpdate {
+            feed_id: "lgiu".into(),
+            started_at: at("2024-11-29T10:00:00Z"),
+            url: "https://lgiu.example/feed".into(),
+            status: Some(200),
+            duration_ms: 1,
+            bytes: 1,
+            error: None,
+            error_count: 0,
+            next_due_at: None,
+            retry_after_until: None,
+            gone: false,
+            moved_to: None,
+            discovered_url: None,
+            validators: None,
+            title: None,
+            site_url: None,
+            entries,
+        })
+        .unwrap();
+        (dir, s)
+    }
+
+    fn week() -> Week {
+        let w = IsoWeek::parse("2024-W48").unwrap();
+        let (start, end) = w.bounds(chrono_tz::UTC);
+        Week { name: w.to_string(), start, end, default_title: "Weekly".into() }
+    }
+
+    fn order(s: &Store) -> Vec<i64> {
+        s.picks("2024-W48").unwrap().iter().map(|p| p.entry.id).collect()
+    }
+
+    #[test]
+    fn every_action_is_written_to_the_store_at_once() {
+        let (_d, mut s) = store_with(4);
+        let w = week();
+        let now = at("2024-11-29T12:00:00Z");
+        let msg = apply(&mut s, &w, &Action::Pick(2), now).unwrap();
+        assert_eq!(msg, "picked “Post 2” as #1");
+        apply(&mut s, &w, &Action::Pick(4), now).unwrap();
+        apply(&mut s, &w, &Action::Pick(1), now).unwrap();
+        assert_eq!(order(&s), [2, 4, 1]);
+        let msg = apply(&mut s, &w, &Action::Move { entry: 1, position: 2 }, now).unwrap();
+        assert_eq!(msg, "moved “Post 1” to #2");
+        assert_eq!(order(&s), [2, 1, 4]);
+        let note = Action::Save { entry: 1, field: Field::Note, text: "Read it.".into() };
+        assert_eq!(apply(&mut s, &w, &note, now).unwrap(), "saved the note of #2 “Post 1”");
+        let excerpt = Action::Save { entry: 3, field: Field::Excerpt, text: "One two.".into() };
+        apply(&mut s, &w, &excerpt, now).unwrap();
+        let lead = Action::Save { entry: 3, field: Field::Lead, text: "Meanwhile:".into() };
+        apply(&mut s, &w, &lead, now).unwrap();
+        let picks = s.picks("2024-W48").unwrap();
+        assert_eq!(order(&s), [2, 1, 4, 3], "saving a field of an unpicked entry picks it");
+        assert_eq!(picks[1].note.as_deref(), Some("Read it."));
+        assert_eq!(picks[3].excerpt.as_deref(), Some("One two."));
+        assert_eq!(picks[3].lead.as_deref(), Some("Meanwhile:"));
+        let clear = Action::Save { entry: 1, field: Field::Note, text: String::new() };
+        assert_eq!(apply(&mut s, &w, &clear, now).unwrap(), "cleared the note of #2 “Post 1”");
+        apply(&mut s, &w, &Action::Unpick(2), now).unwrap();
+        apply(&mut s, &w, &Action::Skip(4), now).unwrap();
+        assert_eq!(order(&s), [1, 3]);
+        let c = s.candidates(w.start, w.end, false).unwrap();
+        assert_eq!(c.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 2, 1], "4 is skipped");
+        assert_eq!(c[1].triage, Triage::New, "an unpicked entry is a candidate again");
+    }
+
+    #[test]
+    fn a_refused_write_is_a_message_not_a_crash() {
+        let (_d, mut s) = store_with(1);
+        let w = week();
+        let err = apply(&mut s, &w, &Action::Unpick(1), Utc::now()).unwrap_err();
+        assert!(matches!(err, PickError::NotPicked { .. }), "{err}");
+        let err = apply(&mut s, &w, &Action::Pick(99), Utc::now()).unwrap_err();
+        assert!(matches!(err, PickError::NoEntry(99)), "{err}");
+    }
+
+    #[test]
+    fn the_state_follows_the_store_after_each_write() {
+        let (_d, mut s) = store_with(3);
+        let w = week();
+        let mut state = PickerState::new(
+            &w.name,
+            s.candidates(w.start, w.end, false).unwrap(),
+            s.picks(&w.name).unwrap(),
+        );
+        load_preview(&s, &mut state).unwrap();
+        assert_eq!(state.selected(), Some(3), "newest first");
+        assert!(state.detail(3).is_some());
+        let action = state.key(ratatui::crossterm::event::KeyEvent::from(
+            ratatui::crossterm::event::KeyCode::Char('s'),
+        ));
+        apply(&mut s, &w, &action, Utc::now()).unwrap();
+        w.reload(&s, &mut state).unwrap();
+        assert_eq!(state.candidates().len(), 2);
+        assert_eq!(state.selected(), Some(2));
+    }
+
+    /// The shape `app` passes to [`run_with`]: a closure over the config that calls a
+    /// suggester returning `anyhow::Result`. It must coerce to [`Suggest`].
+    #[test]
+    fn an_app_style_suggester_fits_the_callback_type() {
+        fn app_like(c: &str, _s: &mut Store, e: &EntryDetail) -> anyhow::Result<Vec<String>> {
+            if c == "offline" {
+                let io = std::io::Error::other("connection refused");
+                return Err(anyhow::Error::new(io).context("cannot fetch the article"));
+            }
+            Ok(vec![e.text.clone()])
+        }
+        let (_d, mut s) = store_with(1);
+        let entry = s.entry(1).unwrap().unwrap();
+        let config = String::from("config");
+        let suggest: &mut Suggest<'_> =
+            &mut |store, entry| app_like(&config, store, entry).map_err(Into::into);
+        assert_eq!(suggest(&mut s, &entry).unwrap(), ["One two three four."]);
+        let config = String::from("offline");
+        let suggest: &mut Suggest<'_> =
+            &mut |store, entry| app_like(&config, store, entry).map_err(Into::into);
+        let err = suggest(&mut s, &entry).unwrap_err();
+        assert_eq!(chain(&*err), "cannot fetch the article: connection refused");
+    }
 }

@@ -7,3 +7,4 @@ mod draft;
 mod fetch;
 mod select;
 mod support;
+mod week;

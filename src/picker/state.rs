@@ -1,0 +1,899 @@
+//! The picker's state machine: what is on the list, what is selected, which mode the editor is
+//! in, and what each key asks for. Pure: a key goes in, an [`Action`] comes out, and the loop in
+//! `picker` does the store writes, then hands the store's new lists back with
+//! [`PickerState::refresh`]. No terminal, no store, no clock here.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::model::{Candidate, EntryDetail, PickedItem};
+
+/// How far PageUp / PageDown scroll the preview.
+const PREVIEW_PAGE: u16 = 10;
+
+/// Which list is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// The week's candidates, newest first.
+    Candidates,
+    /// The picks, in post order.
+    Picks,
+}
+
+/// A text field of a pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The quoted passage.
+    Excerpt,
+    /// The words before the excerpt.
+    Lead,
+    /// The editor's comment after the excerpt.
+    Note,
+}
+
+impl Field {
+    /// Its name, for titles and messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Field::Excerpt => "excerpt",
+            Field::Lead => "lead-in",
+            Field::Note => "note",
+        }
+    }
+}
+
+/// A one-line text input for one field of one pick.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    pub entry: i64,
+    pub field: Field,
+    pub text: String,
+    /// The cursor, in characters from the start.
+    pub cursor: usize,
+}
+
+impl Input {
+    fn new(entry: i64, field: Field, text: String) -> Input {
+        let cursor = text.chars().count();
+        Input { entry, field, text, cursor }
+    }
+
+    /// Byte offset of the `n`th character.
+    fn byte_at(&self, n: usize) -> usize {
+        self.text.char_indices().nth(n).map_or(self.text.len(), |(i, _)| i)
+    }
+
+    /// Applies an editing key; false when the key is not one.
+    fn edit(&mut self, key: KeyEvent) -> bool {
+        let len = self.text.chars().count();
+        match key.code {
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.text.clear();
+                self.cursor = 0;
+            }
+            KeyCode::Char(c)
+                if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                let at = self.byte_at(self.cursor);
+                self.text.insert(at, c);
+                self.cursor += 1;
+            }
+            KeyCode::Backspace if self.cursor > 0 => {
+                let at = self.byte_at(self.cursor - 1);
+                self.text.remove(at);
+                self.cursor -= 1;
+            }
+            KeyCode::Delete if self.cursor < len => {
+                let at = self.byte_at(self.cursor);
+                self.text.remove(at);
+            }
+            KeyCode::Left => self.cursor = self.cursor.saturating_sub(1),
+            KeyCode::Right => self.cursor = (self.cursor + 1).min(len),
+            KeyCode::Home => self.cursor = 0,
+            KeyCode::End => self.cursor = len,
+            KeyCode::Backspace | KeyCode::Delete => {}
+            _ => return false,
+        }
+        true
+    }
+}
+
+/// What the editor is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    /// Moving through the list.
+    Browse,
+    /// Typing the filter.
+    Filter,
+    /// Choosing the excerpt of `entry` from its numbered suggestions.
+    Excerpt { entry: i64, cursor: usize },
+    /// Writing a field in the one-line input.
+    Input(Input),
+}
+
+/// What a key asks the loop to do. Every write goes to the store at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing outside the state (it may have changed itself).
+    None,
+    /// Leave the picker.
+    Quit,
+    /// Pick the entry into the week (at the end of the post).
+    Pick(i64),
+    /// Take the entry out of the week.
+    Unpick(i64),
+    /// Triage the entry out: not shown again.
+    Skip(i64),
+    /// Put the pick at this 1-based place in the post.
+    Move { entry: i64, position: u32 },
+    /// Set a field of the entry's pick (picking it if need be); empty text clears the field.
+    Save { entry: i64, field: Field, text: String },
+    /// Find the entry's excerpt suggestions, then call [`PickerState::suggestions_ready`].
+    Suggest(i64),
+    /// Open `$EDITOR` on `text`, then call [`PickerState::editor_done`].
+    Edit { entry: i64, field: Field, text: String },
+}
+
+/// The line under the lists: what just happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Everything the picker shows, and the rules for changing it.
+#[derive(Debug)]
+pub struct PickerState {
+    week: String,
+    candidates: Vec<Candidate>,
+    picks: Vec<PickedItem>,
+    view: View,
+    mode: Mode,
+    filter: String,
+    /// The selected row of each view (index into its visible rows).
+    cursors: [usize; 2],
+    /// Entries loaded for the preview, by id (picks carry their own).
+    details: HashMap<i64, EntryDetail>,
+    /// Excerpt suggestions already found, by entry id.
+    suggestions: HashMap<i64, Vec<String>>,
+    status: Option<Status>,
+    preview_scroll: u16,
+    /// The first row shown of the list; kept by `draw` so that the list scrolls smoothly.
+    pub(super) list_offset: Cell<usize>,
+}
+
+impl PickerState {
+    /// The picker for `week` (e.g. `2024-W48`) over the store's candidates and picks.
+    pub fn new(week: &str, candidates: Vec<Candidate>, picks: Vec<PickedItem>) -> PickerState {
+        PickerState {
+            week: week.to_string(),
+            candidates,
+            picks,
+            view: View::Candidates,
+            mode: Mode::Browse,
+            filter: String::new(),
+            cursors: [0, 0],
+            details: HashMap::new(),
+            suggestions: HashMap::new(),
+            status: None,
+            preview_scroll: 0,
+            list_offset: Cell::new(0),
+        }
+    }
+
+    pub fn week(&self) -> &str {
+        &self.week
+    }
+
+    pub fn view(&self) -> View {
+        self.view
+    }
+
+    pub fn mode(&self) -> &Mode {
+        &self.mode
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.filter
+    }
+
+    pub fn status(&self) -> Option<&Status> {
+        self.status.as_ref()
+    }
+
+    pub fn preview_scroll(&self) -> u16 {
+        self.preview_scroll
+    }
+
+    pub fn candidates(&self) -> &[Candidate] {
+        &self.candidates
+    }
+
+    pub fn picks(&self) -> &[PickedItem] {
+        &self.picks
+    }
+
+    /// The pick of `entry` in this week, if it is picked.
+    pub fn pick_of(&self, entry: i64) -> Option<&PickedItem> {
+        self.picks.iter().find(|p| p.entry.id == entry)
+    }
+
+    /// The stored entry, when it has been loaded (picks always are).
+    pub fn detail(&self, entry: i64) -> Option<&EntryDetail> {
+        self.pick_of(entry).map(|p| &p.entry).or_else(|| self.details.get(&entry))
+    }
+
+    /// The suggestions found for `entry`, if they have been.
+    pub fn suggestions(&self, entry: i64) -> Option<&[String]> {
+        self.suggestions.get(&entry).map(Vec::as_slice)
+    }
+
+    /// The selected entry whose preview has not been loaded yet.
+    pub fn missing_detail(&self) -> Option<i64> {
+        self.selected().filter(|id| self.detail(*id).is_none())
+    }
+
+    /// Keeps an entry for the preview.
+    pub fn add_detail(&mut self, detail: EntryDetail) {
+        self.details.insert(detail.id, detail);
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), error: false });
+    }
+
+    pub fn set_error(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), error: true });
+    }
+
+    fn matches(&self, outlet: &str, title: Option<&str>, author: Option<&str>) -> bool {
+        if self.filter.is_empty() {
+            return true;
+        }
+        let needle = self.filter.to_lowercase();
+        [Some(outlet), title, author]
+            .into_iter()
+            .flatten()
+            .any(|s| s.to_lowercase().contains(&needle))
+    }
+
+    /// The candidates shown (those matching the filter), in list order.
+    pub fn visible_candidates(&self) -> Vec<&Candidate> {
+        self.candidates
+            .iter()
+            .filter(|c| self.matches(&c.outlet, c.title.as_deref(), c.author.as_deref()))
+            .collect()
+    }
+
+    /// The picks shown (those matching the filter), in post order.
+    pub fn visible_picks(&self) -> Vec<&PickedItem> {
+        self.picks
+            .iter()
+            .filter(|p| {
+                self.matches(&p.entry.outlet, p.entry.title.as_deref(), p.entry.author.as_deref())
+            })
+            .collect()
+    }
+
+    /// The entry ids of the rows shown in the current view.
+    fn rows(&self) -> Vec<i64> {
+        match self.view {
+            View::Candidates => self.visible_candidates().iter().map(|c| c.id).collect(),
+            View::Picks => self.visible_picks().iter().map(|p| p.entry.id).collect(),
+        }
+    }
+
+    fn cursor_mut(&mut self) -> &mut usize {
+        &mut self.cursors[self.view as usize]
+    }
+
+    /// The selected row of the current view.
+    pub fn cursor(&self) -> usize {
+        let rows = self.rows().len();
+        self.cursors[self.view as usize].min(rows.saturating_sub(1))
+    }
+
+    /// The entry of the selected row.
+    pub fn selected(&self) -> Option<i64> {
+        self.rows().get(self.cursor()).copied()
+    }
+
+    /// Replaces the lists with the store's, keeping each view's selection on the same entry
+    /// (or, when it is gone, on the row that took its place).
+    pub fn refresh(&mut self, candidates: Vec<Candidate>, picks: Vec<PickedItem>) {
+        let view = self.view;
+        let mut chosen = [None, None];
+        for v in [View::Candidates, View::Picks] {
+            self.view = v;
+            chosen[v as usize] = self.selected();
+        }
+        self.candidates = candidates;
+        self.picks = picks;
+        for v in [View::Candidates, View::Picks] {
+            self.view = v;
+            if let Some(i) =
+                chosen[v as usize].and_then(|id| self.rows().iter().position(|r| *r == id))
+            {
+                self.cursors[v as usize] = i;
+            }
+        }
+        self.view = view;
+    }
+
+    fn move_cursor(&mut self, by: isize) {
+        let rows = self.rows().len();
+        if rows == 0 {
+            return;
+        }
+        let now = self.cursor() as isize;
+        let to = (now + by).clamp(0, rows as isize - 1) as usize;
+        if to != self.cursor() {
+            self.preview_scroll = 0;
+        }
+        *self.cursor_mut() = to;
+    }
+
+    /// Handles one key press.
+    pub fn key(&mut self, key: KeyEvent) -> Action {
+        if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+            return Action::Quit;
+        }
+        self.status = None;
+        match self.mode.clone() {
+            Mode::Browse => self.browse_key(key),
+            Mode::Filter => self.filter_key(key),
+            Mode::Excerpt { entry, cursor } => self.excerpt_key(entry, cursor, key),
+            Mode::Input(input) => self.input_key(input, key),
+        }
+    }
+
+    fn browse_key(&mut self, key: KeyEvent) -> Action {
+        let shift = key.modifiers.contains(KeyModifiers::SHIFT);
+        match key.code {
+            KeyCode::Char('q') => return Action::Quit,
+            KeyCode::Char('K') => return self.move_pick(-1),
+            KeyCode::Char('J') => return self.move_pick(1),
+            KeyCode::Up if shift => return self.move_pick(-1),
+            KeyCode::Down if shift => return self.move_pick(1),
+            KeyCode::Up | KeyCode::Char('k') => self.move_cursor(-1),
+            KeyCode::Down | KeyCode::Char('j') => self.move_cursor(1),
+            KeyCode::Home | KeyCode::Char('g') => self.move_cursor(isize::MIN / 2),
+            KeyCode::End | KeyCode::Char('G') => self.move_cursor(isize::MAX / 2),
+            KeyCode::PageDown => {
+                self.preview_scroll = self.preview_scroll.saturating_add(PREVIEW_PAGE)
+            }
+            KeyCode::PageUp => {
+                self.preview_scroll = self.preview_scroll.saturating_sub(PREVIEW_PAGE)
+            }
+            KeyCode::Tab | KeyCode::BackTab => {
+                self.view = match self.view {
+                    View::Candidates => View::Picks,
+                    View::Picks => View::Candidates,
+                };
+                self.preview_scroll = 0;
+            }
+            KeyCode::Char('/') => self.mode = Mode::Filter,
+            KeyCode::Esc if !self.filter.is_empty() => self.set_filter(String::new()),
+            KeyCode::Char(' ') | KeyCode::Char('p') => {
+                if let Some(id) = self.selected() {
+                    return if self.pick_of(id).is_some() {
+                        Action::Unpick(id)
+                    } else {
+                        Action::Pick(id)
+                    };
+                }
+            }
+            KeyCode::Char('s') => {
+                if let Some(id) = self.selected() {
+                    return Action::Skip(id);
+                }
+            }
+            KeyCode::Char('e') => {
+                if let Some(id) = self.selected() {
+                    if self.suggestions.contains_key(&id) {
+                        self.open_excerpts(id);
+                    } else {
+                        return Action::Suggest(id);
+                    }
+                }
+            }
+            KeyCode::Char('l') => self.open_input(Field::Lead),
+            KeyCode::Char('n') => self.open_input(Field::Note),
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn set_filter(&mut self, filter: String) {
+        self.filter = filter;
+        self.cursors = [0, 0];
+        self.preview_scroll = 0;
+    }
+
+    fn filter_key(&mut self, key: KeyEvent) -> Action {
+        match key.code {
+            KeyCode::Enter => self.mode = Mode::Browse,
+            KeyCode::Esc => {
+                self.set_filter(String::new());
+                self.mode = Mode::Browse;
+            }
+            KeyCode::Up => self.move_cursor(-1),
+            KeyCode::Down => self.move_cursor(1),
+            KeyCode::Backspace => {
+                let mut f = self.filter.clone();
+                f.pop();
+                self.set_filter(f);
+            }
+            KeyCode::Char(c)
+                if !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
+            {
+                let f = format!("{}{c}", self.filter);
+                self.set_filter(f);
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    /// Moves the selected entry's pick `by` places in the post order.
+    fn move_pick(&mut self, by: i64) -> Action {
+        let Some(id) = self.selected() else { return Action::None };
+        let Some(pick) = self.pick_of(id) else {
+            self.set_error("not picked: press space to pick it first");
+            return Action::None;
+        };
+        let to = pick.position as i64 + by;
+        if to < 1 || to > self.picks.len() as i64 {
+            self.set_status(format!("already #{} of {}", pick.position, self.picks.len()));
+            return Action::None;
+        }
+        Action::Move { entry: id, position: to as u32 }
+    }
+
+    fn current(&self, entry: i64, field: Field) -> String {
+        let pick = self.pick_of(entry);
+        let value = match field {
+            Field::Excerpt => pick.and_then(|p| p.excerpt.clone()),
+            Field::Lead => pick.and_then(|p| p.lead.clone()),
+            Field::Note => pick.and_then(|p| p.note.clone()),
+        };
+        value.unwrap_or_default()
+    }
+
+    fn open_input(&mut self, field: Field) {
+        if let Some(id) = self.selected() {
+            let text = self.current(id, field);
+            self.mode = Mode::Input(Input::new(id, field, text));
+        }
+    }
+
+    fn open_excerpts(&mut self, entry: i64) {
+        let current = self.current(entry, Field::Excerpt);
+        let cursor =
+            self.suggestions(entry).and_then(|s| s.iter().position(|p| *p == current)).unwrap_or(0);
+        self.mode = Mode::Excerpt { entry, cursor };
+    }
+
+    /// The suggestions asked for by [`Action::Suggest`] have come (or could not be had): the
+    /// chooser opens either way, so that the editor can still write their own.
+    pub fn suggestions_ready(&mut self, entry: i64, found: Result<Vec<String>, String>) {
+        match found {
+            Ok(list) => {
+                self.suggestions.insert(entry, list);
+            }
+            Err(e) => self.set_error(format!("no excerpt suggestions: {e}")),
+        }
+        self.open_excerpts(entry);
+    }
+
+    fn excerpt_key(&mut self, entry: i64, cursor: usize, key: KeyEvent) -> Action {
+        let list = self.suggestions(entry).unwrap_or_default();
+        let count = list.len();
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Browse,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.mode = Mode::Excerpt { entry, cursor: cursor.saturating_sub(1) };
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.mode =
+                    Mode::Excerpt { entry, cursor: (cursor + 1).min(count.saturating_sub(1)) };
+            }
+            KeyCode::Char(d @ '1'..='9') => {
+                let n = d as usize - '1' as usize;
+                if n < count {
+                    self.mode = Mode::Excerpt { entry, cursor: n };
+                }
+            }
+            KeyCode::Enter => {
+                if let Some(text) = list.get(cursor) {
+                    let text = text.clone();
+                    self.mode = Mode::Browse;
+                    return Action::Save { entry, field: Field::Excerpt, text };
+                }
+            }
+            KeyCode::Char('w') => {
+                let text = self.current(entry, Field::Excerpt);
+                self.mode = Mode::Input(Input::new(entry, Field::Excerpt, text));
+            }
+            KeyCode::Char('E') => {
+                let text = list
+                    .get(cursor)
+                    .cloned()
+                    .unwrap_or_else(|| self.current(entry, Field::Excerpt));
+                return Action::Edit { entry, field: Field::Excerpt, text };
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    fn input_key(&mut self, mut input: Input, key: KeyEvent) -> Action {
+        match key.code {
+            KeyCode::Enter => {
+                self.mode = Mode::Browse;
+                return Action::Save { entry: input.entry, field: input.field, text: input.text };
+            }
+            KeyCode::Esc => {
+                self.mode = Mode::Browse;
+                self.set_status(format!("{} not changed", input.field.label()));
+            }
+            KeyCode::Char('e') if key.modifiers.contains(KeyModifiers::CONTROL) => {
+                return Action::Edit { entry: input.entry, field: input.field, text: input.text };
+            }
+            _ => {
+                if input.edit(key) {
+                    self.mode = Mode::Input(input);
+                }
+            }
+        }
+        Action::None
+    }
+
+    /// `$EDITOR`, opened by [`Action::Edit`], has closed: save what it gave, or say why not
+    /// (the input or chooser stays open then).
+    pub fn editor_done(
+        &mut self,
+        entry: i64,
+        field: Field,
+        edited: Result<String, String>,
+    ) -> Action {
+        match edited {
+            Ok(text) => {
+                self.mode = Mode::Browse;
+                Action::Save { entry, field, text }
+            }
+            Err(e) => {
+                self.set_error(format!("{} not changed: {e}", field.label()));
+                Action::None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::model::Triage;
+
+    pub(crate) fn candidate(id: i64, outlet: &str, title: &str, author: Option<&str>) -> Candidate {
+        Candidate {
+            id,
+            feed: outlet.to_lowercase(),
+            outlet: outlet.into(),
+            title: Some(title.into()),
+            url: Some(format!("https://{}.example/{id}", outlet.to_lowercase())),
+            author: author.map(str::to_string),
+            published: format!("2024-11-{:02}T09:00:00Z", 30 - id),
+            dated_by: "published".into(),
+            triage: Triage::New,
+            triage_week: None,
+            late: false,
+        }
+    }
+
+    pub(crate) fn detail(c: &Candidate, text: &str) -> EntryDetail {
+        EntryDetail {
+            id: c.id,
+            feed: c.feed.clone(),
+            outlet: c.outlet.clone(),
+            outlet_url: None,
+            title: c.title.clone(),
+            url: c.url.clone(),
+            author: c.author.clone(),
+            published: c.published.clone(),
+            dated_by: c.dated_by.clone(),
+            first_seen: c.published.clone(),
+            summary_html: None,
+            content_html: None,
+            text: text.into(),
+        }
+    }
+
+    pub(crate) fn pick(c: &Candidate, position: u32) -> PickedItem {
+        PickedItem {
+            position,
+            section: None,
+            lead: None,
+            excerpt: None,
+            note: None,
+            entry: detail(c, "Picked text."),
+        }
+    }
+
+    pub(crate) fn three() -> Vec<Candidate> {
+        vec![
+            candidate(1, "LGIU", "Council budget approved", Some("Ann Smith")),
+            candidate(2, "Town Hall", "Housing waiting lists grow", None),
+            candidate(3, "Civic Tech", "Open data for councils", Some("Bob Jones")),
+        ]
+    }
+
+    fn press(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn ch(c: char) -> KeyEvent {
+        let m = if c.is_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+        KeyEvent::new(KeyCode::Char(c), m)
+    }
+
+    fn ctrl(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL)
+    }
+
+    fn typed(state: &mut PickerState, text: &str) {
+        for c in text.chars() {
+            assert_eq!(state.key(ch(c)), Action::None, "typing {c:?}");
+        }
+    }
+
+    #[test]
+    fn arrows_and_j_k_move_within_the_list_and_stop_at_its_ends() {
+        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        assert_eq!(s.selected(), Some(1));
+        s.key(press(KeyCode::Down));
+        s.key(ch('j'));
+        assert_eq!(s.selected(), Some(3));
+        s.key(ch('j'));
+        assert_eq!(s.selected(), Some(3), "stays on the last row");
+        s.key(press(KeyCode::Up));
+        assert_eq!(s.selected(), Some(2));
+        s.key(ch('k'));
+        s.key(ch('k'));
+        assert_eq!(s.selected(), Some(1));
+        s.key(ch('G'));
+        assert_eq!(s.selected(), Some(3));
+        s.key(ch('g'));
+        assert_eq!(s.selected(), Some(1));
+    }
+
+    #[test]
+    fn space_picks_an_entry_and_takes_a_picked_one_out() {
+        let c = three();
+        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        assert_eq!(s.key(ch(' ')), Action::Pick(1));
+        s.refresh(c.clone(), vec![pick(&c[0], 1)]);
+        assert_eq!(s.key(ch('p')), Action::Unpick(1));
+        s.key(ch('j'));
+        assert_eq!(s.key(ch('s')), Action::Skip(2));
+    }
+
+    #[test]
+    fn the_filter_narrows_the_list_as_you_type_and_esc_clears_it() {
+        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        s.key(ch('/'));
+        assert_eq!(s.mode(), &Mode::Filter);
+        typed(&mut s, "hou");
+        let titles =
+            |s: &PickerState| s.visible_candidates().iter().map(|c| c.id).collect::<Vec<_>>();
+        assert_eq!(titles(&s), [2], "matches the title, case-insensitively");
+        for _ in 0..3 {
+            s.key(press(KeyCode::Backspace));
+        }
+        typed(&mut s, "BOB");
+        assert_eq!(titles(&s), [3], "matches the author");
+        s.key(press(KeyCode::Enter));
+        assert_eq!((s.mode(), s.filter()), (&Mode::Browse, "BOB"));
+        s.key(ch('/'));
+        for _ in 0..3 {
+            s.key(press(KeyCode::Backspace));
+        }
+        typed(&mut s, "town hall");
+        s.key(press(KeyCode::Enter));
+        assert_eq!(s.selected(), Some(2), "matches the outlet");
+        assert_eq!(s.key(ch(' ')), Action::Pick(2), "keys act on the filtered list");
+        s.key(press(KeyCode::Esc));
+        assert_eq!(titles(&s), [1, 2, 3], "Esc in the list clears the filter");
+        s.key(ch('/'));
+        typed(&mut s, "zzz");
+        s.key(press(KeyCode::Esc));
+        assert_eq!((s.mode(), s.filter()), (&Mode::Browse, ""), "Esc while typing clears it too");
+    }
+
+    #[test]
+    fn q_quits_but_is_typed_into_inputs_and_ctrl_c_quits_from_anywhere() {
+        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        assert_eq!(s.key(ch('q')), Action::Quit);
+        s.key(ch('/'));
+        assert_eq!(s.key(ch('q')), Action::None);
+        assert_eq!(s.filter(), "q");
+        assert_eq!(s.key(ctrl('c')), Action::Quit);
+    }
+
+    #[test]
+    fn shift_j_and_k_move_a_pick_in_the_post_order() {
+        let c = three();
+        let picks = vec![pick(&c[2], 1), pick(&c[0], 2)];
+        let mut s = PickerState::new("2024-W48", c.clone(), picks);
+        assert_eq!(s.key(ch('K')), Action::Move { entry: 1, position: 1 });
+        assert_eq!(s.key(ch('J')), Action::None, "already last");
+        assert!(s.status().unwrap().text.contains("already #2 of 2"));
+        let shift_up = KeyEvent::new(KeyCode::Up, KeyModifiers::SHIFT);
+        assert_eq!(s.key(shift_up), Action::Move { entry: 1, position: 1 });
+        s.key(ch('j'));
+        assert_eq!(s.key(ch('J')), Action::None, "entry 2 is not picked");
+        assert!(s.status().unwrap().error);
+    }
+
+    #[test]
+    fn tab_shows_the_picks_in_post_order_and_keeps_each_views_selection() {
+        let c = three();
+        let picks = vec![pick(&c[2], 1), pick(&c[0], 2)];
+        let mut s = PickerState::new("2024-W48", c.clone(), picks);
+        s.key(ch('j'));
+        s.key(press(KeyCode::Tab));
+        assert_eq!(s.view(), View::Picks);
+        assert_eq!(s.selected(), Some(3), "the first pick");
+        s.key(ch('j'));
+        assert_eq!(s.key(ch(' ')), Action::Unpick(1));
+        assert_eq!(s.key(ch('K')), Action::Move { entry: 1, position: 1 });
+        // The store moved it: the selection follows the entry.
+        s.refresh(c.clone(), vec![pick(&c[0], 1), pick(&c[2], 2)]);
+        assert_eq!((s.cursor(), s.selected()), (0, Some(1)));
+        s.key(press(KeyCode::Tab));
+        assert_eq!(s.selected(), Some(2), "the candidates view kept its row");
+    }
+
+    #[test]
+    fn a_skipped_entry_leaves_the_list_and_the_next_one_is_selected() {
+        let c = three();
+        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        s.key(ch('j'));
+        assert_eq!(s.key(ch('s')), Action::Skip(2));
+        s.refresh(vec![c[0].clone(), c[2].clone()], vec![]);
+        assert_eq!(s.selected(), Some(3));
+        s.key(ch('j'));
+        assert_eq!(s.key(ch('s')), Action::Skip(3));
+        s.refresh(vec![c[0].clone()], vec![]);
+        assert_eq!(s.selected(), Some(1), "the last row was skipped: the one before");
+        s.refresh(vec![], vec![]);
+        assert_eq!((s.selected(), s.key(ch(' '))), (None, Action::None));
+    }
+
+    #[test]
+    fn e_finds_suggestions_once_and_enter_saves_the_chosen_one() {
+        let c = three();
+        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        assert_eq!(s.key(ch('e')), Action::Suggest(1));
+        s.suggestions_ready(1, Ok(vec!["First para.".into(), "Second para.".into()]));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        s.key(ch('2'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 });
+        s.key(ch('9'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 }, "no ninth suggestion");
+        let saved = Action::Save { entry: 1, field: Field::Excerpt, text: "Second para.".into() };
+        assert_eq!(s.key(press(KeyCode::Enter)), saved);
+        assert_eq!(s.mode(), &Mode::Browse);
+        let mut picked = pick(&c[0], 1);
+        picked.excerpt = Some("Second para.".into());
+        s.refresh(c.clone(), vec![picked]);
+        assert_eq!(s.key(ch('e')), Action::None, "suggestions are kept");
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 }, "on the current excerpt");
+        s.key(press(KeyCode::Up));
+        s.key(press(KeyCode::Up));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        s.key(press(KeyCode::Esc));
+        assert_eq!(s.mode(), &Mode::Browse);
+    }
+
+    #[test]
+    fn w_in_the_chooser_writes_your_own_excerpt_and_e_edits_a_suggestion() {
+        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        s.key(ch('e'));
+        s.suggestions_ready(1, Ok(vec!["First para.".into()]));
+        assert_eq!(
+            s.key(ch('E')),
+            Action::Edit { entry: 1, field: Field::Excerpt, text: "First para.".into() }
+        );
+        assert_eq!(s.editor_done(1, Field::Excerpt, Err("editor exited 1".into())), Action::None);
+        assert!(s.status().unwrap().text.contains("editor exited 1"));
+        assert!(matches!(s.mode(), Mode::Excerpt { .. }), "still choosing");
+        s.key(ch('w'));
+        typed(&mut s, "My own");
+        assert_eq!(
+            s.key(press(KeyCode::Enter)),
+            Action::Save { entry: 1, field: Field::Excerpt, text: "My own".into() }
+        );
+    }
+
+    #[test]
+    fn failed_suggestions_still_open_the_chooser_to_write_your_own() {
+        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        s.key(ch('e'));
+        s.suggestions_ready(1, Err("HTTP 500".into()));
+        assert!(s.status().unwrap().error);
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        assert_eq!(s.key(press(KeyCode::Enter)), Action::None, "nothing to choose");
+        assert_eq!(s.key(ch('e')), Action::None);
+        s.key(ch('w'));
+        assert!(matches!(s.mode(), Mode::Input(Input { field: Field::Excerpt, .. })));
+    }
+
+    #[test]
+    fn the_note_input_edits_the_current_note_and_enter_saves_it() {
+        let c = three();
+        let mut p = pick(&c[0], 1);
+        p.note = Some("Worth it".into());
+        let mut s = PickerState::new("2024-W48", c, vec![p]);
+        s.key(ch('n'));
+        typed(&mut s, "!");
+        s.key(press(KeyCode::Home));
+        typed(&mut s, "So ");
+        s.key(press(KeyCode::Right));
+        s.key(press(KeyCode::Delete));
+        s.key(press(KeyCode::End));
+        s.key(press(KeyCode::Backspace));
+        typed(&mut s, "?");
+        assert_eq!(
+            s.key(press(KeyCode::Enter)),
+            Action::Save { entry: 1, field: Field::Note, text: "So Wrth it?".into() }
+        );
+        s.key(ch('l'));
+        typed(&mut s, "Lead");
+        s.key(ctrl('u'));
+        typed(&mut s, "Read this");
+        assert_eq!(s.key(press(KeyCode::Esc)), Action::None, "Esc cancels");
+        assert_eq!(s.mode(), &Mode::Browse);
+        s.key(ch('l'));
+        assert_eq!(s.mode(), &Mode::Input(Input::new(1, Field::Lead, String::new())));
+    }
+
+    #[test]
+    fn ctrl_e_in_the_input_opens_the_editor_on_its_text_and_saves_what_comes_back() {
+        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        s.key(ch('j'));
+        s.key(ch('n'));
+        typed(&mut s, "Short");
+        assert_eq!(
+            s.key(ctrl('e')),
+            Action::Edit { entry: 2, field: Field::Note, text: "Short".into() }
+        );
+        let saved = s.editor_done(2, Field::Note, Ok("A long note\n\nover two paragraphs".into()));
+        assert_eq!(
+            saved,
+            Action::Save {
+                entry: 2,
+                field: Field::Note,
+                text: "A long note\n\nover two paragraphs".into()
+            }
+        );
+        assert_eq!(s.mode(), &Mode::Browse);
+    }
+
+    #[test]
+    fn the_preview_asks_for_the_selected_entry_once() {
+        let c = three();
+        let mut s = PickerState::new("2024-W48", c.clone(), vec![pick(&c[1], 1)]);
+        assert_eq!(s.missing_detail(), Some(1));
+        s.add_detail(detail(&c[0], "Text"));
+        assert_eq!(s.missing_detail(), None);
+        s.key(ch('j'));
+        assert_eq!(s.missing_detail(), None, "a pick carries its entry");
+        s.key(press(KeyCode::PageDown));
+        assert_eq!(s.preview_scroll(), PREVIEW_PAGE);
+        s.key(ch('j'));
+        assert_eq!((s.missing_detail(), s.preview_scroll()), (Some(3), 0));
+    }
+}

@@ -15,6 +15,8 @@ fn main() -> ExitCode {
     };
     match roundup::app::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
+        // A reader that went away (`roundup entries | head`) is not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("roundup: error: {e}");
             for cause in e.chain().skip(1) {
@@ -23,4 +25,11 @@ fn main() -> ExitCode {
             ExitCode::from(roundup::app::Exit::Fatal as u8)
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -2,6 +2,8 @@
 //! configuration, the store and the HTTP client together, and the only one that prints.
 
 mod excerpts;
+mod publish;
+mod serve;
 mod week;
 
 use std::io::Write;
@@ -50,6 +52,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Excerpts(args) => week::excerpts(&cli, args),
         Command::Edit(args) => week::edit(&cli, args),
         Command::Draft(args) => week::draft(&cli, args),
+        Command::Publish(args) => publish::publish(&cli, args),
+        Command::Serve(args) => serve::serve(&cli, args),
     }
 }
 

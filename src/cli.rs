@@ -60,6 +60,24 @@ pub enum Command {
     Edit(EditArgs),
     /// Render the week's draft post.
     Draft(DraftArgs),
+    /// Publish the week's roundup: freeze it, and regenerate the public folder (archive pages,
+    /// index, and the Atom, RSS and JSON feeds readers subscribe to).
+    Publish(PublishArgs),
+    /// Serve the public folder to readers (ETag, Last-Modified, gzip), until Ctrl-C.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub addr: String,
 }
 
 /// Which week: an ISO week such as 2026-W48; the current week (in the configured time zone) when

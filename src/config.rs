@@ -47,6 +47,12 @@ pub struct RoundupSettings {
     pub excerpt_max_words: usize,
     /// ...and so is one longer than this share of the article's words.
     pub excerpt_max_share: f64,
+    /// Where readers find the published roundup (absolute links in feeds and pages).
+    pub base_url: Url,
+    /// Folder that `publish` regenerates and `serve` serves.
+    pub public: PathBuf,
+    /// How many roundups the output feeds carry, newest first.
+    pub feed_entries: usize,
 }
 
 impl RoundupSettings {
@@ -58,6 +64,9 @@ impl RoundupSettings {
             drafts: dir.join("data/drafts"),
             excerpt_max_words: 120,
             excerpt_max_share: 0.2,
+            base_url: Url::parse("http://127.0.0.1:8080/").expect("static URL"),
+            public: dir.join("data/public"),
+            feed_entries: 20,
         }
     }
 }
@@ -157,6 +166,9 @@ struct RawRoundup {
     drafts: Option<Spanned<String>>,
     excerpt_max_words: Option<Spanned<i64>>,
     excerpt_max_share: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+    public: Option<Spanned<String>>,
+    feed_entries: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -303,6 +315,7 @@ impl Config {
         for (v, key, slot) in [
             (&r.templates, "roundup.templates", &mut roundup.templates),
             (&r.drafts, "roundup.drafts", &mut roundup.drafts),
+            (&r.public, "roundup.public", &mut roundup.public),
         ] {
             if let Some(v) = v {
                 let p = PathBuf::from(v.get_ref());
@@ -322,6 +335,26 @@ impl Config {
                 ));
             }
             roundup.excerpt_max_words = n as usize;
+        }
+        if let Some(v) = &r.base_url {
+            let mut url = parse_feed_url(v.get_ref())
+                .map_err(|m| at(v.span(), "roundup.base_url".into(), m))?;
+            if !url.path().ends_with('/') {
+                // A base without its trailing slash would lose its last segment in joins.
+                url.set_path(&format!("{}/", url.path()));
+            }
+            roundup.base_url = url;
+        }
+        if let Some(v) = &r.feed_entries {
+            let n = *v.get_ref();
+            if !(1..=1000).contains(&n) {
+                return Err(at(
+                    v.span(),
+                    "roundup.feed_entries".into(),
+                    format!("must be between 1 and 1000, not {n}"),
+                ));
+            }
+            roundup.feed_entries = n as usize;
         }
         if let Some(v) = &r.excerpt_max_share {
             roundup.excerpt_max_share = parse_share(v.get_ref())
@@ -520,6 +553,11 @@ mod tests {
         assert_eq!(c.roundup.excerpt_max_words, 120);
         assert_eq!(c.roundup.templates, PathBuf::from("/srv/roundup/templates"));
         assert_eq!(c.roundup.drafts, PathBuf::from("/srv/roundup/data/drafts"));
+        assert_eq!(c.roundup.public, PathBuf::from("/srv/roundup/data/public"));
+        assert_eq!(c.roundup.feed_entries, 20);
+        let c = parse("[roundup]\nbase_url = \"https://news.example/roundup\"\n").unwrap();
+        assert_eq!(c.roundup.base_url.as_str(), "https://news.example/roundup/");
+        assert!(parse("[roundup]\nbase_url = \"ftp://x\"\n").is_err());
         let c = parse(
             "[roundup]\ntitle = \"That was the local government week that was\"\nexcerpt_max_share = \"12.5 %\"\n",
         )

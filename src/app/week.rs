@@ -282,7 +282,7 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
         // A failed fetch (another run holds the lock, the network is down) should not keep the
         // editor from the entries already stored.
         let fetch_args = crate::cli::FetchArgs { force: false, feed: None, quiet: false };
-        if let Err(e) = super::fetch(cli, &fetch_args) {
+        if let Err(e) = super::poll::fetch(cli, &fetch_args) {
             eprintln!("roundup: warning: could not fetch first ({e:#}); showing what is stored");
         }
     }

@@ -1,0 +1,96 @@
+//! `roundup entries` (stored entries, filtered) and `roundup parse` (one feed document, offline).
+
+use std::io::Write;
+
+use anyhow::{Context, anyhow, bail};
+use chrono::Utc;
+use url::Url;
+
+use super::{Exit, load_config, open_store};
+use crate::cli::{Cli, EntriesArgs, ParseArgs};
+use crate::store::EntryFilter;
+use crate::timefmt::{IsoWeek, parse_duration};
+
+pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let mut filter = EntryFilter {
+        feed: args.feed.clone(),
+        search: args.search.clone(),
+        limit: args.limit,
+        ..Default::default()
+    };
+    if let Some(since) = &args.since {
+        let d = parse_duration(since).map_err(|m| anyhow!("--since: {m}"))?;
+        filter.since =
+            Some(Utc::now() - chrono::Duration::from_std(d).context("--since is too long")?);
+    }
+    if let Some(week) = &args.week {
+        let w = IsoWeek::parse(week).map_err(|m| anyhow!("--week: {m}"))?;
+        let (start, end) = w.bounds(config.settings.timezone);
+        filter.since = Some(start);
+        filter.until = Some(end);
+    }
+    if let Some(feed) = &args.feed
+        && !config.feeds.iter().any(|f| &f.id == feed)
+    {
+        bail!("no feed with id {feed:?} in {}", config.path.display());
+    }
+    let rows = store.entries(&filter)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(Exit::Ok);
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for r in &rows {
+        let _ = writeln!(
+            out,
+            "{:>6}  {}  {:<16}  {}{}",
+            r.id,
+            &r.published[..10.min(r.published.len())],
+            r.feed,
+            r.title.as_deref().unwrap_or("(untitled)"),
+            r.author.as_deref().map(|a| format!(" — {a}")).unwrap_or_default()
+        );
+    }
+    Ok(Exit::Ok)
+}
+
+pub(crate) fn parse_file(args: &ParseArgs) -> anyhow::Result<Exit> {
+    let bytes = if args.file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)
+            .context("cannot read standard input")?;
+        buf
+    } else {
+        std::fs::read(&args.file).with_context(|| format!("cannot read {}", args.file.display()))?
+    };
+    let base = match &args.base {
+        Some(b) => {
+            Some(Url::parse(b).with_context(|| format!("--base {b:?} is not an absolute URL"))?)
+        }
+        None => None,
+    };
+    let feed = crate::parse::parse_feed(&bytes, base.as_ref(), None)
+        .with_context(|| format!("{} is not a readable feed", args.file.display()))?;
+    let report = crate::parse::ParseReport::new(&feed);
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(Exit::Ok);
+    }
+    println!("{}", report.feed.title.as_deref().unwrap_or("(untitled feed)"));
+    if let Some(link) = &report.feed.link {
+        println!("{link}");
+    }
+    println!("{} entries", report.entries.len());
+    for e in &report.entries {
+        println!(
+            "  {}  {}  {}",
+            e.published.as_deref().or(e.updated.as_deref()).unwrap_or("(undated)           "),
+            e.title.as_deref().unwrap_or("(untitled)"),
+            e.link.as_deref().unwrap_or("")
+        );
+    }
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,204 @@
+//! `roundup feeds list|add|import|export`: the feed list, in the database and in feeds.toml.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, anyhow, bail};
+use url::Url;
+
+use super::{Exit, fetcher, load_config, open_store, runtime};
+use crate::cli::{Cli, FeedsCommand};
+use crate::config::{Config, FeedConfig};
+use crate::fetch::FetchRequest;
+
+pub(crate) fn feeds(cli: &Cli, cmd: &FeedsCommand) -> anyhow::Result<Exit> {
+    match cmd {
+        FeedsCommand::List { json } => feeds_list(cli, *json),
+        FeedsCommand::Add { url, id, name } => feeds_add(cli, url, id.as_deref(), name.as_deref()),
+        FeedsCommand::Import { file } => feeds_import(cli, file),
+        FeedsCommand::Export => {
+            let config = load_config(cli)?;
+            print!("{}", crate::opml::write(&config.feeds, "roundup feeds"));
+            Ok(Exit::Ok)
+        }
+    }
+}
+
+fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let store = open_store(cli, &config)?;
+    let all = store.feed_listing()?;
+    let listing: Vec<_> =
+        config.feeds.iter().filter_map(|f| all.iter().find(|l| l.id == f.id).cloned()).collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&listing)?);
+        return Ok(Exit::Ok);
+    }
+    let mut rows = vec![[
+        "ID".to_string(),
+        "LAST FETCH".into(),
+        "STATUS".into(),
+        "ERRORS".into(),
+        "NEXT DUE".into(),
+        "ENTRIES".into(),
+        "NOTES".into(),
+    ]];
+    for l in &listing {
+        let mut notes = Vec::new();
+        if l.gone {
+            notes.push("GONE (410): polling stopped".to_string());
+        }
+        if let Some(d) = &l.discovered_url {
+            notes.push(format!("feed found on page: {d}"));
+        } else if let Some(m) = &l.moved_to {
+            notes.push(format!("moved permanently to {m}"));
+        }
+        if let Some(e) = &l.last_error {
+            notes.push(format!("last error: {e}"));
+        }
+        rows.push([
+            l.id.clone(),
+            l.last_fetch_at.clone().unwrap_or_else(|| "never".into()),
+            l.last_status.map_or("-".into(), |s| s.to_string()),
+            l.error_count.to_string(),
+            if l.gone {
+                "never".into()
+            } else {
+                l.next_due_at.clone().unwrap_or_else(|| "now".into())
+            },
+            l.entries.to_string(),
+            notes.join("; "),
+        ]);
+    }
+    print_table(&rows);
+    Ok(Exit::Ok)
+}
+
+fn print_table<const N: usize>(rows: &[[String; N]]) {
+    let mut widths = [0usize; N];
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(row) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}
+
+/// Fetches `url`; when it is an HTML page, finds the feed it advertises. Gives the feed's URL
+/// and title.
+fn resolve_feed_url(config: &Config, url: &Url) -> anyhow::Result<(Url, Option<String>)> {
+    let rt = runtime()?;
+    let fetcher = fetcher(config)?;
+    rt.block_on(async {
+        let first = fetcher
+            .fetch(&FetchRequest { url: url.clone(), etag: None, last_modified: None })
+            .await
+            .with_context(|| format!("cannot fetch {url}"))?;
+        if !(200..300).contains(&first.status) {
+            bail!("{url} answered HTTP {}", first.status);
+        }
+        let base = first.moved_permanently_to.clone().unwrap_or_else(|| url.clone());
+        match crate::parse::parse_feed(&first.body, Some(&first.final_url), first.charset().as_deref()) {
+            Ok(feed) => Ok((base, feed.title)),
+            Err(crate::parse::ParseError::Html) => {
+                let html = String::from_utf8_lossy(&first.body).into_owned();
+                let links = crate::discover::feed_links(&html, &first.final_url);
+                let page_title = crate::discover::page_title(&html);
+                let link = links.into_iter().next().ok_or_else(|| {
+                    anyhow!("{url} is an HTML page that advertises no feed (no <link rel=\"alternate\"> to RSS, Atom or JSON Feed)")
+                })?;
+                let second = fetcher
+                    .fetch(&FetchRequest { url: link.url.clone(), etag: None, last_modified: None })
+                    .await
+                    .with_context(|| format!("{url} advertises {}, which cannot be fetched", link.url))?;
+                let feed = crate::parse::parse_feed(&second.body, Some(&second.final_url), second.charset().as_deref())
+                    .with_context(|| format!("{url} advertises {}, which is not a readable feed", link.url))?;
+                let found = second.moved_permanently_to.unwrap_or(link.url);
+                Ok((found, feed.title.or(link.title).or(page_title)))
+            }
+            Err(e) => Err(anyhow!(e).context(format!("{url} is not a feed"))),
+        }
+    })
+}
+
+fn feeds_add(cli: &Cli, url: &str, id: Option<&str>, name: Option<&str>) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let url = crate::config::parse_feed_url(url).map_err(|m| anyhow!(m))?;
+    let (feed_url, title) = resolve_feed_url(&config, &url)?;
+    if let Some(existing) = config.feeds.iter().find(|f| f.url == feed_url || f.url == url) {
+        bail!("{} is already in {} as {:?}", feed_url, config.path.display(), existing.id);
+    }
+    let taken: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+    let id = match id {
+        Some(id) => {
+            crate::config::check_slug(id).map_err(|m| anyhow!(m))?;
+            if taken.contains(&id) {
+                bail!("id {id:?} is already used in {}", config.path.display());
+            }
+            id.to_string()
+        }
+        None => crate::feeds_file::unique_slug(title.as_deref().unwrap_or(""), &feed_url, &taken),
+    };
+    let name = name.map(str::to_string).or(title);
+    let feed =
+        FeedConfig { id: id.clone(), url: feed_url.clone(), name, tags: vec![], interval: None };
+    crate::feeds_file::append_feeds(&config.path, std::slice::from_ref(&feed))?;
+    if feed_url != url {
+        println!("roundup: {url} is a page; its feed is {feed_url}");
+    }
+    println!("roundup: added {id:?} ({feed_url}) to {}", config.path.display());
+    Ok(Exit::Ok)
+}
+
+fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let outlines = crate::opml::read(&text)
+        .with_context(|| format!("{} is not usable OPML", file.display()))?;
+    let mut taken: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    let mut added = Vec::new();
+    let mut skipped = 0;
+    for o in outlines {
+        let Ok(url) = crate::config::parse_feed_url(&o.xml_url) else {
+            eprintln!(
+                "roundup: {}: skipping outline with unusable xmlUrl {:?}",
+                file.display(),
+                o.xml_url
+            );
+            skipped += 1;
+            continue;
+        };
+        if config.feeds.iter().any(|f| f.url == url)
+            || added.iter().any(|f: &FeedConfig| f.url == url)
+        {
+            skipped += 1;
+            continue;
+        }
+        let refs: Vec<&str> = taken.iter().map(String::as_str).collect();
+        let id = crate::feeds_file::unique_slug(o.title.as_deref().unwrap_or(""), &url, &refs);
+        taken.push(id.clone());
+        added.push(FeedConfig { id, url, name: o.title, tags: o.tags, interval: None });
+    }
+    if !added.is_empty() {
+        crate::feeds_file::append_feeds(&config.path, &added)?;
+    }
+    println!(
+        "roundup: imported {} feed{} into {} ({skipped} already there or unusable)",
+        added.len(),
+        if added.len() == 1 { "" } else { "s" },
+        config.path.display()
+    );
+    Ok(Exit::Ok)
+}

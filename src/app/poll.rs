@@ -1,0 +1,291 @@
+//! `roundup fetch` and `roundup watch`: polling runs with a progress bar, and their report
+//! (one line per failing feed, one summary line).
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail};
+use chrono::Utc;
+
+use super::{Exit, configured, database_path, fetcher, load_config, open_store, runtime};
+use crate::cli::{Cli, FetchArgs, WatchArgs};
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::lock::RunLock;
+use crate::poll::{self, FeedOutcome, OutcomeKind};
+use crate::store::{FeedState, Store};
+use crate::timefmt::rfc3339;
+
+pub(crate) fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    if let Some(id) = &args.feed
+        && !config.feeds.iter().any(|f| &f.id == id)
+    {
+        bail!("no feed with id {id:?} in {}", config.path.display());
+    }
+    let _lock = RunLock::acquire(&database_path(cli, &config))?;
+    let store = open_store(cli, &config)?;
+    let states = store.feed_states()?;
+    let now = Utc::now();
+    let only = args.feed.as_deref();
+    let jobs = poll::due_jobs(&states, &configured(&config), now, args.force, only);
+    let left_out = LeftOut {
+        gone: gone_not_polled(&states, &config, &jobs),
+        held: poll::held_back(&states, &configured(&config), now, only),
+        // With --feed, the others were not asked for: they are neither due nor not due.
+        considered: if only.is_some() { 1 } else { config.feeds.len() },
+    };
+    let rt = runtime()?;
+    let fetcher = Arc::new(fetcher(&config)?);
+    let clock = Instant::now();
+    let total = jobs.len();
+    let (_store, outcomes) =
+        rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))))?;
+    report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
+    Ok(if outcomes.iter().any(FeedOutcome::failed) { Exit::SomeFailed } else { Exit::Ok })
+}
+
+/// The configured feeds a run did not poll, and why.
+struct LeftOut {
+    /// Feeds the run was about (all configured, or the one named).
+    considered: usize,
+    /// Stopped by an earlier 410 Gone.
+    gone: usize,
+    /// Waiting out their server's Retry-After, with its end.
+    held: Vec<(String, chrono::DateTime<Utc>)>,
+}
+
+/// One polling run with a progress bar on a terminal (indicatif draws nothing otherwise).
+async fn poll_with_progress(
+    fetcher: Arc<Fetcher>,
+    jobs: Vec<poll::PollJob>,
+    store: Store,
+    stop: Arc<AtomicBool>,
+) -> anyhow::Result<(Store, Vec<FeedOutcome>)> {
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(jobs.len() as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} feeds {msg} ({elapsed})",
+        )
+        .expect("static template")
+        .progress_chars("=> "),
+    );
+    let failed = Arc::new(AtomicUsize::new(0));
+    let on_done = {
+        let bar = bar.clone();
+        let failed = failed.clone();
+        Arc::new(move |o: &FeedOutcome| {
+            if o.failed() {
+                let n = failed.fetch_add(1, Ordering::Relaxed) + 1;
+                bar.set_message(format!("· {n} failed"));
+            }
+            bar.inc(1);
+        })
+    };
+    let (store, outcomes, error) = poll::run(fetcher, jobs, store, on_done, stop).await;
+    bar.finish_and_clear();
+    if let Some(e) = error {
+        return Err(anyhow!(e).context("stopped: could not write to the database"));
+    }
+    Ok((store, outcomes))
+}
+
+/// Configured feeds not polled because an earlier 410 Gone stopped them.
+fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[poll::PollJob]) -> usize {
+    states
+        .iter()
+        .filter(|s| s.gone && config.feeds.iter().any(|f| f.id == s.id))
+        .filter(|s| !jobs.iter().any(|j| j.state.id == s.id))
+        .count()
+}
+
+/// Failure lines on stderr (one per failing feed), notes and one summary line on stdout.
+/// One line per failing feed on stderr; on stdout, a line per feed found through its HTML page
+/// and one summary line (nothing with `quiet`).
+fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &LeftOut, quiet: bool) {
+    let mut sorted: Vec<&FeedOutcome> = outcomes.iter().collect();
+    sorted.sort_by(|a, b| a.feed_id.cmp(&b.feed_id));
+    let (mut stored, mut unchanged, mut failed, mut gone, mut new, mut updated, mut moved) =
+        (0, 0, 0, 0, 0, 0, 0);
+    let stderr = std::io::stderr();
+    let mut err = stderr.lock();
+    for o in &sorted {
+        match &o.kind {
+            OutcomeKind::Stored { new: n, updated: u } => {
+                stored += 1;
+                new += n;
+                updated += u;
+            }
+            OutcomeKind::NotModified => unchanged += 1,
+            OutcomeKind::Failed { error, failures } => {
+                failed += 1;
+                let next = o.next_due_at.map(rfc3339).unwrap_or_else(|| "-".into());
+                let times = if *failures == 1 {
+                    "first failure".to_string()
+                } else {
+                    format!("{failures} failures in a row")
+                };
+                let _ = writeln!(
+                    err,
+                    "roundup: feed {}: {error} ({times}; next try {next})",
+                    o.feed_id
+                );
+            }
+            OutcomeKind::Gone => {
+                gone += 1;
+                let _ = writeln!(
+                    err,
+                    "roundup: feed {}: HTTP 410 Gone: the publisher has removed this feed; polling stopped (remove it from feeds.toml)",
+                    o.feed_id
+                );
+            }
+        }
+        if matches!(o.note, Some(poll::Note::Moved(_))) {
+            moved += 1;
+        }
+    }
+    if quiet {
+        return;
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for o in &sorted {
+        if let Some(note @ poll::Note::Discovered { .. }) = &o.note {
+            let _ = writeln!(out, "roundup: feed {}: {note}", o.feed_id);
+        }
+    }
+    for (id, until) in &left.held {
+        let _ = writeln!(
+            out,
+            "roundup: feed {id}: not polled: its server asked for no requests before {} (Retry-After)",
+            rfc3339(*until)
+        );
+    }
+    let not_due = left.considered.saturating_sub(polled + left.gone + left.held.len());
+    let mut line = format!(
+        "roundup: polled {polled} feed{} in {:.1}s: {stored} updated, {unchanged} unchanged, {failed} failed",
+        if polled == 1 { "" } else { "s" },
+        elapsed.as_secs_f64()
+    );
+    if gone > 0 {
+        line.push_str(&format!(", {gone} gone"));
+    }
+    line.push_str(&format!("; {new} new entries, {updated} changed"));
+    if moved > 0 {
+        line.push_str(&format!("; {moved} moved permanently (see feeds list)"));
+    }
+    if not_due > 0 {
+        line.push_str(&format!("; {not_due} not due"));
+    }
+    if !left.held.is_empty() {
+        line.push_str(&format!("; {} waiting for Retry-After", left.held.len()));
+    }
+    if left.gone > 0 {
+        line.push_str(&format!("; {} gone (polling stopped)", left.gone));
+    }
+    let _ = writeln!(out, "{line}");
+}
+
+pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
+    let mut config = load_config(cli)?;
+    let db = database_path(cli, &config);
+    let _lock = RunLock::acquire(&db)?;
+    let mut store = open_store(cli, &config)?;
+    let rt = runtime()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let wake = Arc::new(tokio::sync::Notify::new());
+    rt.spawn(wait_for_signal(stop.clone(), wake.clone()));
+    if !args.quiet {
+        println!(
+            "roundup: watching {} feeds into {} (Ctrl-C to stop)",
+            config.feeds.len(),
+            db.display()
+        );
+    }
+    let mut fetcher = Arc::new(fetcher(&config)?);
+    loop {
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        // Pick up edits to the feeds file between rounds; a broken edit keeps the old list.
+        match Config::load(&cli.config) {
+            Ok(fresh) => {
+                if fresh.feeds != config.feeds {
+                    store.sync_feeds(&fresh.feeds, Utc::now())?;
+                    if !args.quiet {
+                        println!(
+                            "roundup: {} changed; now watching {} feeds",
+                            cli.config.display(),
+                            fresh.feeds.len()
+                        );
+                    }
+                }
+                fetcher = Arc::new(self::fetcher(&fresh)?);
+                config = fresh;
+            }
+            Err(e) => eprintln!("roundup: {e} (keeping the previous feed list)"),
+        }
+        let states = store.feed_states()?;
+        let jobs = poll::due_jobs(&states, &configured(&config), Utc::now(), false, None);
+        let left_out = LeftOut {
+            considered: config.feeds.len(),
+            gone: gone_not_polled(&states, &config, &jobs),
+            held: Vec::new(), // their next poll is after their Retry-After: "not due"
+        };
+        if !jobs.is_empty() {
+            let clock = Instant::now();
+            let total = jobs.len();
+            let (s, outcomes) =
+                rt.block_on(poll_with_progress(fetcher.clone(), jobs, store, stop.clone()))?;
+            store = s;
+            report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
+        }
+        // Idle time is when the search index catches up with what was just stored.
+        store.update_search_index()?;
+        let ids: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
+        let next = store.next_due(&ids)?;
+        let wait = next
+            .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))
+            .unwrap_or(Duration::from_secs(3600))
+            .max(Duration::from_secs(1));
+        if stop.load(Ordering::SeqCst) {
+            break;
+        }
+        if !args.quiet
+            && let Some(t) = next
+        {
+            println!("roundup: next poll at {}", rfc3339(t));
+        }
+        rt.block_on(async {
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = wake.notified() => {}
+            }
+        });
+    }
+    if !args.quiet {
+        println!("roundup: stopped");
+    }
+    Ok(Exit::Ok)
+}
+
+async fn wait_for_signal(stop: Arc<AtomicBool>, wake: Arc<tokio::sync::Notify>) {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+    stop.store(true, Ordering::SeqCst);
+    wake.notify_one();
+}

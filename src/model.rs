@@ -121,6 +121,42 @@ pub struct FeedUpdate {
     pub entries: Vec<EntryRecord>,
 }
 
+impl FeedUpdate {
+    /// A poll of `feed_id` at `url` begun at `started_at`, with nothing decided yet: no answer,
+    /// no error, nothing to store.
+    pub fn new(feed_id: &str, url: &str, started_at: DateTime<Utc>) -> FeedUpdate {
+        FeedUpdate {
+            feed_id: feed_id.to_string(),
+            started_at,
+            url: url.to_string(),
+            status: None,
+            duration_ms: 0,
+            bytes: 0,
+            error: None,
+            error_count: 0,
+            next_due_at: None,
+            retry_after_until: None,
+            gone: false,
+            moved_to: None,
+            discovered_url: None,
+            validators: None,
+            title: None,
+            site_url: None,
+            entries: Vec::new(),
+        }
+    }
+
+    /// A successful poll (HTTP 200) that stores `entries`.
+    pub fn stored(
+        feed_id: &str,
+        url: &str,
+        started_at: DateTime<Utc>,
+        entries: Vec<EntryRecord>,
+    ) -> FeedUpdate {
+        FeedUpdate { status: Some(200), entries, ..FeedUpdate::new(feed_id, url, started_at) }
+    }
+}
+
 /// HTTP cache validators, kept exactly as the server sent them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {

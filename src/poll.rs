@@ -136,23 +136,10 @@ pub fn decide(
     elapsed: Duration,
 ) -> FeedUpdate {
     let mut u = FeedUpdate {
-        feed_id: job.state.id.clone(),
-        started_at,
-        url: attempt.requested.to_string(),
-        status: None,
         duration_ms: elapsed.as_millis() as u64,
         bytes: attempt.bytes,
-        error: None,
-        error_count: 0,
-        next_due_at: None,
-        retry_after_until: None,
-        gone: false,
-        moved_to: None,
         discovered_url: attempt.discovered.as_ref().map(Url::to_string),
-        validators: None,
-        title: None,
-        site_url: None,
-        entries: Vec::new(),
+        ..FeedUpdate::new(&job.state.id, attempt.requested.as_str(), started_at)
     };
     let failures = job.state.error_count.saturating_add(1);
     let fail = |u: &mut FeedUpdate, error: String, retry_after: Option<DateTime<Utc>>| {

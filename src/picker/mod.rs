@@ -273,25 +273,12 @@ mod tests {
                 content_hash: format!("e{i}"),
             })
             .collect();
-        s.record_poll(&FeedUpdate {
-            feed_id: "lgiu".into(),
-            started_at: at("2024-11-29T10:00:00Z"),
-            url: "https://lgiu.example/feed".into(),
-            status: Some(200),
-            duration_ms: 1,
-            bytes: 1,
-            error: None,
-            error_count: 0,
-            next_due_at: None,
-            retry_after_until: None,
-            gone: false,
-            moved_to: None,
-            discovered_url: None,
-            validators: None,
-            title: None,
-            site_url: None,
+        s.record_poll(&FeedUpdate::stored(
+            "lgiu",
+            "https://lgiu.example/feed",
+            at("2024-11-29T10:00:00Z"),
             entries,
-        })
+        ))
         .unwrap();
         (dir, s)
     }

@@ -233,25 +233,8 @@ mod tests {
     }
 
     fn update(entries: Vec<EntryRecord>) -> FeedUpdate {
-        FeedUpdate {
-            feed_id: "a".into(),
-            started_at: parse_rfc3339("2026-11-26T10:00:00Z").unwrap(),
-            url: "https://x.example/feed".into(),
-            status: Some(200),
-            duration_ms: 5,
-            bytes: 100,
-            error: None,
-            error_count: 0,
-            next_due_at: None,
-            retry_after_until: None,
-            gone: false,
-            moved_to: None,
-            discovered_url: None,
-            validators: None,
-            title: Some("X".into()),
-            site_url: None,
-            entries,
-        }
+        let started = parse_rfc3339("2026-11-26T10:00:00Z").unwrap();
+        FeedUpdate::stored("a", "https://x.example/feed", started, entries)
     }
 
     fn store() -> (tempfile::TempDir, Store) {

@@ -439,25 +439,12 @@ mod tests {
                 categories: vec![],
                 content_hash: identity.to_string(),
             };
-            s.record_poll(&FeedUpdate {
-                feed_id: "lgiu".into(),
-                started_at: at(seen),
-                url: "https://lgiu.example/feed".into(),
-                status: Some(200),
-                duration_ms: 1,
-                bytes: 1,
-                error: None,
-                error_count: 0,
-                next_due_at: None,
-                retry_after_until: None,
-                gone: false,
-                moved_to: None,
-                discovered_url: None,
-                validators: None,
-                title: None,
-                site_url: None,
-                entries: vec![record],
-            })
+            s.record_poll(&FeedUpdate::stored(
+                "lgiu",
+                "https://lgiu.example/feed",
+                at(seen),
+                vec![record],
+            ))
             .unwrap();
         }
         (dir, s)

@@ -25,6 +25,7 @@ pub mod picker;
 pub mod poll;
 pub mod render;
 pub mod schedule;
+pub mod serve;
 pub mod store;
 pub mod text;
 pub mod timefmt;

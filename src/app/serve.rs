@@ -1,8 +1,62 @@
-//! (stub, being written) `roundup serve`.
+//! `roundup serve`: the public folder over HTTP until Ctrl-C or SIGTERM.
 
-use super::Exit;
+use anyhow::{Context, anyhow};
+
+use super::{Exit, load_config, runtime};
 use crate::cli::{Cli, ServeArgs};
 
-pub(crate) fn serve(_cli: &Cli, _args: &ServeArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("roundup serve is not built yet")
+pub(crate) fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let public = &config.roundup.public;
+    let root = match std::fs::canonicalize(public) {
+        Ok(root) if root.is_dir() => root,
+        Ok(_) => {
+            return Err(anyhow!(
+                "the public folder {} is not a folder (see [roundup] public in {})",
+                public.display(),
+                config.path.display()
+            ));
+        }
+        Err(_) => {
+            return Err(anyhow!(
+                "the public folder {} does not exist: run `roundup publish` first",
+                public.display()
+            ));
+        }
+    };
+    let rt = runtime()?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(args.addr.as_str()).await.map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                " (address already in use: is another server running? choose another with --addr)"
+            } else {
+                ""
+            };
+            anyhow!("cannot listen on {}: {e}{hint}", args.addr)
+        })?;
+        let addr = listener.local_addr().context("cannot read the listening address")?;
+        println!("roundup: serving {} at http://{addr}/ (Ctrl-C to stop)", public.display());
+        crate::serve::serve(listener, root, stop_signal()).await.context("the server failed")?;
+        println!("roundup: stopped");
+        Ok(Exit::Ok)
+    })
+}
+
+/// Resolves on Ctrl-C or (on Unix) SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -6,5 +6,6 @@ mod conformance;
 mod draft;
 mod fetch;
 mod select;
+mod serve;
 mod support;
 mod week;

@@ -1,0 +1,553 @@
+//! `roundup serve`: a small static file server for the public folder that `publish` writes.
+//!
+//! The decisions are pure functions, unit-tested without sockets: [`parse_request_path`] (the
+//! path rules), [`locate`] (the file inside the folder, or not), [`content_type`], [`etag`],
+//! [`accepts_gzip`] and [`not_modified`]. [`serve`] wires them into an axum fallback handler
+//! with an access log on stderr and a graceful shutdown.
+//!
+//! Path rules: the request path is percent-decoded exactly once; NUL, backslash, a `..`
+//! segment or bytes that are not UTF-8 after decoding are a 400; a segment starting with `.`
+//! (a dotfile) is a 404. The joined path is canonicalised (symlinks resolved) and must still lie
+//! inside the canonicalised public folder, else 404. Only regular files are served.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+
+/// What readers may cache without asking again (feed readers poll; five minutes is polite).
+pub const CACHE_CONTROL: &str = "public, max-age=300";
+
+/// How long a stop waits for requests in flight before giving up on them.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+// ------------------------------------------------------------------------------------------
+// Pure decisions
+// ------------------------------------------------------------------------------------------
+
+/// Why a request path is refused before the file system is looked at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathRefusal {
+    /// Malformed or hostile: bad percent-encoding, NUL, backslash, `..`, not UTF-8 (400).
+    BadRequest,
+    /// Well-formed but never served, e.g. a dotfile (404).
+    NotFound,
+}
+
+/// A request path, decoded and split into safe segments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestPath {
+    /// Non-empty segments, none of them `.`, `..` or containing `/`, `\` or NUL.
+    pub segments: Vec<String>,
+    /// The path ended with `/` (or was `/`): a folder is asked for.
+    pub trailing_slash: bool,
+}
+
+/// Decodes `%XX` escapes once. `None` on a malformed escape.
+pub fn percent_decode(raw: &str) -> Option<Vec<u8>> {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            let hi = (hex[0] as char).to_digit(16)?;
+            let lo = (hex[1] as char).to_digit(16)?;
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    Some(out)
+}
+
+/// The path rules: `raw` is the path of the request target as sent (no query).
+pub fn parse_request_path(raw: &str) -> Result<RequestPath, PathRefusal> {
+    if !raw.starts_with('/') {
+        return Err(PathRefusal::BadRequest);
+    }
+    let decoded = percent_decode(raw).ok_or(PathRefusal::BadRequest)?;
+    if decoded.iter().any(|b| *b == 0 || *b == b'\\') {
+        return Err(PathRefusal::BadRequest);
+    }
+    let decoded = String::from_utf8(decoded).map_err(|_| PathRefusal::BadRequest)?;
+    let mut segments = Vec::new();
+    for seg in decoded.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => return Err(PathRefusal::BadRequest),
+            s if s.chars().any(char::is_control) => return Err(PathRefusal::BadRequest),
+            s if s.starts_with('.') => return Err(PathRefusal::NotFound),
+            s => segments.push(s.to_string()),
+        }
+    }
+    Ok(RequestPath { segments, trailing_slash: decoded.ends_with('/') })
+}
+
+/// Percent-encodes what a path segment cannot hold as is (for a redirect's Location).
+pub fn encode_segment(seg: &str) -> String {
+    let mut out = String::with_capacity(seg.len());
+    for b in seg.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Where a request path leads inside the public folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// A regular file inside the folder (canonical path).
+    File(PathBuf),
+    /// A folder asked for without its trailing slash: redirect to this path.
+    AddSlash(String),
+    NotFound,
+}
+
+/// Finds `path` under `root`, which must already be canonical. Never returns a file whose
+/// canonical path is outside `root`.
+pub fn locate(root: &Path, path: &RequestPath) -> Located {
+    let mut candidate = root.to_path_buf();
+    for seg in &path.segments {
+        candidate.push(seg);
+    }
+    let Some(found) = inside(root, &candidate) else { return Located::NotFound };
+    let Ok(meta) = std::fs::metadata(&found) else { return Located::NotFound };
+    if meta.is_dir() {
+        if !path.trailing_slash && !path.segments.is_empty() {
+            let mut to = String::new();
+            for seg in &path.segments {
+                to.push('/');
+                to.push_str(&encode_segment(seg));
+            }
+            to.push('/');
+            return Located::AddSlash(to);
+        }
+        return match inside(root, &found.join("index.html")) {
+            Some(index) if std::fs::metadata(&index).is_ok_and(|m| m.is_file()) => {
+                Located::File(index)
+            }
+            _ => Located::NotFound,
+        };
+    }
+    if meta.is_file() && !path.trailing_slash {
+        return Located::File(found);
+    }
+    Located::NotFound
+}
+
+/// The canonical form of `p` when it exists and lies inside the canonical `root`.
+fn inside(root: &Path, p: &Path) -> Option<PathBuf> {
+    let canonical = std::fs::canonicalize(p).ok()?;
+    canonical.starts_with(root).then_some(canonical)
+}
+
+/// The Content-Type for a file name, and whether it is worth compressing.
+pub fn content_type(path: &Path) -> (&'static str, bool) {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "html" | "htm" => ("text/html; charset=utf-8", true),
+        "atom" => ("application/atom+xml; charset=utf-8", true),
+        "rss" => ("application/rss+xml; charset=utf-8", true),
+        "json" if name == "feed.json" => ("application/feed+json; charset=utf-8", true),
+        "json" => ("application/json; charset=utf-8", true),
+        "css" => ("text/css; charset=utf-8", true),
+        "js" => ("text/javascript; charset=utf-8", true),
+        "xml" => ("application/xml; charset=utf-8", true),
+        "xsl" | "xslt" => ("application/xslt+xml; charset=utf-8", true),
+        "txt" => ("text/plain; charset=utf-8", true),
+        "svg" => ("image/svg+xml", true),
+        "png" => ("image/png", false),
+        "jpg" | "jpeg" => ("image/jpeg", false),
+        "gif" => ("image/gif", false),
+        "webp" => ("image/webp", false),
+        "ico" => ("image/x-icon", false),
+        _ => ("application/octet-stream", false),
+    }
+}
+
+/// The strong ETag of a file's bytes (quotes included); the gzip variant has `-gz` inside
+/// the quotes, so caches never mix the two.
+pub fn etag(bytes: &[u8], gzip: bool) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    if gzip { format!("\"{hex}-gz\"") } else { format!("\"{hex}\"") }
+}
+
+/// Whether an Accept-Encoding header allows gzip (q > 0), by name, `x-gzip` or `*`.
+pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    let Some(header) = accept_encoding else { return false };
+    let mut star = None;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let mut q = 1.0_f32;
+        for param in parts {
+            if let Some((k, v)) = param.split_once('=')
+                && k.trim().eq_ignore_ascii_case("q")
+            {
+                q = v.trim().parse().unwrap_or(0.0);
+            }
+        }
+        match coding.as_str() {
+            "gzip" | "x-gzip" => return q > 0.0,
+            "*" => star = Some(q > 0.0),
+            _ => {}
+        }
+    }
+    star.unwrap_or(false)
+}
+
+/// An HTTP date (IMF-fixdate) for a time.
+pub fn http_date(t: SystemTime) -> String {
+    DateTime::<Utc>::from(t).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// Whether a conditional GET/HEAD gets 304. `etags` are the representation's tags (either
+/// variant matches); If-None-Match, when present, wins over If-Modified-Since.
+pub fn not_modified(
+    if_none_match: Option<&str>,
+    if_modified_since: Option<&str>,
+    etags: &[&str],
+    modified: SystemTime,
+) -> bool {
+    if let Some(inm) = if_none_match {
+        let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
+        return inm
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .any(|t| t == "*" || etags.iter().any(|e| opaque(e) == opaque(t)));
+    }
+    if let Some(ims) = if_modified_since
+        && let Some(since) = crate::schedule::parse_http_date(ims)
+    {
+        // HTTP dates have whole seconds: compare the file's time truncated to them.
+        let secs = DateTime::<Utc>::from(modified).timestamp();
+        return secs <= since.timestamp();
+    }
+    false
+}
+
+// ------------------------------------------------------------------------------------------
+// The server
+// ------------------------------------------------------------------------------------------
+
+struct Served {
+    /// The public folder, canonical.
+    root: PathBuf,
+}
+
+/// Serves `root` (canonical) on `listener` until `stop` resolves; then waits up to
+/// [`SHUTDOWN_GRACE`] for requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    root: PathBuf,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let state = Arc::new(Served { root });
+    let app = Router::new().fallback(handle).with_state(state);
+    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            stop.await;
+            let _ = stopped_tx.send(());
+        });
+    let server = std::future::IntoFuture::into_future(server);
+    tokio::pin!(server);
+    tokio::select! {
+        r = &mut server => r,
+        _ = async {
+            let _ = stopped_rx.await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => Ok(()),
+    }
+}
+
+async fn handle(
+    State(state): State<Arc<Served>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Result<Response, Infallible> {
+    let clock = Instant::now();
+    let method = req.method().clone();
+    let raw_path = req.uri().path().to_string();
+    let (response, bytes) = answer(&state.root, &method, &raw_path, req.headers()).await;
+    let ms = clock.elapsed().as_secs_f64() * 1000.0;
+    let line =
+        format!("{peer} {method} {raw_path} {} {bytes} {ms:.1}ms\n", response.status().as_u16());
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    Ok(response)
+}
+
+fn simple(status: StatusCode, text: &str, head: bool) -> (Response, usize) {
+    let body = format!("{text}\n");
+    let len = body.len();
+    let mut r = Response::new(if head { Body::empty() } else { Body::from(body) });
+    *r.status_mut() = status;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    (r, if head { 0 } else { len })
+}
+
+/// The response to one request, and the body bytes it carries.
+async fn answer(
+    root: &Path,
+    method: &Method,
+    raw_path: &str,
+    headers: &HeaderMap,
+) -> (Response, usize) {
+    let head = method == Method::HEAD;
+    if method != Method::GET && !head {
+        let (mut r, n) = simple(StatusCode::METHOD_NOT_ALLOWED, "405 Method Not Allowed", false);
+        r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return (r, n);
+    }
+    let path = match parse_request_path(raw_path) {
+        Ok(p) => p,
+        Err(PathRefusal::BadRequest) => {
+            return simple(StatusCode::BAD_REQUEST, "400 Bad Request", head);
+        }
+        Err(PathRefusal::NotFound) => return simple(StatusCode::NOT_FOUND, "404 Not Found", head),
+    };
+    let file = {
+        let root = root.to_path_buf();
+        let path = path.clone();
+        match tokio::task::spawn_blocking(move || locate(&root, &path)).await {
+            Ok(l) => l,
+            Err(_) => Located::NotFound,
+        }
+    };
+    let file = match file {
+        Located::File(f) => f,
+        Located::AddSlash(to) => {
+            let (mut r, n) = simple(StatusCode::MOVED_PERMANENTLY, "301 Moved Permanently", head);
+            if let Ok(v) = HeaderValue::from_str(&to) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return (r, n);
+        }
+        Located::NotFound => return simple(StatusCode::NOT_FOUND, "404 Not Found", head),
+    };
+    let (bytes, modified) = match tokio::fs::read(&file).await {
+        Ok(b) => {
+            let m = tokio::fs::metadata(&file).await.and_then(|m| m.modified());
+            (b, m.unwrap_or_else(|_| SystemTime::now()))
+        }
+        Err(_) => return simple(StatusCode::NOT_FOUND, "404 Not Found", head),
+    };
+    let (ctype, compressible) = content_type(&file);
+    let plain_tag = etag(&bytes, false);
+    let gz_tag = etag(&bytes, true);
+    let gzip = compressible && accepts_gzip(header_text(headers, header::ACCEPT_ENCODING));
+    let tag = if gzip { &gz_tag } else { &plain_tag };
+    let last_modified = http_date(modified);
+
+    let mut r = Response::new(Body::empty());
+    let h = r.headers_mut();
+    h.insert(header::ETAG, HeaderValue::from_str(tag).expect("hex etag"));
+    h.insert(header::LAST_MODIFIED, HeaderValue::from_str(&last_modified).expect("ascii date"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    if compressible {
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if not_modified(
+        header_text(headers, header::IF_NONE_MATCH),
+        header_text(headers, header::IF_MODIFIED_SINCE),
+        &[&plain_tag, &gz_tag],
+        modified,
+    ) {
+        *r.status_mut() = StatusCode::NOT_MODIFIED;
+        return (r, 0);
+    }
+    let body = if gzip { gzip_bytes(&bytes) } else { bytes };
+    let len = body.len();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if head {
+        return (r, 0);
+    }
+    *r.body_mut() = Body::from(body);
+    (r, len)
+}
+
+fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn gzip_bytes(bytes: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).expect("gzip to memory");
+    enc.finish().expect("gzip to memory")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segs(raw: &str) -> Result<Vec<String>, PathRefusal> {
+        parse_request_path(raw).map(|p| p.segments)
+    }
+
+    #[test]
+    fn paths_decode_once_and_refuse_escapes() {
+        assert_eq!(segs("/"), Ok(vec![]));
+        assert_eq!(segs("/feed.atom"), Ok(vec!["feed.atom".to_string()]));
+        assert_eq!(segs("/2024-W48/"), Ok(vec!["2024-W48".to_string()]));
+        assert_eq!(segs("/a%20b"), Ok(vec!["a b".to_string()]));
+        assert_eq!(segs("//a/./b"), Ok(vec!["a".to_string(), "b".to_string()]));
+        for bad in [
+            "/../feeds.toml",
+            "/%2e%2e/feeds.toml",
+            "/%2E%2E%2Ffeeds.toml",
+            "/..%2ffeeds.toml",
+            "/2024-W48/../../feeds.toml",
+            "/a/..",
+            "/%00",
+            "/index.html%00.png",
+            "/..%5cfeeds.toml",
+            "/a\\b",
+            "/%zz",
+            "/%2",
+            "/%ff",
+            "feeds.toml",
+            "/a%0ab",
+        ] {
+            assert_eq!(segs(bad), Err(PathRefusal::BadRequest), "{bad}");
+        }
+        // Decoded once: %252e stays the literal name "%2e", which is no escape.
+        assert_eq!(segs("/%252e%252e/feeds.toml"), Ok(vec!["%2e%2e".into(), "feeds.toml".into()]));
+        assert_eq!(segs("/.git/config"), Err(PathRefusal::NotFound));
+        assert_eq!(segs("/.hidden"), Err(PathRefusal::NotFound));
+        assert!(parse_request_path("/x/").unwrap().trailing_slash);
+        assert!(!parse_request_path("/x").unwrap().trailing_slash);
+    }
+
+    #[test]
+    fn locate_stays_inside_the_folder() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("public");
+        std::fs::create_dir_all(root.join("2024-W48")).unwrap();
+        std::fs::create_dir_all(root.join("empty")).unwrap();
+        std::fs::write(root.join("index.html"), "home").unwrap();
+        std::fs::write(root.join("2024-W48/index.html"), "week").unwrap();
+        std::fs::write(tmp.path().join("feeds.toml"), "secret").unwrap();
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(tmp.path().join("feeds.toml"), root.join("out.txt"))
+                .unwrap();
+            std::os::unix::fs::symlink(tmp.path(), root.join("up")).unwrap();
+            std::os::unix::fs::symlink(root.join("index.html"), root.join("in.html")).unwrap();
+        }
+        let root = std::fs::canonicalize(&root).unwrap();
+        let at = |raw: &str| locate(&root, &parse_request_path(raw).unwrap());
+        assert_eq!(at("/"), Located::File(root.join("index.html")));
+        assert_eq!(at("/index.html"), Located::File(root.join("index.html")));
+        assert_eq!(at("/2024-W48/"), Located::File(root.join("2024-W48/index.html")));
+        assert_eq!(at("/2024-W48"), Located::AddSlash("/2024-W48/".into()));
+        assert_eq!(at("/empty/"), Located::NotFound);
+        assert_eq!(at("/index.html/"), Located::NotFound);
+        assert_eq!(at("/missing"), Located::NotFound);
+        assert_eq!(at("/%252e%252e/feeds.toml"), Located::NotFound);
+        #[cfg(unix)]
+        {
+            assert_eq!(at("/out.txt"), Located::NotFound);
+            assert_eq!(at("/up/feeds.toml"), Located::NotFound);
+            assert_eq!(at("/up/"), Located::NotFound);
+            assert_eq!(at("/in.html"), Located::File(root.join("index.html")));
+        }
+    }
+
+    #[test]
+    fn redirect_locations_are_encoded_paths() {
+        assert_eq!(encode_segment("2024-W48"), "2024-W48");
+        assert_eq!(encode_segment("a b?#"), "a%20b%3F%23");
+    }
+
+    #[test]
+    fn content_types_by_extension() {
+        let t = |p: &str| content_type(Path::new(p));
+        assert_eq!(t("index.html"), ("text/html; charset=utf-8", true));
+        assert_eq!(t("feed.atom"), ("application/atom+xml; charset=utf-8", true));
+        assert_eq!(t("links.atom").0, "application/atom+xml; charset=utf-8");
+        assert_eq!(t("feed.rss").0, "application/rss+xml; charset=utf-8");
+        assert_eq!(t("feed.json").0, "application/feed+json; charset=utf-8");
+        assert_eq!(t("data.json").0, "application/json; charset=utf-8");
+        assert_eq!(t("style.CSS").0, "text/css; charset=utf-8");
+        assert_eq!(t("logo.png"), ("image/png", false));
+        assert_eq!(t("favicon.ico"), ("image/x-icon", false));
+        assert_eq!(t("logo.svg"), ("image/svg+xml", true));
+        assert_eq!(t("README"), ("application/octet-stream", false));
+    }
+
+    #[test]
+    fn etags_are_strong_and_differ_by_variant() {
+        let a = etag(b"hello", false);
+        let g = etag(b"hello", true);
+        assert!(a.starts_with('"') && a.ends_with('"') && !a.starts_with("W/"));
+        assert_eq!(g, format!("{}-gz\"", &a[..a.len() - 1]));
+        assert_ne!(a, etag(b"hello!", false));
+        assert_eq!(a, etag(b"hello", false));
+    }
+
+    #[test]
+    fn accept_encoding_negotiation() {
+        assert!(accepts_gzip(Some("gzip")));
+        assert!(accepts_gzip(Some("deflate, gzip;q=0.5, br")));
+        assert!(accepts_gzip(Some("x-gzip")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(accepts_gzip(Some("GZIP; Q=1")));
+        assert!(!accepts_gzip(None));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("gzip;q=0")));
+        assert!(!accepts_gzip(Some("gzip;q=0.0, *")));
+        assert!(!accepts_gzip(Some("*;q=0")));
+        assert!(!accepts_gzip(Some("br, deflate")));
+    }
+
+    #[test]
+    fn conditional_requests() {
+        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_500);
+        let date = http_date(t);
+        assert_eq!(date, "Tue, 14 Nov 2023 22:13:20 GMT");
+        let tags = ["\"abc\"", "\"abc-gz\""];
+        let nm = |inm, ims| not_modified(inm, ims, &tags, t);
+        assert!(nm(Some("\"abc\""), None));
+        assert!(nm(Some("\"abc-gz\""), None));
+        assert!(nm(Some("W/\"abc\""), None));
+        assert!(nm(Some("\"x\", \"abc\""), None));
+        assert!(nm(Some("*"), None));
+        assert!(!nm(Some("\"x\""), None));
+        assert!(!nm(Some("abc"), None));
+        assert!(nm(None, Some(&date)));
+        assert!(nm(None, Some("Wed, 15 Nov 2023 00:00:00 GMT")));
+        assert!(!nm(None, Some("Tue, 14 Nov 2023 22:13:19 GMT")));
+        assert!(!nm(None, Some("not a date")));
+        assert!(!nm(None, None));
+        // If-None-Match wins: a stale tag with a fresh date is a 200.
+        assert!(!nm(Some("\"old\""), Some(&date)));
+    }
+}

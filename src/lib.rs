@@ -23,6 +23,7 @@ pub mod opml;
 pub mod parse;
 pub mod picker;
 pub mod poll;
+pub mod publish;
 pub mod render;
 pub mod schedule;
 pub mod serve;

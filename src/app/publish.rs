@@ -1,8 +1,92 @@
-//! (stub, being written) `roundup publish`.
+//! `roundup publish`: freezes the week's roundup (status published, a snapshot of what is
+//! published) and regenerates the whole public folder from every published snapshot (see
+//! [`crate::publish`]). The templates are tried on the would-be public folder first, so a broken
+//! template override stops the command before anything is frozen or written.
 
-use super::Exit;
+use anyhow::Context;
+use chrono::Utc;
+
+use super::week::resolve_week;
+use super::{Exit, load_config, open_store};
 use crate::cli::{Cli, PublishArgs};
+use crate::publish::write::Wrote;
+use crate::publish::{self, Site};
+use crate::render::Renderer;
+use crate::store::published::{PublishError, Published, Snapshot};
+use crate::timefmt::rfc3339;
 
-pub(crate) fn publish(_cli: &Cli, _args: &PublishArgs) -> anyhow::Result<Exit> {
-    anyhow::bail!("roundup publish is not built yet")
+pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let mut store = open_store(cli, &config)?;
+    let week = resolve_week(&args.week, &config)?.to_string();
+    let site = Site {
+        title: config.roundup.title.clone(),
+        author: config.roundup.author.clone(),
+        base_url: config.roundup.base_url.clone(),
+        feed_entries: config.roundup.feed_entries,
+    };
+    let renderer = Renderer::new(&config.roundup.templates)?;
+    let now = Utc::now();
+
+    // Try the templates on what the folder would hold before freezing anything.
+    let Some(roundup) = store.find_roundup(&week)? else {
+        return Err(PublishError::NoPicks(week).into());
+    };
+    let picks = store.picks(&week)?;
+    if picks.is_empty() {
+        return Err(PublishError::NoPicks(week).into());
+    }
+    let mut preview: Vec<Published> =
+        store.published()?.into_iter().filter(|p| p.week != week).collect();
+    preview.push(Published {
+        week: week.clone(),
+        published_at: now,
+        updated_at: now,
+        snapshot: Snapshot::of(&roundup, &picks),
+    });
+    publish::build(&site, &preview, &renderer)
+        .context("cannot render the public folder; nothing was published")?;
+
+    let outcome = store.publish(&week, now)?;
+    let files = publish::build(&site, &store.published()?, &renderer)?;
+    let dir = &config.roundup.public;
+    let written = publish::write_all(dir, &files)
+        .with_context(|| format!("cannot write the public folder {}", dir.display()))?;
+
+    let p = &outcome.published;
+    let links = p.snapshot.items.len();
+    if outcome.republished {
+        println!(
+            "roundup: re-published {week} {:?} ({links} link{}): first published {}, updated {}",
+            p.snapshot.title,
+            if links == 1 { "" } else { "s" },
+            rfc3339(p.published_at),
+            rfc3339(p.updated_at)
+        );
+    } else {
+        println!(
+            "roundup: published {week} {:?} ({links} link{}) at {}",
+            p.snapshot.title,
+            if links == 1 { "" } else { "s" },
+            rfc3339(p.published_at)
+        );
+    }
+    println!("roundup: public folder {}", dir.display());
+    let mut changed = 0;
+    for (path, wrote) in &written {
+        let what = match wrote {
+            Wrote::Written => {
+                changed += 1;
+                "wrote"
+            }
+            Wrote::Unchanged => "unchanged",
+        };
+        println!("  {what:<9} {path}");
+    }
+    println!(
+        "roundup: {changed} file{} written, {} unchanged",
+        if changed == 1 { "" } else { "s" },
+        written.len() - changed
+    );
+    Ok(Exit::Ok)
 }

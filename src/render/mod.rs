@@ -22,6 +22,7 @@ mod escape;
 mod helpers;
 mod links;
 mod lint;
+pub mod pages;
 mod sanitize;
 mod templates;
 pub mod view;

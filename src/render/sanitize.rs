@@ -53,6 +53,51 @@ pub(crate) fn clean_html(html: &str, base: Option<&str>) -> String {
         .to_string()
 }
 
+/// Structural elements the HTML templates use, allowed in a feed's content on top of [`TAGS`].
+const FEED_TAGS: &[&str] = &[
+    "article",
+    "aside",
+    "div",
+    "figcaption",
+    "figure",
+    "footer",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "header",
+    "hr",
+    "section",
+    "span",
+    "time",
+];
+
+/// A whole rendered post cleaned for a feed: the [`clean_html`] allowlist plus [`FEED_TAGS`]
+/// (and `time datetime`), relative links resolved against `base`.
+pub(crate) fn clean_feed_html(html: &str, base: Option<&str>) -> String {
+    let relative = match base.and_then(|b| Url::parse(b).ok()) {
+        Some(url) => UrlRelative::RewriteWithBase(url),
+        None => UrlRelative::Deny,
+    };
+    let attributes: HashMap<&str, HashSet<&str>> = HashMap::from([
+        ("a", HashSet::from(["href", "title"])),
+        ("abbr", HashSet::from(["title"])),
+        ("blockquote", HashSet::from(["cite"])),
+        ("q", HashSet::from(["cite"])),
+        ("time", HashSet::from(["datetime"])),
+    ]);
+    Builder::default()
+        .tags(TAGS.iter().chain(FEED_TAGS).copied().collect())
+        .generic_attributes(HashSet::new())
+        .tag_attributes(attributes)
+        .url_schemes(HashSet::from(["http", "https"]))
+        .url_relative(relative)
+        .clean(html)
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

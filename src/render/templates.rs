@@ -20,7 +20,14 @@ pub(crate) const BUILT_IN: &[(&str, &str)] = &[
     ("item.md.hbs", include_str!("../../templates/item.md.hbs")),
     ("roundup.html.hbs", include_str!("../../templates/roundup.html.hbs")),
     ("item.html.hbs", include_str!("../../templates/item.html.hbs")),
+    ("page.html.hbs", include_str!("../../templates/page.html.hbs")),
+    ("index.html.hbs", include_str!("../../templates/index.html.hbs")),
+    ("head.html.hbs", include_str!("../../templates/head.html.hbs")),
 ];
+
+/// The public folder's page templates (`roundup publish`): each is a main template of its own,
+/// never a partial of the draft. Every other `NAME.html.hbs` is a partial `{{> NAME}}` in them.
+pub(crate) const PAGES: &[&str] = &["page.html.hbs", "index.html.hbs"];
 
 /// One template file and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,6 +152,9 @@ pub(crate) fn compile(sources: &[Source], format: Format) -> Result<Compiled, Re
     let mut files = HashMap::new();
     for source in sources {
         let Some(stem) = source.file.strip_suffix(&suffix) else { continue };
+        if PAGES.contains(&source.file.as_str()) {
+            continue;
+        }
         let display = source.display();
         let compiled = if source.file == main {
             files.insert(main.clone(), display.clone());
@@ -156,6 +166,32 @@ pub(crate) fn compile(sources: &[Source], format: Format) -> Result<Compiled, Re
         compiled.map_err(|e| template_error(&display, &e))?;
     }
     Ok(Compiled { hb, main, files })
+}
+
+/// Compiles the public page template `page` (one of [`PAGES`]) with every other HTML template
+/// but the pages as a partial; HTML escaping, strict mode.
+pub(crate) fn compile_page(sources: &[Source], page: &str) -> Result<Compiled, RenderError> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::html_escape);
+    helpers::register(&mut hb, Format::Html);
+    let suffix = suffix(Format::Html);
+    let mut files = HashMap::new();
+    for source in sources {
+        let Some(stem) = source.file.strip_suffix(&suffix) else { continue };
+        let display = source.display();
+        let compiled = if source.file == page {
+            files.insert(page.to_string(), display.clone());
+            hb.register_template_string(page, &source.text)
+        } else if PAGES.contains(&source.file.as_str()) {
+            continue;
+        } else {
+            files.insert(stem.to_string(), display.clone());
+            hb.register_partial(stem, &source.text)
+        };
+        compiled.map_err(|e| template_error(&display, &e))?;
+    }
+    Ok(Compiled { hb, main: page.to_string(), files })
 }
 
 #[cfg(test)]

@@ -138,6 +138,18 @@ CREATE TABLE pages (
     error           TEXT
 ) STRICT;
 "#,
+    // 3: published roundups: a frozen snapshot of what was published, so later fetches that
+    // change entries do not change published pages; first and last publication times.
+    r#"
+CREATE TABLE published (
+    roundup_id      INTEGER PRIMARY KEY REFERENCES roundups(id) ON DELETE CASCADE,
+    week            TEXT NOT NULL UNIQUE,    -- ISO week, e.g. 2026-W48
+    published_at    TEXT NOT NULL,           -- first publication; kept on re-publish
+    updated_at      TEXT NOT NULL,           -- last publication (a correction moves it on)
+    snapshot        TEXT NOT NULL            -- JSON: the roundup's fields and picks as published
+) STRICT;
+CREATE INDEX published_newest_first ON published (published_at DESC, week DESC);
+"#,
 ];
 
 /// The schema version this binary writes.

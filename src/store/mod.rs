@@ -7,6 +7,7 @@ mod entries;
 mod feeds;
 pub mod migrations;
 mod pages;
+pub mod published;
 mod roundups;
 
 use std::path::{Path, PathBuf};

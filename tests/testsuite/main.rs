@@ -5,6 +5,7 @@ mod cli;
 mod conformance;
 mod draft;
 mod fetch;
+mod publish;
 mod select;
 mod serve;
 mod support;

@@ -1,0 +1,106 @@
+//! The XML writer the feeds are written with (quick-xml's `Writer`, never string templates): the
+//! writer escapes `&`, `<`, `>` (so `]]>` too), quotes and `\r`; [`clean`] first drops the
+//! characters XML 1.0 forbids (C0 controls other than tab, newline and carriage return, and
+//! U+FFFE / U+FFFF; Rust strings hold no lone surrogates), so whatever a title holds, the
+//! document is well-formed.
+
+use std::borrow::Cow;
+
+use quick_xml::Writer;
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+
+/// Whether XML 1.0 allows `c` in a document.
+pub fn allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// `text` without the characters XML 1.0 forbids.
+pub fn clean(text: &str) -> Cow<'_, str> {
+    if text.chars().all(allowed) {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.chars().filter(|c| allowed(*c)).collect())
+    }
+}
+
+/// An XML document being written, indented by two spaces.
+pub(crate) struct Xml {
+    w: Writer<Vec<u8>>,
+}
+
+// Writing to a Vec cannot fail.
+const VEC_WRITE: &str = "writing XML to memory";
+
+impl Xml {
+    /// A document with its `<?xml version="1.0" encoding="utf-8"?>` declaration.
+    pub fn new() -> Xml {
+        let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None))).expect(VEC_WRITE);
+        Xml { w }
+    }
+
+    fn element<'a>(name: &'a str, attrs: &[(&str, &str)]) -> BytesStart<'a> {
+        let mut start = BytesStart::new(name);
+        for (k, v) in attrs {
+            start.push_attribute((*k, clean(v).as_ref()));
+        }
+        start
+    }
+
+    /// `<name attrs>`.
+    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.w.write_event(Event::Start(Xml::element(name, attrs))).expect(VEC_WRITE);
+    }
+
+    /// `</name>`.
+    pub fn close(&mut self, name: &str) {
+        self.w.write_event(Event::End(BytesEnd::new(name))).expect(VEC_WRITE);
+    }
+
+    /// `<name attrs/>`.
+    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+        self.w.write_event(Event::Empty(Xml::element(name, attrs))).expect(VEC_WRITE);
+    }
+
+    /// `<name attrs>text</name>`, the text escaped.
+    pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+        self.w.write_event(Event::Start(Xml::element(name, attrs))).expect(VEC_WRITE);
+        self.w.write_event(Event::Text(BytesText::new(&clean(text)))).expect(VEC_WRITE);
+        self.w.write_event(Event::End(BytesEnd::new(name))).expect(VEC_WRITE);
+    }
+
+    /// The document's bytes, ending with a newline.
+    pub fn finish(self) -> Vec<u8> {
+        let mut bytes = self.w.into_inner();
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forbidden_characters_are_dropped_and_the_rest_kept() {
+        assert_eq!(clean("a\u{1}b\u{7}c\td\ne\u{FFFE}f\u{FFFF}🦀\u{7F}"), "abc\td\nef🦀\u{7F}");
+        assert!(matches!(clean("plain & simple"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn markup_in_text_and_attributes_is_escaped() {
+        let mut x = Xml::new();
+        x.open("feed", &[("xmlns", "http://www.w3.org/2005/Atom")]);
+        x.text("title", &[("type", "text")], "a & b < c ]]> d \u{1}🦀");
+        x.empty("link", &[("href", "https://x.example/?a=1&b=\"2\"")]);
+        x.close("feed");
+        let s = String::from_utf8(x.finish()).unwrap();
+        assert_eq!(
+            s,
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+             <feed xmlns=\"http://www.w3.org/2005/Atom\">\n  \
+             <title type=\"text\">a &amp; b &lt; c ]]&gt; d 🦀</title>\n  \
+             <link href=\"https://x.example/?a=1&amp;b=&quot;2&quot;\"/>\n</feed>\n"
+        );
+    }
+}

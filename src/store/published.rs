@@ -1,0 +1,403 @@
+//! Published roundups: publishing freezes a roundup (status `published`) and stores a snapshot of
+//! exactly what was published (its fields and its picks with their entries' data), so that later
+//! fetches that change an entry do not change a published page or feed entry. Re-publishing (a
+//! correction) takes a new snapshot, keeps the first publication time and moves the last one on.
+
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::{Store, StoreError};
+use crate::model::{EntryDetail, PickedItem, Roundup};
+use crate::timefmt::{parse_rfc3339, rfc3339};
+
+/// Why a roundup could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    /// Nothing is picked in the week (or the week's roundup was never started).
+    #[error(
+        "the {0} roundup has no picks; pick at least one entry (`roundup pick ENTRY --week {0}`) before publishing"
+    )]
+    NoPicks(String),
+    /// A stored snapshot does not read back.
+    #[error("the stored snapshot of the {week} roundup is unreadable: {source}")]
+    Corrupt {
+        week: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A roundup as it was published: its own fields and its picks, in post order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// The ISO week, e.g. `2026-W48`.
+    pub week: String,
+    pub title: String,
+    pub intro: Option<String>,
+    pub outro: Option<String>,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+    pub items: Vec<SnapshotItem>,
+}
+
+/// One pick as published.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotItem {
+    pub position: u32,
+    pub section: Option<String>,
+    pub lead: Option<String>,
+    pub excerpt: Option<String>,
+    pub note: Option<String>,
+    pub entry: SnapshotEntry,
+}
+
+/// The entry data a published pick shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SnapshotEntry {
+    /// The entry's id in this database (stable: picked entries are never deleted).
+    pub id: i64,
+    pub feed: String,
+    /// The original blog's name.
+    pub outlet: String,
+    /// The original blog's site.
+    pub outlet_url: Option<String>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    /// RFC 3339.
+    pub published: String,
+    pub summary_html: Option<String>,
+}
+
+impl Snapshot {
+    /// The snapshot of `roundup` with `items`.
+    pub fn of(roundup: &Roundup, items: &[PickedItem]) -> Snapshot {
+        Snapshot {
+            week: roundup.week.clone(),
+            title: roundup.title.clone(),
+            intro: roundup.intro.clone(),
+            outro: roundup.outro.clone(),
+            tags: roundup.tags.clone(),
+            categories: roundup.categories.clone(),
+            items: items
+                .iter()
+                .map(|p| SnapshotItem {
+                    position: p.position,
+                    section: p.section.clone(),
+                    lead: p.lead.clone(),
+                    excerpt: p.excerpt.clone(),
+                    note: p.note.clone(),
+                    entry: SnapshotEntry {
+                        id: p.entry.id,
+                        feed: p.entry.feed.clone(),
+                        outlet: p.entry.outlet.clone(),
+                        outlet_url: p.entry.outlet_url.clone(),
+                        title: p.entry.title.clone(),
+                        url: p.entry.url.clone(),
+                        author: p.entry.author.clone(),
+                        published: p.entry.published.clone(),
+                        summary_html: p.entry.summary_html.clone(),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    /// The snapshot as the renderer's roundup (status `published`).
+    pub fn roundup(&self, published_at: DateTime<Utc>) -> Roundup {
+        Roundup {
+            id: 0,
+            week: self.week.clone(),
+            title: self.title.clone(),
+            intro: self.intro.clone(),
+            outro: self.outro.clone(),
+            tags: self.tags.clone(),
+            categories: self.categories.clone(),
+            status: "published".into(),
+            published_at: Some(rfc3339(published_at)),
+        }
+    }
+
+    /// The snapshot's picks as the renderer's items.
+    pub fn items(&self) -> Vec<PickedItem> {
+        self.items
+            .iter()
+            .map(|i| PickedItem {
+                position: i.position,
+                section: i.section.clone(),
+                lead: i.lead.clone(),
+                excerpt: i.excerpt.clone(),
+                note: i.note.clone(),
+                entry: EntryDetail {
+                    id: i.entry.id,
+                    feed: i.entry.feed.clone(),
+                    outlet: i.entry.outlet.clone(),
+                    outlet_url: i.entry.outlet_url.clone(),
+                    title: i.entry.title.clone(),
+                    url: i.entry.url.clone(),
+                    author: i.entry.author.clone(),
+                    published: i.entry.published.clone(),
+                    dated_by: "published".into(),
+                    first_seen: i.entry.published.clone(),
+                    summary_html: i.entry.summary_html.clone(),
+                    content_html: None,
+                    text: String::new(),
+                },
+            })
+            .collect()
+    }
+
+    /// Every text field passed through `f` (e.g. to strip characters a format forbids).
+    pub fn map_text(&self, f: &dyn Fn(&str) -> String) -> Snapshot {
+        let opt = |s: &Option<String>| s.as_deref().map(f);
+        Snapshot {
+            week: f(&self.week),
+            title: f(&self.title),
+            intro: opt(&self.intro),
+            outro: opt(&self.outro),
+            tags: self.tags.iter().map(|t| f(t)).collect(),
+            categories: self.categories.iter().map(|t| f(t)).collect(),
+            items: self
+                .items
+                .iter()
+                .map(|i| SnapshotItem {
+                    position: i.position,
+                    section: opt(&i.section),
+                    lead: opt(&i.lead),
+                    excerpt: opt(&i.excerpt),
+                    note: opt(&i.note),
+                    entry: SnapshotEntry {
+                        id: i.entry.id,
+                        feed: f(&i.entry.feed),
+                        outlet: f(&i.entry.outlet),
+                        outlet_url: opt(&i.entry.outlet_url),
+                        title: opt(&i.entry.title),
+                        url: opt(&i.entry.url),
+                        author: opt(&i.entry.author),
+                        published: f(&i.entry.published),
+                        summary_html: opt(&i.entry.summary_html),
+                    },
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A published roundup.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Published {
+    pub week: String,
+    /// First publication (kept when a correction is re-published).
+    pub published_at: DateTime<Utc>,
+    /// Last publication: the feeds' `updated`.
+    pub updated_at: DateTime<Utc>,
+    pub snapshot: Snapshot,
+}
+
+/// What `publish` did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishOutcome {
+    pub published: Published,
+    /// It had been published before: this was a correction.
+    pub republished: bool,
+}
+
+fn time(s: String) -> DateTime<Utc> {
+    parse_rfc3339(&s).unwrap_or(DateTime::UNIX_EPOCH)
+}
+
+impl Store {
+    /// Publishes the roundup of `week` at `now`: status `published`, first publication time kept,
+    /// last publication time set (always later than the previous one, by a second at least, so
+    /// feed readers see a correction as newer), and a snapshot of its fields and picks stored.
+    pub fn publish(
+        &mut self,
+        week: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PublishOutcome, PublishError> {
+        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(self.err())?;
+        let result = self.publish_in_transaction(week, now);
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = self.conn.execute_batch(end).map_err(self.err());
+        let outcome = result?;
+        ended?;
+        Ok(outcome)
+    }
+
+    fn publish_in_transaction(
+        &mut self,
+        week: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PublishOutcome, PublishError> {
+        let Some(roundup) = self.find_roundup(week)? else {
+            return Err(PublishError::NoPicks(week.to_string()));
+        };
+        let items = self.picks(week)?;
+        if items.is_empty() {
+            return Err(PublishError::NoPicks(week.to_string()));
+        }
+        let snapshot = Snapshot::of(&roundup, &items);
+        let json = serde_json::to_string(&snapshot).expect("a snapshot serialises");
+        let before: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT published_at, updated_at FROM published WHERE roundup_id = ?1",
+                [roundup.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(self.err())?;
+        let (published_at, updated_at) = match &before {
+            Some((first, last)) => {
+                let last = time(last.clone());
+                (time(first.clone()), now.max(last + Duration::seconds(1)))
+            }
+            None => (now, now),
+        };
+        self.conn
+            .execute(
+                "INSERT INTO published (roundup_id, week, published_at, updated_at, snapshot)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (roundup_id) DO UPDATE SET updated_at = ?4, snapshot = ?5",
+                params![roundup.id, week, rfc3339(published_at), rfc3339(updated_at), json],
+            )
+            .map_err(self.err())?;
+        self.conn
+            .execute(
+                "UPDATE roundups SET status = 'published',
+                     published_at = coalesce(published_at, ?2), updated_at = ?3
+                 WHERE id = ?1",
+                params![roundup.id, rfc3339(published_at), rfc3339(now)],
+            )
+            .map_err(self.err())?;
+        Ok(PublishOutcome {
+            published: Published { week: week.to_string(), published_at, updated_at, snapshot },
+            republished: before.is_some(),
+        })
+    }
+
+    /// Every published roundup, newest first (first publication time, then week, descending).
+    pub fn published(&self) -> Result<Vec<Published>, PublishError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.week, p.published_at, p.updated_at, p.snapshot
+                 FROM published p JOIN roundups r ON r.id = p.roundup_id
+                 WHERE r.status = 'published'
+                 ORDER BY p.published_at DESC, p.week DESC",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })
+            .map_err(self.err())?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (week, first, last, json) = row.map_err(self.err())?;
+            let snapshot = serde_json::from_str(&json)
+                .map_err(|source| PublishError::Corrupt { week: week.clone(), source })?;
+            out.push(Published {
+                week,
+                published_at: time(first),
+                updated_at: time(last),
+                snapshot,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FeedConfig;
+    use crate::model::{DatedBy, EntryRecord, FeedUpdate, PickChange};
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_rfc3339(s).unwrap()
+    }
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
+        let feed = FeedConfig {
+            id: "lgiu".into(),
+            url: url::Url::parse("https://lgiu.example/feed").unwrap(),
+            name: Some("LGIU".into()),
+            tags: vec![],
+            interval: None,
+        };
+        s.sync_feeds(&[feed], at("2024-11-25T00:00:00Z")).unwrap();
+        let entry = EntryRecord {
+            identity: "a".into(),
+            url: Some("https://lgiu.example/a".into()),
+            title: Some("Budgets".into()),
+            author: None,
+            published: at("2024-11-26T09:00:00Z"),
+            dated_by: DatedBy::Published,
+            updated: None,
+            summary_html: None,
+            content_html: None,
+            text: "Some text.".into(),
+            categories: vec![],
+            content_hash: "h".into(),
+        };
+        s.record_poll(&FeedUpdate {
+            feed_id: "lgiu".into(),
+            started_at: at("2024-11-26T10:00:00Z"),
+            url: "https://lgiu.example/feed".into(),
+            status: Some(200),
+            duration_ms: 1,
+            bytes: 1,
+            error: None,
+            error_count: 0,
+            next_due_at: None,
+            retry_after_until: None,
+            gone: false,
+            moved_to: None,
+            discovered_url: None,
+            validators: None,
+            title: Some("LGIU blog".into()),
+            site_url: Some("https://lgiu.example/".into()),
+            entries: vec![entry],
+        })
+        .unwrap();
+        (dir, s)
+    }
+
+    #[test]
+    fn a_week_without_picks_is_not_published() {
+        let (_dir, mut s) = store();
+        let e = s.publish("2024-W48", at("2024-12-01T10:00:00Z")).unwrap_err();
+        assert!(matches!(e, PublishError::NoPicks(_)), "{e}");
+        s.roundup("2024-W48", "T", at("2024-12-01T10:00:00Z")).unwrap();
+        assert!(matches!(
+            s.publish("2024-W48", at("2024-12-01T10:00:00Z")),
+            Err(PublishError::NoPicks(_))
+        ));
+        assert!(s.published().unwrap().is_empty());
+    }
+
+    #[test]
+    fn republishing_keeps_the_first_time_and_moves_the_last_one_on() {
+        let (_dir, mut s) = store();
+        let id = s.entries(&Default::default()).unwrap()[0].id;
+        s.pick("2024-W48", "T", id, &PickChange::default(), at("2024-12-01T09:00:00Z")).unwrap();
+        let first = s.publish("2024-W48", at("2024-12-01T10:00:00Z")).unwrap();
+        assert!(!first.republished);
+        assert_eq!(s.find_roundup("2024-W48").unwrap().unwrap().status, "published");
+        // Same second: still strictly later.
+        let again = s.publish("2024-W48", at("2024-12-01T10:00:00Z")).unwrap();
+        assert!(again.republished);
+        assert_eq!(again.published.published_at, at("2024-12-01T10:00:00Z"));
+        assert_eq!(again.published.updated_at, at("2024-12-01T10:00:01Z"));
+        let all = s.published().unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].snapshot.items[0].entry.title.as_deref(), Some("Budgets"));
+        assert_eq!(all[0].snapshot.items[0].entry.outlet, "LGIU");
+    }
+}

@@ -59,6 +59,17 @@ pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exi
     Ok(Exit::Ok)
 }
 
+/// Readers see a published week as it was published: a change is a correction that reaches them
+/// with the next `publish`. Says so.
+fn remind_if_published(store: &Store, week: IsoWeek) -> anyhow::Result<()> {
+    if store.find_roundup(&week.to_string())?.is_some_and(|r| r.status == "published") {
+        println!(
+            "roundup: {week} is published; readers see this correction after `roundup publish --week {week}`"
+        );
+    }
+    Ok(())
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -108,6 +119,7 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
         picked.position,
         picked.entry.title.as_deref().unwrap_or("(untitled)")
     );
+    remind_if_published(&store, week)?;
     Ok(Exit::Ok)
 }
 
@@ -117,6 +129,7 @@ pub(crate) fn unpick(cli: &Cli, args: &EntryArgs) -> anyhow::Result<Exit> {
     let week = resolve_week(&args.week, &config)?;
     store.unpick(&week.to_string(), args.entry, Utc::now())?;
     println!("roundup: took {} out of {week}", args.entry);
+    remind_if_published(&store, week)?;
     Ok(Exit::Ok)
 }
 
@@ -201,6 +214,7 @@ pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
     }
     let r = store.edit_roundup(&week.to_string(), &config.roundup.title, &edit, Utc::now())?;
     println!("roundup: {week}: {:?}", r.title);
+    remind_if_published(&store, week)?;
     Ok(Exit::Ok)
 }
 

@@ -15,8 +15,6 @@ pub enum PickError {
     NoEntry(i64),
     #[error("entry {entry} is not picked in {week}")]
     NotPicked { entry: i64, week: String },
-    #[error("the {0} roundup is published; unpublish it before changing its picks")]
-    Published(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -186,9 +184,6 @@ impl Store {
         let err = |source| StoreError::Sqlite { path: path.clone(), source };
         let tx = self.conn.transaction().map_err(err)?;
         let r = ensure_roundup(&tx, week, default_title, now).map_err(err)?;
-        if r.status == "published" {
-            return Err(PickError::Published(week.to_string()));
-        }
         let now_text = rfc3339(now);
         let count: u32 = tx
             .query_row("SELECT count(*) FROM picks WHERE roundup_id = ?1", [r.id], |row| row.get(0))
@@ -256,9 +251,6 @@ impl Store {
         let Some(r) = read_roundup(&tx, week).map_err(err)? else {
             return Err(PickError::NotPicked { entry, week: week.to_string() });
         };
-        if r.status == "published" {
-            return Err(PickError::Published(week.to_string()));
-        }
         let removed = tx
             .execute(
                 "DELETE FROM picks WHERE roundup_id = ?1 AND entry_id = ?2",
@@ -285,12 +277,7 @@ impl Store {
         if self.entry(entry)?.is_none() {
             return Err(PickError::NoEntry(entry));
         }
-        if let Some(r) = self.find_roundup(week)?
-            && self.picks(week)?.iter().any(|p| p.entry.id == entry)
-        {
-            if r.status == "published" {
-                return Err(PickError::Published(week.to_string()));
-            }
+        if self.picks(week)?.iter().any(|p| p.entry.id == entry) {
             self.unpick(week, entry, now)?;
         }
         self.conn

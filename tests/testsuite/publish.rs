@@ -768,10 +768,14 @@ fn a_republished_correction_keeps_its_id_with_a_newer_updated() {
     let page = d.read(&format!("{W48}/index.html"));
     assert!(page.contains("; corrected <time"), "{page}");
 
-    // A published roundup's picks are frozen.
+    // Changing a published week's picks is a correction in the making: readers see the
+    // published snapshot until the next publish.
+    let before = d.read("feed.atom");
     let id = d.entry("Five things")["id"].as_i64().unwrap().to_string();
-    let run = d.env.run(&["pick", &id, "--week", W48]);
-    assert_eq!(run.code, Some(2), "{run}");
+    let run = d.env.run(&["pick", &id, "--week", W48, "--note", "A late addition."]);
+    assert_eq!(run.code, Some(0), "{run}");
+    assert!(run.stdout.contains("readers see this correction after `roundup publish"), "{run}");
+    assert_eq!(d.read("feed.atom"), before, "nothing public changes before publish");
 }
 
 #[test]

@@ -202,6 +202,9 @@ pub struct DraftArgs {
     /// Treat lint warnings as errors (exit 1).
     #[arg(long)]
     pub strict: bool,
+    /// Re-fetch each picked article and report any excerpt that no longer appears in it.
+    #[arg(long)]
+    pub check_quotes: bool,
 }
 
 #[derive(Debug, Args)]

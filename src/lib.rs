@@ -24,6 +24,7 @@ pub mod parse;
 pub mod picker;
 pub mod poll;
 pub mod publish;
+pub mod quotes;
 pub mod render;
 pub mod schedule;
 pub mod serve;

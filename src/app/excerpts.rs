@@ -38,6 +38,38 @@ pub(crate) fn suggestions(
     Ok(suggestions_from_text(&entry.text))
 }
 
+/// Quote fidelity: re-fetches each picked article and warns about any excerpt that no longer
+/// appears in it (or that cannot be checked).
+pub(crate) fn check_quotes(
+    config: &Config,
+    picks: &[crate::model::PickedItem],
+) -> anyhow::Result<Vec<crate::render::Warning>> {
+    let fetcher = super::fetcher(config)?;
+    let rt = super::runtime()?;
+    let mut warnings = Vec::new();
+    for p in picks {
+        let (Some(excerpt), Some(url)) = (p.excerpt.as_deref(), p.entry.url.as_deref()) else {
+            continue;
+        };
+        let name = format!("item {} {:?}", p.position, p.entry.title.as_deref().unwrap_or(url));
+        let Ok(parsed) = Url::parse(url) else { continue };
+        let req = FetchRequest { url: parsed, etag: None, last_modified: None };
+        let problem = match rt.block_on(fetcher.fetch(&req)) {
+            Ok(f) if (200..300).contains(&f.status) => {
+                let page = crate::text::html_to_text(&String::from_utf8_lossy(&f.body));
+                (!crate::quotes::quote_appears(excerpt, &page))
+                    .then(|| format!("the excerpt no longer appears in {url}"))
+            }
+            Ok(f) => Some(format!("cannot check the excerpt: {url} answered HTTP {}", f.status)),
+            Err(e) => Some(format!("cannot check the excerpt: {url}: {e}")),
+        };
+        if let Some(problem) = problem {
+            warnings.push(crate::render::Warning(format!("{name}: {problem}")));
+        }
+    }
+    Ok(warnings)
+}
+
 /// The main text of the article at `url`, from the cache or the web. `None` when it cannot be
 /// had (the reason is kept in the cache and printed).
 fn article_text(config: &Config, store: &mut Store, url: &str) -> anyhow::Result<Option<String>> {

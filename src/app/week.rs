@@ -269,7 +269,11 @@ pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
         DraftFormat::Markdown => Format::Markdown,
         DraftFormat::Html => Format::Html,
     };
-    let (path, warnings) = write_draft(&config, &mut store, week, format, args.output.as_deref())?;
+    let (path, mut warnings) =
+        write_draft(&config, &mut store, week, format, args.output.as_deref())?;
+    if args.check_quotes {
+        warnings.extend(super::excerpts::check_quotes(&config, &store.picks(&week.to_string())?)?);
+    }
     for w in &warnings {
         eprintln!("roundup: warning: {w}");
     }

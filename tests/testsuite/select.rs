@@ -250,3 +250,30 @@ fn week_off_a_terminal_points_to_the_scriptable_commands() {
     assert!(run.stderr.contains("needs a terminal"), "{run}");
     assert!(run.stderr.contains("roundup pick"), "{run}");
 }
+
+#[test]
+fn draft_check_quotes_reports_an_excerpt_the_article_no_longer_holds() {
+    let (server, env) = env_with_digest();
+    let id = id_of(&env, "Summary only").to_string();
+    env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "2"]).success();
+    let out = env.dir().join("draft.md");
+    let out = out.to_str().unwrap();
+    let run = env.run(&["draft", "--week", WEEK, "-o", out, "--check-quotes"]);
+    run.success();
+    assert!(!run.stderr.contains("no longer appears"), "the quote is there: {run}");
+    let before = server.hits("/doc/article.html");
+
+    // The publisher rewrites the paragraph that was quoted.
+    server.set_doc(
+        "article.html",
+        "text/html; charset=utf-8",
+        &ARTICLE.replace("what the council decided", "what the cabinet proposed"),
+    );
+    let run = env.run(&["draft", "--week", WEEK, "-o", out, "--check-quotes", "--strict"]);
+    run.expect_code(1);
+    assert!(
+        run.stderr.contains("item 1 \"Summary only\": the excerpt no longer appears in"),
+        "{run}"
+    );
+    assert_eq!(server.hits("/doc/article.html"), before + 1, "re-fetched, not read from the cache");
+}

@@ -3,6 +3,7 @@
 
 mod entries;
 mod excerpts;
+mod extract;
 mod feeds;
 mod poll;
 mod publish;
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Draft(args) => week::draft(&cli, args),
         Command::Publish(args) => publish::publish(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
+        Command::Extract(args) => extract::extract(&cli, args),
     }
 }
 

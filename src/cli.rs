@@ -65,6 +65,9 @@ pub enum Command {
     Publish(PublishArgs),
     /// Serve the public folder to readers (ETag, Last-Modified, gzip), until Ctrl-C.
     Serve(ServeArgs),
+    /// Extract an article page's main text (a file, `.html.gz` too, or a URL): the paragraphs,
+    /// separated by one blank line; with --json, also the page's metadata.
+    Extract(ExtractArgs),
 }
 
 #[derive(Debug, Args)]
@@ -285,6 +288,19 @@ pub struct ParseArgs {
     #[arg(long, value_name = "URL")]
     pub base: Option<String>,
     /// Print JSON: {"feed": {...}, "entries": [...]}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// The page: a file path (`.html` or `.html.gz`) or an http(s) URL to fetch.
+    pub page: String,
+    /// The URL a file came from, for relative links and the canonical URL.
+    #[arg(long, value_name = "URL")]
+    pub base: Option<String>,
+    /// Print JSON: {"title", "byline", "site_name", "published_time", "canonical_url", "lang",
+    /// "paragraphs": [...]}.
     #[arg(long)]
     pub json: bool,
 }

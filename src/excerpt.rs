@@ -1,10 +1,8 @@
 //! Excerpt suggestions: the paragraphs an editor can quote, from an entry's own text or from its
-//! article page (main text found with dom_smoothie, a readability port). Pure: HTML in,
+//! article page (main text found by `crate::extract`, built on dom_smoothie). Pure: HTML in,
 //! paragraphs out; fetching and caching the page is `app`'s job.
 
-use dom_smoothie::{Config, Readability, TextMode};
-
-use crate::text::{html_to_text, paragraphs};
+use crate::text::paragraphs;
 
 /// Paragraphs shorter than this many words (bylines, "Share this", dates) are not offered.
 const MIN_WORDS: usize = 4;
@@ -27,18 +25,15 @@ pub struct ArticleText {
     pub text: String,
 }
 
-/// The main text of an article page at `url`. A page with no article gives empty text.
+/// The main text of an article page at `url` (see `crate::extract`). A page with no article,
+/// or one too large to read, gives empty text.
 pub fn extract_article(html: &str, url: &str) -> ArticleText {
-    let cfg = Config { text_mode: TextMode::Formatted, ..Default::default() };
-    let Ok(mut reader) = Readability::new(html, Some(url), Some(cfg)) else {
-        return ArticleText::default();
-    };
-    match reader.parse() {
+    match crate::extract::extract(html, Some(url)) {
         Ok(article) => ArticleText {
-            title: Some(article.title.trim().to_string()).filter(|t| !t.is_empty()),
-            byline: article.byline.map(|b| b.trim().to_string()).filter(|b| !b.is_empty()),
-            site_name: article.site_name.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-            text: html_to_text(&article.content),
+            text: article.text(),
+            title: article.title,
+            byline: article.byline,
+            site_name: article.site_name,
         },
         Err(_) => ArticleText::default(),
     }

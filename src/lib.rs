@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod discover;
 pub mod excerpt;
+pub mod extract;
 pub mod feeds_file;
 pub mod fetch;
 pub mod lock;

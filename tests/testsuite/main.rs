@@ -4,6 +4,7 @@
 mod cli;
 mod conformance;
 mod draft;
+mod extract;
 mod fetch;
 mod publish;
 mod select;

@@ -6,7 +6,7 @@ use chrono::Utc;
 use url::Url;
 
 use crate::config::Config;
-use crate::excerpt::{extract_article, suggestions_from_text};
+use crate::excerpt::suggestions_from_text;
 use crate::fetch::FetchRequest;
 use crate::model::EntryDetail;
 use crate::store::{PageRow, Store};
@@ -27,8 +27,8 @@ pub(crate) fn suggestions(
         }
     }
     // Only a summary: the article page has the text worth quoting.
-    if let Some(url) = entry.url.as_deref()
-        && let Some(text) = article_text(config, store, url)?
+    if let Some(url) = store.entry_link(entry.id)?
+        && let Some(text) = article_text(config, store, &url)?
     {
         let from_page = suggestions_from_text(&text);
         if !from_page.is_empty() {
@@ -73,12 +73,22 @@ pub(crate) fn check_quotes(
 /// The main text of the article at `url`, from the cache or the web. `None` when it cannot be
 /// had (the reason is kept in the cache and printed).
 fn article_text(config: &Config, store: &mut Store, url: &str) -> anyhow::Result<Option<String>> {
+    Ok(article_page(config, store, url)?.and_then(|p| p.text))
+}
+
+/// The article page at `url` with what it says of itself, from the cache (younger than a day)
+/// or fetched politely (conditionally when it was fetched before) and cached.
+pub(crate) fn article_page(
+    config: &Config,
+    store: &mut Store,
+    url: &str,
+) -> anyhow::Result<Option<PageRow>> {
     let cached = store.page(url)?;
     let now = Utc::now();
     if let Some(p) = &cached
         && now - p.fetched_at < PAGE_FRESH_FOR
     {
-        return Ok(p.text.clone());
+        return Ok(cached);
     }
     let Ok(parsed) = Url::parse(url) else { return Ok(None) };
     if !matches!(parsed.scheme(), "http" | "https") {
@@ -91,14 +101,39 @@ fn article_text(config: &Config, store: &mut Store, url: &str) -> anyhow::Result
         etag: cached.as_ref().and_then(|p| p.etag.clone()),
         last_modified: cached.as_ref().and_then(|p| p.last_modified.clone()),
     };
-    let answer = rt.block_on(fetcher.fetch(&req));
-    let page = match answer {
+    let failed = |final_url: Option<String>, status: Option<u16>, error: String| PageRow {
+        url: url.to_string(),
+        final_url,
+        fetched_at: now,
+        status,
+        etag: None,
+        last_modified: None,
+        error: Some(error),
+        // What was learnt before stays usable.
+        ..cached.clone().unwrap_or_else(|| PageRow {
+            url: url.to_string(),
+            final_url: None,
+            fetched_at: now,
+            status: None,
+            etag: None,
+            last_modified: None,
+            text: None,
+            error: None,
+            byline: None,
+            site_name: None,
+            canonical_url: None,
+            published_time: None,
+        })
+    };
+    let page = match rt.block_on(fetcher.fetch(&req)) {
         Ok(f) if f.status == 304 && cached.is_some() => {
             PageRow { fetched_at: now, ..cached.clone().expect("checked") }
         }
         Ok(f) if (200..300).contains(&f.status) => {
             let html = String::from_utf8_lossy(&f.body).into_owned();
-            let article = extract_article(&html, f.final_url.as_str());
+            let article = crate::extract::extract(&html, Some(f.final_url.as_str()));
+            let error = article.as_ref().err().map(ToString::to_string);
+            let article = article.unwrap_or_default();
             PageRow {
                 url: url.to_string(),
                 final_url: Some(f.final_url.to_string()),
@@ -106,34 +141,22 @@ fn article_text(config: &Config, store: &mut Store, url: &str) -> anyhow::Result
                 status: Some(f.status),
                 etag: f.etag,
                 last_modified: f.last_modified,
-                text: Some(article.text),
-                error: None,
+                text: Some(article.text()),
+                error,
+                byline: article.byline,
+                site_name: article.site_name,
+                canonical_url: article.canonical_url,
+                published_time: article.published_time,
             }
         }
-        Ok(f) => PageRow {
-            url: url.to_string(),
-            final_url: Some(f.final_url.to_string()),
-            fetched_at: now,
-            status: Some(f.status),
-            etag: None,
-            last_modified: None,
-            text: cached.as_ref().and_then(|p| p.text.clone()),
-            error: Some(format!("HTTP {}", f.status)),
-        },
-        Err(e) => PageRow {
-            url: url.to_string(),
-            final_url: None,
-            fetched_at: now,
-            status: None,
-            etag: None,
-            last_modified: None,
-            text: cached.as_ref().and_then(|p| p.text.clone()),
-            error: Some(e.to_string()),
-        },
+        Ok(f) => {
+            failed(Some(f.final_url.to_string()), Some(f.status), format!("HTTP {}", f.status))
+        }
+        Err(e) => failed(None, None, e.to_string()),
     };
     if let Some(e) = &page.error {
         eprintln!("roundup: could not fetch the article {url}: {e}; using the feed's own text");
     }
     store.save_page(&page)?;
-    Ok(page.text)
+    Ok(Some(page))
 }

@@ -119,6 +119,14 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
         picked.position,
         picked.entry.title.as_deref().unwrap_or("(untitled)")
     );
+    // Attribution: a feed that names no author may be named by the article page's byline.
+    if picked.entry.author.is_none()
+        && let Some(link) = store.entry_link(args.entry)?
+        && let Some(page) = super::excerpts::article_page(&config, &mut store, &link)?
+        && let Some(byline) = page.byline
+    {
+        println!("roundup: the feed names no author; the article page says {byline:?}");
+    }
     remind_if_published(&store, week)?;
     Ok(Exit::Ok)
 }

@@ -150,6 +150,15 @@ CREATE TABLE published (
 ) STRICT;
 CREATE INDEX published_newest_first ON published (published_at DESC, week DESC);
 "#,
+    // 4: what an article page says of itself, for attribution: its byline when the feed names
+    // no author, its site name when the feed has no title, its canonical URL instead of a
+    // tracking-laden link.
+    r#"
+ALTER TABLE pages ADD COLUMN byline TEXT;
+ALTER TABLE pages ADD COLUMN site_name TEXT;
+ALTER TABLE pages ADD COLUMN canonical_url TEXT;
+ALTER TABLE pages ADD COLUMN published_time TEXT;
+"#,
 ];
 
 /// The schema version this binary writes.

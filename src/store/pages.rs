@@ -19,6 +19,11 @@ pub struct PageRow {
     /// The extracted main text, paragraphs separated by a blank line.
     pub text: Option<String>,
     pub error: Option<String>,
+    /// What the page says of itself.
+    pub byline: Option<String>,
+    pub site_name: Option<String>,
+    pub canonical_url: Option<String>,
+    pub published_time: Option<String>,
 }
 
 impl Store {
@@ -26,7 +31,8 @@ impl Store {
     pub fn page(&self, url: &str) -> Result<Option<PageRow>, StoreError> {
         self.conn
             .query_row(
-                "SELECT url, final_url, fetched_at, status, etag, last_modified, text, error
+                "SELECT url, final_url, fetched_at, status, etag, last_modified, text, error,
+                        byline, site_name, canonical_url, published_time
                  FROM pages WHERE url = ?1",
                 [url],
                 |r| {
@@ -41,6 +47,10 @@ impl Store {
                         last_modified: r.get(5)?,
                         text: r.get(6)?,
                         error: r.get(7)?,
+                        byline: r.get(8)?,
+                        site_name: r.get(9)?,
+                        canonical_url: r.get(10)?,
+                        published_time: r.get(11)?,
                     })
                 },
             )
@@ -52,10 +62,12 @@ impl Store {
     pub fn save_page(&mut self, p: &PageRow) -> Result<(), StoreError> {
         self.conn
             .execute(
-                "INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified, text, error)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                "INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified, text, error,
+                                    byline, site_name, canonical_url, published_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (url) DO UPDATE SET final_url = ?2, fetched_at = ?3, status = ?4,
-                    etag = ?5, last_modified = ?6, text = ?7, error = ?8",
+                    etag = ?5, last_modified = ?6, text = ?7, error = ?8, byline = ?9,
+                    site_name = ?10, canonical_url = ?11, published_time = ?12",
                 params![
                     p.url,
                     p.final_url,
@@ -64,7 +76,11 @@ impl Store {
                     p.etag,
                     p.last_modified,
                     p.text,
-                    p.error
+                    p.error,
+                    p.byline,
+                    p.site_name,
+                    p.canonical_url,
+                    p.published_time
                 ],
             )
             .map(|_| ())

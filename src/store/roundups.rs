@@ -19,11 +19,15 @@ pub enum PickError {
     Store(#[from] StoreError),
 }
 
+/// An entry with its attribution: what the feed says, filled in from its article page when it
+/// was fetched (the byline when the feed names no author, the site name when the feed has no
+/// name or title, the canonical URL instead of the feed's link).
 const ENTRY_DETAIL_SELECT: &str = "SELECT e.id, e.feed_id,
-        coalesce(nullif(f.name, ''), nullif(f.title, ''), f.id), f.site_url,
-        e.title, e.url, e.author, e.published, e.dated_by, e.first_seen,
-        e.summary_html, e.content_html, e.text
-     FROM entries e JOIN feeds f ON f.id = e.feed_id";
+        coalesce(nullif(f.name, ''), nullif(f.title, ''), nullif(p.site_name, ''), f.id),
+        f.site_url, e.title, coalesce(nullif(p.canonical_url, ''), e.url),
+        coalesce(nullif(e.author, ''), nullif(p.byline, '')), e.published, e.dated_by,
+        e.first_seen, e.summary_html, e.content_html, e.text
+     FROM entries e JOIN feeds f ON f.id = e.feed_id LEFT JOIN pages p ON p.url = e.url";
 
 fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetail> {
     Ok(EntryDetail {
@@ -32,7 +36,8 @@ fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetai
         outlet: r.get(at + 2)?,
         outlet_url: r.get(at + 3)?,
         title: r.get(at + 4)?,
-        url: r.get(at + 5)?,
+        // Links readers follow carry no tracking parameters.
+        url: r.get::<_, Option<String>>(at + 5)?.map(|u| without_tracking(&u)),
         author: r.get(at + 6)?,
         published: r.get(at + 7)?,
         dated_by: r.get(at + 8)?,
@@ -41,6 +46,13 @@ fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetai
         content_html: r.get(at + 11)?,
         text: r.get(at + 12)?,
     })
+}
+
+fn without_tracking(link: &str) -> String {
+    match url::Url::parse(link) {
+        Ok(u) => crate::extract::clean_url(&u).to_string(),
+        Err(_) => link.to_string(),
+    }
 }
 
 fn json_list(s: String) -> Vec<String> {
@@ -164,6 +176,16 @@ impl Store {
                 entry_detail(r, 0)
             })
             .optional()
+            .map_err(self.err())
+    }
+
+    /// The link of an entry exactly as its feed gives it: the key its article page is cached
+    /// under (an `EntryDetail`'s `url` is the cleaned, canonical one).
+    pub fn entry_link(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row("SELECT url FROM entries WHERE id = ?1", [id], |r| r.get(0))
+            .optional()
+            .map(Option::flatten)
             .map_err(self.err())
     }
 

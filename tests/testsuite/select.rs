@@ -277,3 +277,40 @@ fn draft_check_quotes_reports_an_excerpt_the_article_no_longer_holds() {
     );
     assert_eq!(server.hits("/doc/article.html"), before + 1, "re-fetched, not read from the cache");
 }
+
+#[test]
+fn a_pick_without_author_or_outlet_takes_them_from_its_article_page_and_drops_tracking() {
+    let server = FixtureServer::start();
+    let tracked = format!("{}?utm_source=rss&utm_medium=feed&id=7", server.url("/doc/byline.html"));
+    let canonical = server.url("/doc/byline.html");
+    // A feed with no title of its own and an item that names no author.
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><link>https://borough.example/</link>
+<item><title>Parks consultation opens</title><link>{}</link><guid>b-1</guid>
+<pubDate>Wed, 27 Nov 2024 09:00:00 GMT</pubDate><description>Have your say.</description></item>
+</channel></rss>"#,
+        tracked.replace('&', "&amp;")
+    );
+    server.set_doc("borough.xml", "application/rss+xml", &feed);
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><title>Parks consultation opens</title>
+<link rel="canonical" href="{canonical}"><meta name="author" content="Rosa Diaz">
+<meta property="og:site_name" content="Borough Voices"></head>
+<body><article><h1>Parks consultation opens</h1><p>The borough wants to hear from residents about
+the future of its parks, from opening hours to the cafes and the new playgrounds planned.</p>
+<p>The consultation runs for eight weeks and there will be drop-in sessions in every ward,
+as well as an online survey that takes about ten minutes to complete.</p></article></body></html>"#
+    );
+    server.set_doc("byline.html", "text/html; charset=utf-8", &page);
+    let env = TestEnv::with_feeds("", &[("borough", server.url("/doc/borough.xml"))]);
+    env.fetch(&[]).success();
+    let id = id_of(&env, "Parks consultation opens").to_string();
+    let run = env.run(&["pick", &id, "--week", WEEK]);
+    run.success();
+    assert!(run.stdout.contains("the article page says \"Rosa Diaz\""), "{run}");
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    let entry = &picks[0]["entry"];
+    assert_eq!(entry["author"], "Rosa Diaz");
+    assert_eq!(entry["outlet"], "Borough Voices");
+    assert_eq!(entry["url"], canonical.as_str(), "the canonical link, no utm_* parameters");
+}

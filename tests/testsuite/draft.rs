@@ -11,15 +11,13 @@ use crate::support::*;
 const WEEK: &str = "2024-W48";
 const TITLE: &str = "That was the local government week that was";
 
-/// A feed the fixture server serves at `/doc/{id}`: id, fixture file, content type, and the
-/// name feeds.toml gives it (`None`: the feed's own title is the outlet).
-type FeedFixture = (&'static str, &'static str, &'static str, Option<&'static str>);
-
-const LGIU: FeedFixture = ("lgiu", "lgiu.xml", "application/rss+xml", Some("LGIU"));
+// Feeds the fixture server serves at `/doc/{id}` (see `support::FeedFixture`).
+const LGIU: FeedFixture = ("lgiu", "draft/lgiu.xml", "application/rss+xml", Some("LGIU"));
 const LOCALGOV: FeedFixture =
-    ("localgov", "localgov.atom", "application/atom+xml", Some("LocalGov"));
-const COMMS: FeedFixture = ("comms", "comms.xml", "application/rss+xml", Some("Comms Corner"));
-const HOSTILE: FeedFixture = ("hostile", "hostile.xml", "application/rss+xml", None);
+    ("localgov", "draft/localgov.atom", "application/atom+xml", Some("LocalGov"));
+const COMMS: FeedFixture =
+    ("comms", "draft/comms.xml", "application/rss+xml", Some("Comms Corner"));
+const HOSTILE: FeedFixture = ("hostile", "draft/hostile.xml", "application/rss+xml", None);
 
 /// A newsroom: the fixture server, a config polling `feeds`, and one fetch done.
 struct Newsroom {
@@ -30,21 +28,11 @@ struct Newsroom {
 impl Newsroom {
     fn start(feeds: &[FeedFixture]) -> Newsroom {
         let server = FixtureServer::start();
-        let mut config = format!(
+        let head = format!(
             "[settings]\ntimezone = \"Europe/London\"\n\n[roundup]\ntitle = \"{TITLE}\"\n\
              drafts = \"drafts\"\n"
         );
-        for (id, file, content_type, name) in feeds {
-            let body = std::fs::read_to_string(fixture(&format!("draft/{file}"))).expect("fixture");
-            server.set_doc(id, content_type, &body);
-            config.push_str(&format!(
-                "\n[[feeds]]\nid = \"{id}\"\nurl = \"{}\"\n",
-                server.url(&format!("/doc/{id}"))
-            ));
-            if let Some(name) = name {
-                config.push_str(&format!("name = \"{name}\"\n"));
-            }
-        }
+        let config = serve_fixture_feeds(&server, &head, feeds);
         let env = TestEnv::new(&config);
         env.fetch(&[]).success();
         Newsroom { _server: server, env }
@@ -53,13 +41,7 @@ impl Newsroom {
     /// The id of the entry whose title starts with `title`.
     #[track_caller]
     fn entry(&self, title: &str) -> String {
-        let entries = self.env.entries(&[]);
-        let found: Vec<_> = entries
-            .iter()
-            .filter(|e| e["title"].as_str().is_some_and(|t| t.starts_with(title)))
-            .collect();
-        assert_eq!(found.len(), 1, "one entry titled {title:?} in {entries:#?}");
-        found[0]["id"].as_i64().expect("id").to_string()
+        self.env.entry_titled(title)["id"].as_i64().expect("id").to_string()
     }
 
     /// `roundup ARGS --week 2024-W48`, which must succeed.

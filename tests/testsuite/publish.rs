@@ -26,10 +26,7 @@ const TITLE: &str = "The local government week";
 const AUTHOR: &str = "Sam Editor";
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
 
-/// A feed the fixture server serves at `/doc/{id}`: id, fixture file (under `tests/fixtures/`),
-/// content type, and the name feeds.toml gives it.
-type FeedFixture = (&'static str, &'static str, &'static str, Option<&'static str>);
-
+// Feeds the fixture server serves at `/doc/{id}` (see `support::FeedFixture`).
 const LGIU: FeedFixture = ("lgiu", "draft/lgiu.xml", "application/rss+xml", Some("LGIU"));
 const LOCALGOV: FeedFixture =
     ("localgov", "draft/localgov.atom", "application/atom+xml", Some("LocalGov"));
@@ -47,22 +44,12 @@ struct Desk {
 impl Desk {
     fn start(feeds: &[FeedFixture]) -> Desk {
         let server = FixtureServer::start();
-        let mut config = format!(
+        let head = format!(
             "[settings]\ntimezone = \"Europe/London\"\n\n[roundup]\ntitle = \"{TITLE}\"\n\
              author = \"{AUTHOR}\"\nbase_url = \"{BASE}\"\npublic = \"public\"\n\
              drafts = \"drafts\"\ntemplates = \"templates\"\n"
         );
-        for (id, file, content_type, name) in feeds {
-            let body = std::fs::read_to_string(fixture(file)).expect("fixture");
-            server.set_doc(id, content_type, &body);
-            config.push_str(&format!(
-                "\n[[feeds]]\nid = \"{id}\"\nurl = \"{}\"\n",
-                server.url(&format!("/doc/{id}"))
-            ));
-            if let Some(name) = name {
-                config.push_str(&format!("name = \"{name}\"\n"));
-            }
-        }
+        let config = serve_fixture_feeds(&server, &head, feeds);
         let env = TestEnv::new(&config);
         env.fetch(&[]).success();
         Desk { _server: server, env }

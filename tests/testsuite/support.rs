@@ -292,6 +292,18 @@ impl TestEnv {
         }
     }
 
+    /// The one stored entry whose title starts with `title`.
+    #[track_caller]
+    pub fn entry_titled(&self, title: &str) -> Value {
+        let entries = self.entries(&[]);
+        let found: Vec<&Value> = entries
+            .iter()
+            .filter(|e| e["title"].as_str().is_some_and(|t| t.starts_with(title)))
+            .collect();
+        assert_eq!(found.len(), 1, "one entry titled {title:?} in {entries:#?}");
+        found[0].clone()
+    }
+
     /// `roundup feeds list --json`, which must succeed, keyed by feed id.
     #[track_caller]
     pub fn feeds(&self) -> HashMap<String, Value> {
@@ -344,6 +356,28 @@ pub fn feeds_toml(settings: &str, feeds: &[(&str, String)]) -> String {
         s.push_str(&format!("\n[[feeds]]\nid = \"{id}\"\nurl = \"{url}\"\n"));
     }
     s
+}
+
+/// A fixture feed served by [`FixtureServer`]: (feed id, file under tests/fixtures,
+/// content type, optional configured name).
+pub type FeedFixture = (&'static str, &'static str, &'static str, Option<&'static str>);
+
+/// Serves each of `feeds` at `/doc/{id}` and returns a feeds.toml that starts with `head` and
+/// polls them.
+pub fn serve_fixture_feeds(server: &FixtureServer, head: &str, feeds: &[FeedFixture]) -> String {
+    let mut config = head.to_string();
+    for (id, file, content_type, name) in feeds {
+        let body = std::fs::read_to_string(fixture(file)).expect("fixture");
+        server.set_doc(id, content_type, &body);
+        config.push_str(&format!(
+            "\n[[feeds]]\nid = \"{id}\"\nurl = \"{}\"\n",
+            server.url(&format!("/doc/{id}"))
+        ));
+        if let Some(name) = name {
+            config.push_str(&format!("name = \"{name}\"\n"));
+        }
+    }
+    config
 }
 
 /// Waits until `cond` holds, checking every 10 ms for at most `limit`.

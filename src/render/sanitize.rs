@@ -33,18 +33,33 @@ const TAGS: &[&str] = &[
 
 /// `html` cleaned by the allowlist, relative links resolved against `base` (a post's URL).
 pub(crate) fn clean_html(html: &str, base: Option<&str>) -> String {
+    clean_with(html, base, &[], &[])
+}
+
+/// The allowlist ([`TAGS`] plus `extra_tags`; link, title and cite attributes plus
+/// `extra_attributes`; http(s) URLs only) applied to `html`, relative links resolved against
+/// `base` or dropped without one.
+fn clean_with(
+    html: &str,
+    base: Option<&str>,
+    extra_tags: &[&str],
+    extra_attributes: &[(&'static str, &'static str)],
+) -> String {
     let relative = match base.and_then(|b| Url::parse(b).ok()) {
         Some(url) => UrlRelative::RewriteWithBase(url),
         None => UrlRelative::Deny,
     };
-    let attributes: HashMap<&str, HashSet<&str>> = HashMap::from([
+    let mut attributes: HashMap<&str, HashSet<&str>> = HashMap::from([
         ("a", HashSet::from(["href", "title"])),
         ("abbr", HashSet::from(["title"])),
         ("blockquote", HashSet::from(["cite"])),
         ("q", HashSet::from(["cite"])),
     ]);
+    for (tag, attribute) in extra_attributes {
+        attributes.entry(tag).or_default().insert(attribute);
+    }
     Builder::default()
-        .tags(TAGS.iter().copied().collect())
+        .tags(TAGS.iter().chain(extra_tags).copied().collect())
         .generic_attributes(HashSet::new())
         .tag_attributes(attributes)
         .url_schemes(HashSet::from(["http", "https"]))
@@ -77,25 +92,7 @@ const FEED_TAGS: &[&str] = &[
 /// A whole rendered post cleaned for a feed: the [`clean_html`] allowlist plus [`FEED_TAGS`]
 /// (and `time datetime`), relative links resolved against `base`.
 pub(crate) fn clean_feed_html(html: &str, base: Option<&str>) -> String {
-    let relative = match base.and_then(|b| Url::parse(b).ok()) {
-        Some(url) => UrlRelative::RewriteWithBase(url),
-        None => UrlRelative::Deny,
-    };
-    let attributes: HashMap<&str, HashSet<&str>> = HashMap::from([
-        ("a", HashSet::from(["href", "title"])),
-        ("abbr", HashSet::from(["title"])),
-        ("blockquote", HashSet::from(["cite"])),
-        ("q", HashSet::from(["cite"])),
-        ("time", HashSet::from(["datetime"])),
-    ]);
-    Builder::default()
-        .tags(TAGS.iter().chain(FEED_TAGS).copied().collect())
-        .generic_attributes(HashSet::new())
-        .tag_attributes(attributes)
-        .url_schemes(HashSet::from(["http", "https"]))
-        .url_relative(relative)
-        .clean(html)
-        .to_string()
+    clean_with(html, base, FEED_TAGS, &[("time", "datetime")])
 }
 
 #[cfg(test)]

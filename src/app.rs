@@ -55,6 +55,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
     }
 }
 
+/// Prints `value` as pretty JSON on stdout. Unlike `println!`, a reader that went away
+/// (`roundup entries --json | head`) is an error the caller can return, not a panic.
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let text = serde_json::to_string_pretty(value)?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
 fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     Ok(Config::load(&cli.config)?)
 }

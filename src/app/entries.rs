@@ -38,7 +38,7 @@ pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
     }
     let rows = store.entries(&filter)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        super::print_json(&rows)?;
         return Ok(Exit::Ok);
     }
     let stdout = std::io::stdout();
@@ -76,7 +76,7 @@ pub(crate) fn parse_file(args: &ParseArgs) -> anyhow::Result<Exit> {
         .with_context(|| format!("{} is not a readable feed", args.file.display()))?;
     let report = crate::parse::ParseReport::new(&feed);
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        super::print_json(&report)?;
         return Ok(Exit::Ok);
     }
     println!("{}", report.feed.title.as_deref().unwrap_or("(untitled feed)"));

@@ -30,7 +30,7 @@ pub(crate) fn extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<Exit> {
     let article = extract_page(&html, base.as_ref().map(Url::as_str))
         .with_context(|| format!("cannot extract {}", args.page))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&article)?);
+        super::print_json(&article)?;
     } else if article.paragraphs.is_empty() {
         eprintln!("roundup: no article text found in {}", args.page);
     } else {

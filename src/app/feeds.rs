@@ -31,7 +31,7 @@ fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
     let listing: Vec<_> =
         config.feeds.iter().filter_map(|f| all.iter().find(|l| l.id == f.id).cloned()).collect();
     if json {
-        println!("{}", serde_json::to_string_pretty(&listing)?);
+        super::print_json(&listing)?;
         return Ok(Exit::Ok);
     }
     let mut rows = vec![[

@@ -33,7 +33,7 @@ pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exi
     let (start, end) = week.bounds(config.settings.timezone);
     let list = store.candidates(start, end, args.all)?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&list)?);
+        super::print_json(&list)?;
         return Ok(Exit::Ok);
     }
     let stdout = std::io::stdout();
@@ -156,7 +156,7 @@ pub(crate) fn picks(cli: &Cli, args: &PicksArgs) -> anyhow::Result<Exit> {
     let week = resolve_week(&args.week, &config)?;
     let picks = store.picks(&week.to_string())?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&picks)?);
+        super::print_json(&picks)?;
         return Ok(Exit::Ok);
     }
     let stdout = std::io::stdout();
@@ -187,7 +187,7 @@ pub(crate) fn excerpts(cli: &Cli, args: &ExcerptsArgs) -> anyhow::Result<Exit> {
             .enumerate()
             .map(|(i, p)| serde_json::json!({"n": i + 1, "text": p, "words": p.split_whitespace().count()}))
             .collect();
-        println!("{}", serde_json::to_string_pretty(&numbered)?);
+        super::print_json(&numbered)?;
         return Ok(Exit::Ok);
     }
     if suggestions.is_empty() {

@@ -276,21 +276,19 @@ impl Config {
                 ));
             }
         }
-        for (v, key, slot) in [
-            (&s.concurrency, "settings.concurrency", &mut settings.concurrency),
-            (&s.per_host, "settings.per_host", &mut settings.per_host),
-        ] {
-            if let Some(v) = v {
-                let n = *v.get_ref();
-                if !(1..=1024).contains(&n) {
-                    return Err(at(
-                        v.span(),
-                        key.into(),
-                        format!("must be between 1 and 1024, not {n}"),
-                    ));
-                }
-                *slot = n as usize;
+        let count = |v: &Spanned<i64>, key: &str, max: i64| {
+            let n = *v.get_ref();
+            if (1..=max).contains(&n) {
+                Ok(n as usize)
+            } else {
+                Err(at(v.span(), key.into(), format!("must be between 1 and {max}, not {n}")))
             }
+        };
+        if let Some(v) = &s.concurrency {
+            settings.concurrency = count(v, "settings.concurrency", 1024)?;
+        }
+        if let Some(v) = &s.per_host {
+            settings.per_host = count(v, "settings.per_host", 1024)?;
         }
         if let Some(v) = s.user_agent {
             if v.get_ref().trim().is_empty() || v.get_ref().contains(['\r', '\n']) {
@@ -326,15 +324,7 @@ impl Config {
             }
         }
         if let Some(v) = &r.excerpt_max_words {
-            let n = *v.get_ref();
-            if !(1..=10_000).contains(&n) {
-                return Err(at(
-                    v.span(),
-                    "roundup.excerpt_max_words".into(),
-                    format!("must be between 1 and 10000, not {n}"),
-                ));
-            }
-            roundup.excerpt_max_words = n as usize;
+            roundup.excerpt_max_words = count(v, "roundup.excerpt_max_words", 10_000)?;
         }
         if let Some(v) = &r.base_url {
             let mut url = parse_feed_url(v.get_ref())
@@ -346,15 +336,7 @@ impl Config {
             roundup.base_url = url;
         }
         if let Some(v) = &r.feed_entries {
-            let n = *v.get_ref();
-            if !(1..=1000).contains(&n) {
-                return Err(at(
-                    v.span(),
-                    "roundup.feed_entries".into(),
-                    format!("must be between 1 and 1000, not {n}"),
-                ));
-            }
-            roundup.feed_entries = n as usize;
+            roundup.feed_entries = count(v, "roundup.feed_entries", 1000)?;
         }
         if let Some(v) = &r.excerpt_max_share {
             roundup.excerpt_max_share = parse_share(v.get_ref())

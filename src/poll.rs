@@ -316,24 +316,13 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
                 bytes,
             }
         }
-        Ok(f) => {
-            let msg = format!(
-                "{} is an HTML page; the feed it advertises, {}, answered HTTP {}",
-                requested, link.url, f.status
-            );
-            Attempt {
-                requested,
-                fetched: Ok(first),
-                parsed: Some(Err(msg)),
-                discovered: None,
-                bytes,
-            }
-        }
-        Err(e) => {
-            let msg = format!(
-                "{} is an HTML page; the feed it advertises, {}, failed: {e}",
-                requested, link.url
-            );
+        other => {
+            let why = match other {
+                Ok(f) => format!("answered HTTP {}", f.status),
+                Err(e) => format!("failed: {e}"),
+            };
+            let msg =
+                format!("{requested} is an HTML page; the feed it advertises, {}, {why}", link.url);
             Attempt {
                 requested,
                 fetched: Ok(first),

@@ -237,7 +237,6 @@ fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FeedConfig;
     use crate::model::{DatedBy, EntryRecord, FeedUpdate, Triage};
     use crate::timefmt::parse_rfc3339;
 
@@ -247,16 +246,7 @@ mod tests {
 
     /// A store with one feed and entries 1..=n in 2024-W48.
     fn store_with(n: usize) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
-        let feed = FeedConfig {
-            id: "lgiu".into(),
-            url: url::Url::parse("https://lgiu.example/feed").unwrap(),
-            name: Some("LGIU".into()),
-            tags: vec![],
-            interval: None,
-        };
-        s.sync_feeds(&[feed], Utc::now()).unwrap();
+        let (dir, mut s) = crate::store::test_store(Utc::now());
         let entries = (1..=n)
             .map(|i| EntryRecord {
                 identity: format!("e{i}"),

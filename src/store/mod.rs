@@ -153,6 +153,23 @@ impl Store {
     }
 }
 
+/// For other modules' unit tests: a store in a temp dir with one feed, `lgiu` ("LGIU"),
+/// synced at `now`.
+#[cfg(test)]
+pub(crate) fn test_store(now: chrono::DateTime<chrono::Utc>) -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
+    let feed = crate::config::FeedConfig {
+        id: "lgiu".into(),
+        url: url::Url::parse("https://lgiu.example/feed").unwrap(),
+        name: Some("LGIU".into()),
+        tags: vec![],
+        interval: None,
+    };
+    s.sync_feeds(&[feed], now).unwrap();
+    (dir, s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

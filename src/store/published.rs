@@ -314,7 +314,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FeedConfig;
     use crate::model::{DatedBy, EntryRecord, FeedUpdate, PickChange};
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -322,16 +321,7 @@ mod tests {
     }
 
     fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
-        let feed = FeedConfig {
-            id: "lgiu".into(),
-            url: url::Url::parse("https://lgiu.example/feed").unwrap(),
-            name: Some("LGIU".into()),
-            tags: vec![],
-            interval: None,
-        };
-        s.sync_feeds(&[feed], at("2024-11-25T00:00:00Z")).unwrap();
+        let (dir, mut s) = crate::store::test_store(at("2024-11-25T00:00:00Z"));
         let entry = EntryRecord {
             identity: "a".into(),
             url: Some("https://lgiu.example/a".into()),

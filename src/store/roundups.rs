@@ -413,7 +413,6 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::FeedConfig;
     use crate::model::{DatedBy, EntryRecord, FeedUpdate};
     use crate::timefmt::parse_rfc3339;
 
@@ -423,16 +422,7 @@ mod tests {
 
     fn store_with(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Store) {
         // (identity, published, first seen)
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("r.sqlite3")).unwrap();
-        let feed = FeedConfig {
-            id: "lgiu".into(),
-            url: url::Url::parse("https://lgiu.example/feed").unwrap(),
-            name: Some("LGIU".into()),
-            tags: vec![],
-            interval: None,
-        };
-        s.sync_feeds(&[feed], Utc::now()).unwrap();
+        let (dir, mut s) = crate::store::test_store(Utc::now());
         for (identity, published, seen) in entries {
             let record = EntryRecord {
                 identity: identity.to_string(),

@@ -1,7 +1,8 @@
 //! Conformance: roundup's parser against Python feedparser's reading of a shared corpus.
 //!
 //! The corpus lives outside the repository (`../shared/corpus` from the crate root, or the
-//! directory in `ROUNDUP_CORPUS`); when it is absent the test says so and passes. Its
+//! directory in `ROUNDUP_CORPUS`); when it is absent the test says so (`support::cannot_check`)
+//! and passes, or fails under `ROUNDUP_REQUIRE_TOOLS=1`. Its
 //! `expected.jsonl` holds feedparser 6.0.14's reading of every file (see its `PROVENANCE.md`),
 //! made from the bare bytes: no document URL (so relative links stay relative unless `xml:base`
 //! says otherwise, and we pass no base either) and no HTTP headers. We pass the `charset` of a
@@ -90,7 +91,13 @@ fn load_corpus() -> Option<(PathBuf, Vec<Value>)> {
     let dir = corpus_dir();
     let expected = dir.join("expected.jsonl");
     let Ok(text) = std::fs::read_to_string(&expected) else {
-        println!("conformance corpus not found at {}, skipping", dir.display());
+        crate::support::cannot_check(
+            "the conformance corpus",
+            &format!(
+                "no {} (the shared corpus beside the repository, or set ROUNDUP_CORPUS)",
+                expected.display()
+            ),
+        );
         return None;
     };
     let records = text

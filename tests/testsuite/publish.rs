@@ -7,7 +7,7 @@
 //! Every feed passes a validity check run here (well-formed XML read to the end with quick-xml,
 //! only XML 1.0 characters, the required Atom / RSS / JSON Feed elements, RFC 3339 / RFC 822
 //! dates, unique ids, absolute URLs) and, when Python's feedparser is installed, feedparser reads
-//! it with no bozo flag (without it, that part is skipped with a notice).
+//! it with no bozo flag (without it, that part is skipped with `support::cannot_check`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -455,13 +455,6 @@ fn html_text(html: &str) -> String {
 // Python: feedparser, and expat as a second XML parser
 // ------------------------------------------------------------------------------------------
 
-fn python_has(module: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {module}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 /// Reads each feed with feedparser. Released feedparser (6.0) reads no JSON Feed (its JSON
 /// parser is unreleased): then `feed.json` is read with Python's own `json` module into the same
 /// shape, and `reader` says so.
@@ -514,10 +507,10 @@ print(json.dumps(out))
 /// feedparser's reading of the four feeds, keyed by file name; `None` (with a notice) when
 /// feedparser is not installed.
 fn feedparser(d: &Desk) -> Option<Value> {
-    if !python_has("feedparser") {
-        eprintln!(
-            "NOTICE: Python's feedparser is not installed (`pip install feedparser`); \
-             skipping the feedparser part of this test"
+    if !python_has(&["feedparser"]) {
+        cannot_check(
+            "feedparser's reading of the feeds",
+            "Python's feedparser is not installed (`python3 -m pip install feedparser`)",
         );
         return None;
     }
@@ -537,8 +530,8 @@ fn feedparser(d: &Desk) -> Option<Value> {
 
 /// Python's expat parses each XML feed (a second, independent well-formedness check).
 fn expat_parses(d: &Desk) {
-    if !python_has("xml.etree.ElementTree") {
-        eprintln!("NOTICE: python3 is not available; skipping the expat well-formedness check");
+    if !python_has(&["xml.etree.ElementTree"]) {
+        cannot_check("expat's well-formedness check", "python3 is not available");
         return;
     }
     for f in ["feed.atom", "feed.rss", "links.atom"] {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use crate::support::{Running, TestEnv, run_command};
+use crate::support::{Running, TestEnv, cannot_check, run_command};
 
 /// Content of the file outside the public folder that no request may see.
 const SECRET: &str = "SECRET-FEEDS-TOML-DO-NOT-SERVE";
@@ -355,7 +355,10 @@ fn newsboat_run(bin: &Path, dir: &Path, action: &str) -> crate::support::Run {
 #[test]
 fn newsboat_lists_the_roundups_and_its_conditional_reloads_get_304() {
     let Some(bin) = newsboat() else {
-        eprintln!("note: newsboat is not installed; skipping the newsboat check");
+        cannot_check(
+            "newsboat's reading of the feed",
+            "newsboat is not installed (apt-get install newsboat)",
+        );
         return;
     };
     let (env, _public) = public_env();

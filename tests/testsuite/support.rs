@@ -37,6 +37,52 @@ pub fn fixture(rel: &str) -> PathBuf {
 }
 
 // ------------------------------------------------------------------------------------------
+// Checks that need a tool or data from outside the repository
+// ------------------------------------------------------------------------------------------
+
+/// The environment variable that turns a skipped check into a failure. `.ci/run` sets it (and
+/// installs every tool first), so CI can never pass a check that did not run.
+pub const REQUIRE_TOOLS: &str = "ROUNDUP_REQUIRE_TOOLS";
+
+/// Whether [`REQUIRE_TOOLS`] is set to anything but empty or `0`.
+pub fn tools_required() -> bool {
+    std::env::var_os(REQUIRE_TOOLS).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Says that this test cannot run `check` because of `reason` (a missing tool or data set, and
+/// how to get it). With [`REQUIRE_TOOLS`] set this panics, failing the test; otherwise the test
+/// goes on (usually to return early) after one line on the process's real stderr:
+///
+/// ```text
+/// SKIPPED CHECK in publish::feeds_validate: the W3C feed validator: Python's lxml is not installed (…)
+/// ```
+///
+/// The line is written with `std::io::stderr()` rather than `eprintln!`, because libtest
+/// captures the `print!` family only: so it shows in a plain `cargo test`, among the `ok`
+/// lines, for a test that passes.
+#[track_caller]
+pub fn cannot_check(check: &str, reason: &str) {
+    use std::io::Write;
+    let test = std::thread::current().name().unwrap_or("?").to_string();
+    if tools_required() {
+        panic!("{check} cannot run: {reason} ({REQUIRE_TOOLS} is set, so a skipped check fails)");
+    }
+    let line = format!(
+        "SKIPPED CHECK in {test}: {check}: {reason} (set {REQUIRE_TOOLS}=1 to make this fail)\n"
+    );
+    // Ignoring a failed write is right here: there is nowhere else to say it.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// Whether `python3` is on the PATH and can import every one of `modules`.
+pub fn python_has(modules: &[&str]) -> bool {
+    Command::new("python3")
+        .args(["-c", &format!("import {}", modules.join(", "))])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+// ------------------------------------------------------------------------------------------
 // Running the binary
 // ------------------------------------------------------------------------------------------
 

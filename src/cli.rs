@@ -202,7 +202,7 @@ pub struct DraftArgs {
     /// Where to write it (default: the drafts folder, named by the week; `-` for stdout).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Treat lint warnings as errors (exit 1).
+    /// Treat lint warnings as errors: print them as errors, write nothing, exit 1.
     #[arg(long)]
     pub strict: bool,
     /// Re-fetch each picked article and report any excerpt that no longer appears in it.

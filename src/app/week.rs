@@ -226,15 +226,21 @@ pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// Renders the draft of `week` and writes it to `output` (or the drafts folder); returns the path
-/// written (None for stdout) and the lint warnings.
-pub(crate) fn write_draft(
+/// A week's draft, rendered and linted but not yet written.
+pub(crate) struct Draft {
+    /// The draft's text.
+    text: String,
+    /// What an editor should fix before publishing, and links the draft had to drop.
+    pub(crate) warnings: Vec<render::Warning>,
+}
+
+/// Renders the draft of `week` in `format` and lints it; writes nothing.
+pub(crate) fn render_draft(
     config: &Config,
     store: &mut Store,
     week: IsoWeek,
     format: Format,
-    output: Option<&std::path::Path>,
-) -> anyhow::Result<(Option<PathBuf>, Vec<render::Warning>)> {
+) -> anyhow::Result<Draft> {
     let week_text = week.to_string();
     let roundup = store.roundup(&week_text, &config.roundup.title, Utc::now())?;
     let items = store.picks(&week_text)?;
@@ -251,10 +257,22 @@ pub(crate) fn write_draft(
         },
     );
     warnings.extend(rendered.warnings);
+    Ok(Draft { text: rendered.text, warnings })
+}
+
+/// Writes `draft` to `output` (or the drafts folder, named by the week; `-` is stdout); returns
+/// the path written (None for stdout).
+pub(crate) fn write_draft(
+    config: &Config,
+    draft: &Draft,
+    week: IsoWeek,
+    format: Format,
+    output: Option<&std::path::Path>,
+) -> anyhow::Result<Option<PathBuf>> {
     let path = match output {
         Some(p) if p.as_os_str() == "-" => {
-            std::io::stdout().write_all(rendered.text.as_bytes())?;
-            return Ok((None, warnings));
+            std::io::stdout().write_all(draft.text.as_bytes())?;
+            return Ok(None);
         }
         Some(p) => p.to_path_buf(),
         None => config.roundup.drafts.join(format!("{week}.{}", format.extension())),
@@ -263,12 +281,15 @@ pub(crate) fn write_draft(
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
     let tmp = path.with_extension(format!("{}.tmp", format.extension()));
-    std::fs::write(&tmp, rendered.text.as_bytes())
+    std::fs::write(&tmp, draft.text.as_bytes())
         .with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok((Some(path), warnings))
+    Ok(Some(path))
 }
 
+/// `roundup draft`. With `--strict`, every check runs first (the lint and, when asked, the
+/// quotes), and a failing one is an error: nothing is written, so a draft on disk always passed
+/// the checks it was drafted with (issue 9, item 8).
 pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
@@ -277,18 +298,30 @@ pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
         DraftFormat::Markdown => Format::Markdown,
         DraftFormat::Html => Format::Html,
     };
-    let (path, mut warnings) =
-        write_draft(&config, &mut store, week, format, args.output.as_deref())?;
+    let mut draft = render_draft(&config, &mut store, week, format)?;
     if args.check_quotes {
-        warnings.extend(super::excerpts::check_quotes(&config, &store.picks(&week.to_string())?)?);
+        draft
+            .warnings
+            .extend(super::excerpts::check_quotes(&config, &store.picks(&week.to_string())?)?);
     }
-    for w in &warnings {
+    if args.strict && !draft.warnings.is_empty() {
+        for w in &draft.warnings {
+            eprintln!("roundup: error: {w}");
+        }
+        let n = draft.warnings.len();
+        eprintln!(
+            "roundup: error: --strict: no draft written ({n} {} to fix)",
+            if n == 1 { "problem" } else { "problems" }
+        );
+        return Ok(Exit::SomeFailed);
+    }
+    for w in &draft.warnings {
         eprintln!("roundup: warning: {w}");
     }
-    if let Some(path) = path {
+    if let Some(path) = write_draft(&config, &draft, week, format, args.output.as_deref())? {
         println!("{}", path.display());
     }
-    Ok(if args.strict && !warnings.is_empty() { Exit::SomeFailed } else { Exit::Ok })
+    Ok(Exit::Ok)
 }
 
 pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
@@ -316,11 +349,11 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
     crate::picker::run_with(&config, &mut store, week, &mut |store, entry| {
         super::excerpts::suggestions(&config, store, entry).map_err(Into::into)
     })?;
-    let (path, warnings) = write_draft(&config, &mut store, week, Format::Markdown, None)?;
-    for w in &warnings {
+    let draft = render_draft(&config, &mut store, week, Format::Markdown)?;
+    for w in &draft.warnings {
         eprintln!("roundup: warning: {w}");
     }
-    if let Some(path) = path {
+    if let Some(path) = write_draft(&config, &draft, week, Format::Markdown, None)? {
         println!("roundup: draft written to {}", path.display());
     }
     Ok(Exit::Ok)

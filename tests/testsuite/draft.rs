@@ -480,7 +480,7 @@ fn an_override_replaces_one_template_and_keeps_the_other_defaults() {
 }
 
 #[test]
-fn strict_drafting_of_a_week_with_warnings_exits_1_and_prints_them() {
+fn strict_drafting_of_a_week_with_warnings_writes_nothing_and_says_error() {
     let n = Newsroom::start(&[LGIU, LOCALGOV, COMMS]);
     // Featured in the week before.
     let id = n.entry("Devolution deals");
@@ -488,32 +488,59 @@ fn strict_drafting_of_a_week_with_warnings_exits_1_and_prints_them() {
     n.pick("Devolution deals", &["--excerpt", "Eleven areas signed devolution deals this year"]);
     n.pick("Council budgets", &["--note", "No excerpt yet."]);
 
-    let (run, text) = n.draft("md", &["--strict"]);
+    // An earlier draft on disk stays as it was.
+    let out = n.env.dir().join("draft-out.md");
+    std::fs::write(&out, "an earlier draft\n").expect("earlier draft");
+    let out_text = out.display().to_string();
+    let run = n.week(&["draft", "--format", "markdown", "-o", &out_text, "--strict"]);
     run.expect_code(1);
-    assert!(!text.is_empty(), "the draft is still written\n{run}");
-    let warnings: Vec<&str> = run.stderr_lines();
     assert_eq!(
-        warnings,
+        std::fs::read_to_string(&out).expect("draft file"),
+        "an earlier draft\n",
+        "--strict wrote the draft\n{run}"
+    );
+    assert_eq!(run.stdout, "", "no path printed: nothing was written\n{run}");
+    let errors: Vec<&str> = run.stderr_lines();
+    assert_eq!(
+        errors,
         [
-            "roundup: warning: the intro is empty (roundup edit --intro TEXT)",
-            "roundup: warning: item 1 \"Devolution deals: who signed what\": already featured in 2024-W47",
+            "roundup: error: the intro is empty (roundup edit --intro TEXT)",
+            "roundup: error: item 1 \"Devolution deals: who signed what\": already featured in 2024-W47",
             &format!(
-                "roundup: warning: item 2 \"Council budgets under pressure\": no excerpt (roundup pick {} --excerpt TEXT, or --excerpt-para N)",
+                "roundup: error: item 2 \"Council budgets under pressure\": no excerpt (roundup pick {} --excerpt TEXT, or --excerpt-para N)",
                 n.entry("Council budgets")
             ),
+            "roundup: error: --strict: no draft written (3 problems to fix)",
         ],
         "{run}"
     );
+    // Nor to the drafts folder, nor to stdout.
+    let run = n.week(&["draft", "--strict"]);
+    run.expect_code(1);
+    assert!(!n.env.dir().join("drafts").join(format!("{WEEK}.md")).exists(), "{run}");
+    let run = n.week(&["draft", "--strict", "-o", "-"]);
+    run.expect_code(1);
+    assert_eq!(run.stdout, "", "{run}");
 
-    // Without --strict the same warnings are printed and the draft succeeds.
-    let (run, _) = n.draft("md", &[]);
+    // Without --strict the same checks are warnings and the draft is written.
+    let (run, text) = n.draft("md", &[]);
     run.success();
+    assert!(!text.is_empty(), "{run}");
     assert_eq!(run.stderr_lines().len(), 3, "{run}");
+    assert!(run.stderr_lines().iter().all(|l| l.starts_with("roundup: warning: ")), "{run}");
 
     // Filling the intro and the excerpt leaves only the repeat.
     n.ok(&["edit", "--intro", "Hello."]);
     n.pick("Council budgets", &["--excerpt-para", "1"]);
-    let (run, _) = n.draft("md", &["--strict"]);
+    let (run, text) = n.draft("md", &["--strict"]);
     run.expect_code(1);
-    assert_eq!(run.stderr_lines().len(), 1, "{run}");
+    assert_eq!(text, "", "{run}");
+    assert_eq!(run.stderr_lines().len(), 2, "{run}");
+
+    // A week that passes every check is written under --strict too.
+    n.ok(&["unpick", &id]);
+    let (run, text) = n.draft("md", &["--strict"]);
+    run.success();
+    assert!(text.contains("Council budgets under pressure"), "{run}");
+    assert_eq!(run.stderr, "", "{run}");
 }

@@ -4,8 +4,12 @@
 //!
 //! ```text
 //! config ──► schedule (who is due) ──► fetch (HTTP bytes) ──► parse (feed-rs adapter)
-//!        ──► update (pure: entry identity, hashes, dates) ──► store (one SQLite transaction per feed)
+//!        ──► update (the pure decider: what the answer means; entry identity, hashes, dates)
+//!        ──► store (one SQLite transaction per feed)
 //! ```
+//!
+//! `poll` orchestrates one run of it (tasks, semaphores, the single writer); `http` holds what
+//! HTTP's headers mean, for `fetch`, `schedule` and `serve` alike.
 //!
 //! `app` is the composition root: the only module that holds the configuration, the store
 //! and the HTTP client together. `cli` holds the clap structs and nothing else.
@@ -18,6 +22,7 @@ pub mod excerpt;
 pub mod extract;
 pub mod feeds_file;
 pub mod fetch;
+pub mod http;
 pub mod lock;
 pub mod model;
 pub mod opml;

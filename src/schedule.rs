@@ -1,12 +1,66 @@
-//! Pure scheduling decisions: when a feed is next polled after a success or a failure, how
-//! Retry-After, Cache-Control, Expires and RSS ttl weigh in, and how failures back off.
-//! No clock reads and no I/O: `now` is always passed in.
+//! Pure scheduling decisions: which feeds are due, when a feed is next polled after a success or
+//! a failure, how Retry-After, Cache-Control, Expires and RSS ttl weigh in, and how failures back
+//! off. No clock reads and no I/O: `now` is always passed in. What the headers say is read by
+//! `crate::http`.
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
 use crate::config::MIN_INTERVAL;
+use crate::store::FeedState;
+
+/// A feed to poll in this run.
+#[derive(Debug, Clone)]
+pub struct PollJob {
+    pub state: FeedState,
+    pub interval: Duration,
+}
+
+/// Which feeds to poll: those due (never polled, or their time has come), all with `force`, or
+/// just `only`. Gone feeds are skipped unless named with `only`. A feed whose server asked for
+/// a pause (Retry-After) is never polled before it ends, forced or not: see [`held_back`].
+pub fn due_jobs(
+    states: &[FeedState],
+    configured: &[(String, Duration)],
+    now: DateTime<Utc>,
+    force: bool,
+    only: Option<&str>,
+) -> Vec<PollJob> {
+    configured
+        .iter()
+        .filter_map(|(id, interval)| {
+            let state = states.iter().find(|s| &s.id == id)?;
+            if state.retry_after_until.is_some_and(|t| t > now) {
+                return None;
+            }
+            let wanted = match only {
+                Some(one) => one == id,
+                None => !state.gone && (force || state.next_due_at.is_none_or(|t| t <= now)),
+            };
+            wanted.then(|| PollJob { state: state.clone(), interval: *interval })
+        })
+        .collect()
+}
+
+/// Feeds (among `configured`, or just `only`) whose server's Retry-After has not yet passed,
+/// with the time it ends.
+pub fn held_back(
+    states: &[FeedState],
+    configured: &[(String, Duration)],
+    now: DateTime<Utc>,
+    only: Option<&str>,
+) -> Vec<(String, DateTime<Utc>)> {
+    configured
+        .iter()
+        .filter(|(id, _)| only.is_none_or(|one| one == id))
+        .filter_map(|(id, _)| {
+            let state = states.iter().find(|s| &s.id == id)?;
+            let until = state.retry_after_until.filter(|t| *t > now)?;
+            Some((id.clone(), until))
+        })
+        .collect()
+}
 
 /// Backoff after failures, and any server hint, never waits longer than this.
 pub const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
@@ -61,63 +115,6 @@ pub fn backoff(interval: Duration, failures: u32) -> Duration {
     interval.max(MIN_INTERVAL).saturating_mul(1 << doublings).min(MAX_WAIT)
 }
 
-/// Reads `Retry-After`: delay-seconds or an HTTP date.
-pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let v = value.trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(now + chrono::Duration::seconds(secs.min(30 * 86_400) as i64));
-    }
-    parse_http_date(v)
-}
-
-/// Freshness lifetime from `Cache-Control` (`max-age`, `s-maxage`; `no-cache`/`no-store` mean
-/// none) or else `Expires` against the server's `Date` (or `now`).
-pub fn cache_lifetime(
-    cache_control: Option<&str>,
-    expires: Option<&str>,
-    date: Option<&str>,
-    now: DateTime<Utc>,
-) -> Option<Duration> {
-    if let Some(cc) = cache_control {
-        let mut max_age = None;
-        for directive in cc.split(',') {
-            let d = directive.trim().to_ascii_lowercase();
-            if d == "no-cache" || d == "no-store" {
-                return None;
-            }
-            if let Some(v) = d.strip_prefix("max-age=").or_else(|| d.strip_prefix("s-maxage="))
-                && let Ok(secs) = v.trim_matches('"').parse::<u64>()
-            {
-                max_age = Some(max_age.map_or(secs, |m: u64| m.max(secs)));
-            }
-        }
-        if let Some(secs) = max_age {
-            return Some(Duration::from_secs(secs));
-        }
-    }
-    let expires = parse_http_date(expires?)?;
-    let base = date.and_then(parse_http_date).unwrap_or(now);
-    (expires - base).to_std().ok()
-}
-
-/// An HTTP date (RFC 7231 IMF-fixdate, also RFC 850 / asctime via RFC 2822 leniency).
-pub fn parse_http_date(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    DateTime::parse_from_rfc2822(s)
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(s, "%A, %d-%b-%y %H:%M:%S GMT")
-                .ok()
-                .map(|n| n.and_utc())
-        })
-        .or_else(|| {
-            chrono::NaiveDateTime::parse_from_str(s, "%a %b %e %H:%M:%S %Y")
-                .ok()
-                .map(|n| n.and_utc())
-        })
-}
-
 /// A number in [0, 1) derived from a feed id and the time: jitter that needs no RNG and is the
 /// same for the same inputs.
 pub fn jitter_for(feed_id: &str, now: DateTime<Utc>) -> f64 {
@@ -130,8 +127,26 @@ pub fn jitter_for(feed_id: &str, now: DateTime<Utc>) -> f64 {
     (h >> 11) as f64 / (1u64 << 53) as f64
 }
 
+/// A feed never polled, at `http://127.0.0.1/{id}.xml` (for tests).
+#[cfg(test)]
+pub(crate) fn feed_state(id: &str) -> FeedState {
+    FeedState {
+        id: id.into(),
+        url: format!("http://127.0.0.1/{id}.xml"),
+        moved_to: None,
+        discovered_url: None,
+        etag: None,
+        last_modified: None,
+        next_due_at: None,
+        retry_after_until: None,
+        error_count: 0,
+        gone: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::feed_state as state;
     use super::*;
     use crate::timefmt::parse_rfc3339;
 
@@ -181,39 +196,43 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        assert_eq!(parse_retry_after("120", now()), Some(now() + chrono::Duration::seconds(120)));
-        assert_eq!(
-            parse_retry_after("Thu, 26 Nov 2026 13:00:00 GMT", now()),
-            Some(now() + chrono::Duration::hours(1))
-        );
-        assert_eq!(parse_retry_after("soon", now()), None);
-    }
-
-    #[test]
-    fn cache_lifetime_reads_max_age_then_expires() {
-        assert_eq!(cache_lifetime(Some("public, max-age=7200"), None, None, now()), Some(HOUR * 2));
-        assert_eq!(
-            cache_lifetime(Some("no-cache"), Some("Thu, 26 Nov 2026 14:00:00 GMT"), None, now()),
-            None
-        );
-        assert_eq!(
-            cache_lifetime(
-                None,
-                Some("Thu, 26 Nov 2026 14:00:00 GMT"),
-                Some("Thu, 26 Nov 2026 12:00:00 GMT"),
-                now()
-            ),
-            Some(HOUR * 2)
-        );
-        assert_eq!(cache_lifetime(None, Some("0"), None, now()), None);
-    }
-
-    #[test]
     fn jitter_is_in_range_and_deterministic() {
         let a = jitter_for("lgiu", now());
         assert!((0.0..1.0).contains(&a));
         assert_eq!(a, jitter_for("lgiu", now()));
         assert_ne!(a, jitter_for("gds", now()));
+    }
+
+    #[test]
+    fn due_jobs_skip_feeds_not_yet_due_and_gone_feeds_unless_named() {
+        let mut later = state("later");
+        later.next_due_at = Some(now() + chrono::Duration::hours(1));
+        let mut gone = state("gone");
+        gone.gone = true;
+        let states = vec![state("new"), later, gone];
+        let cfg: Vec<(String, Duration)> = ["new", "later", "gone"]
+            .iter()
+            .map(|s| (s.to_string(), Duration::from_secs(3600)))
+            .collect();
+        let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), false, None)), ["new"]);
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["new", "later"]);
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), false, Some("gone"))), ["gone"]);
+    }
+
+    #[test]
+    fn retry_after_holds_a_feed_back_even_when_forced_or_named() {
+        let mut held = state("held");
+        held.retry_after_until = Some(now() + chrono::Duration::minutes(5));
+        let mut passed = state("passed");
+        passed.retry_after_until = Some(now() - chrono::Duration::minutes(5));
+        let states = vec![held, passed];
+        let cfg: Vec<(String, Duration)> =
+            ["held", "passed"].iter().map(|s| (s.to_string(), Duration::from_secs(3600))).collect();
+        let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
+        assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["passed"]);
+        assert!(due_jobs(&states, &cfg, now(), false, Some("held")).is_empty());
+        let held = held_back(&states, &cfg, now(), None);
+        assert_eq!(held, [("held".to_string(), now() + chrono::Duration::minutes(5))]);
     }
 }

@@ -1,9 +1,10 @@
 //! `roundup serve`: a small static file server for the public folder that `publish` writes.
 //!
 //! The decisions are pure functions, unit-tested without sockets: [`parse_request_path`] (the
-//! path rules), [`locate`] (the file inside the folder, or not), [`content_type`], [`etag`],
-//! [`accepts_gzip`] and [`not_modified`]. [`serve`] wires them into an axum fallback handler
-//! with an access log on stderr and a graceful shutdown.
+//! path rules), [`locate`] (the file inside the folder, or not), [`content_type`] and [`etag`];
+//! HTTP's own rules (gzip negotiation, conditional requests) are `crate::http`'s. [`serve`]
+//! wires them into an axum fallback handler with an access log on stderr and a graceful
+//! shutdown.
 //!
 //! Path rules: the request path is percent-decoded exactly once; NUL, backslash, a `..`
 //! segment or bytes that are not UTF-8 after decoding are a 400; a segment starting with `.`
@@ -23,8 +24,9 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
-use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+
+use crate::http::{accepts_gzip, http_date, not_modified};
 
 /// What readers may cache without asking again (feed readers poll; five minutes is polite).
 pub const CACHE_CONTROL: &str = "public, max-age=300";
@@ -189,61 +191,6 @@ pub fn etag(bytes: &[u8], gzip: bool) -> String {
     let digest = Sha256::digest(bytes);
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     if gzip { format!("\"{hex}-gz\"") } else { format!("\"{hex}\"") }
-}
-
-/// Whether an Accept-Encoding header allows gzip (q > 0), by name, `x-gzip` or `*`.
-pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
-    let Some(header) = accept_encoding else { return false };
-    let mut star = None;
-    for item in header.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-        let mut q = 1.0_f32;
-        for param in parts {
-            if let Some((k, v)) = param.split_once('=')
-                && k.trim().eq_ignore_ascii_case("q")
-            {
-                q = v.trim().parse().unwrap_or(0.0);
-            }
-        }
-        match coding.as_str() {
-            "gzip" | "x-gzip" => return q > 0.0,
-            "*" => star = Some(q > 0.0),
-            _ => {}
-        }
-    }
-    star.unwrap_or(false)
-}
-
-/// An HTTP date (IMF-fixdate) for a time.
-pub fn http_date(t: SystemTime) -> String {
-    DateTime::<Utc>::from(t).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
-/// Whether a conditional GET/HEAD gets 304. `etags` are the representation's tags (either
-/// variant matches); If-None-Match, when present, wins over If-Modified-Since.
-pub fn not_modified(
-    if_none_match: Option<&str>,
-    if_modified_since: Option<&str>,
-    etags: &[&str],
-    modified: SystemTime,
-) -> bool {
-    if let Some(inm) = if_none_match {
-        let opaque = |t: &str| t.trim().trim_start_matches("W/").to_string();
-        return inm
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .any(|t| t == "*" || etags.iter().any(|e| opaque(e) == opaque(t)));
-    }
-    if let Some(ims) = if_modified_since
-        && let Some(since) = crate::schedule::parse_http_date(ims)
-    {
-        // HTTP dates have whole seconds: compare the file's time truncated to them.
-        let secs = DateTime::<Utc>::from(modified).timestamp();
-        return secs <= since.timestamp();
-    }
-    false
 }
 
 // ------------------------------------------------------------------------------------------
@@ -511,43 +458,5 @@ mod tests {
         assert_eq!(g, format!("{}-gz\"", &a[..a.len() - 1]));
         assert_ne!(a, etag(b"hello!", false));
         assert_eq!(a, etag(b"hello", false));
-    }
-
-    #[test]
-    fn accept_encoding_negotiation() {
-        assert!(accepts_gzip(Some("gzip")));
-        assert!(accepts_gzip(Some("deflate, gzip;q=0.5, br")));
-        assert!(accepts_gzip(Some("x-gzip")));
-        assert!(accepts_gzip(Some("*")));
-        assert!(accepts_gzip(Some("GZIP; Q=1")));
-        assert!(!accepts_gzip(None));
-        assert!(!accepts_gzip(Some("identity")));
-        assert!(!accepts_gzip(Some("gzip;q=0")));
-        assert!(!accepts_gzip(Some("gzip;q=0.0, *")));
-        assert!(!accepts_gzip(Some("*;q=0")));
-        assert!(!accepts_gzip(Some("br, deflate")));
-    }
-
-    #[test]
-    fn conditional_requests() {
-        let t = SystemTime::UNIX_EPOCH + Duration::from_millis(1_700_000_000_500);
-        let date = http_date(t);
-        assert_eq!(date, "Tue, 14 Nov 2023 22:13:20 GMT");
-        let tags = ["\"abc\"", "\"abc-gz\""];
-        let nm = |inm, ims| not_modified(inm, ims, &tags, t);
-        assert!(nm(Some("\"abc\""), None));
-        assert!(nm(Some("\"abc-gz\""), None));
-        assert!(nm(Some("W/\"abc\""), None));
-        assert!(nm(Some("\"x\", \"abc\""), None));
-        assert!(nm(Some("*"), None));
-        assert!(!nm(Some("\"x\""), None));
-        assert!(!nm(Some("abc"), None));
-        assert!(nm(None, Some(&date)));
-        assert!(nm(None, Some("Wed, 15 Nov 2023 00:00:00 GMT")));
-        assert!(!nm(None, Some("Tue, 14 Nov 2023 22:13:19 GMT")));
-        assert!(!nm(None, Some("not a date")));
-        assert!(!nm(None, None));
-        // If-None-Match wins: a stale tag with a fresh date is a 200.
-        assert!(!nm(Some("\"old\""), Some(&date)));
     }
 }

@@ -1,14 +1,200 @@
-//! The pure decider between parsing and storage: turns a [`ParsedFeed`] into the
-//! [`EntryRecord`]s to write. Decides each entry's identity, the date it is filed under, its
-//! plain text and its content hash. No I/O.
+//! The pure decider between fetching and storage: what one poll's [`Attempt`] means for the
+//! feed's row, entries and schedule ([`decide`]), and for the run's report ([`outcome_of`]);
+//! within that, the [`EntryRecord`]s a [`ParsedFeed`] gives ([`entry_records`]): each entry's
+//! identity, the date it is filed under, its plain text and its content hash.
+//!
+//! No I/O and no clock reads: the start time and duration of the attempt are passed in.
 
 use std::collections::HashSet;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
+use url::Url;
 
-use crate::model::{DatedBy, EntryRecord, ParsedEntry, ParsedFeed};
+use crate::fetch::{FetchError, Fetched};
+use crate::http;
+use crate::model::{
+    DatedBy, EntryRecord, FeedUpdate, ParsedEntry, ParsedFeed, Validators, WriteCounts,
+};
+use crate::schedule::{self, Freshness, PollJob};
 use crate::text::html_to_text;
+
+/// What happened to one feed, for the summary and the progress bar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedOutcome {
+    pub feed_id: String,
+    pub kind: OutcomeKind,
+    /// Something worth telling even on success (a move, a discovered feed).
+    pub note: Option<Note>,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+/// A change of address learnt during a poll; later polls go to the new one.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    /// A 301/308 pointed here.
+    Moved(String),
+    /// The configured URL is an HTML page that advertises this feed.
+    Discovered { page: String, feed: String },
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Moved(to) => write!(f, "moved permanently to {to}; later polls go there"),
+            Note::Discovered { page, feed } => {
+                write!(f, "{page} is an HTML page; found its feed at {feed} and polled that")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutcomeKind {
+    Stored { new: usize, updated: usize },
+    NotModified,
+    Failed { error: String, failures: u32 },
+    Gone,
+}
+
+impl FeedOutcome {
+    pub fn failed(&self) -> bool {
+        matches!(self.kind, OutcomeKind::Failed { .. } | OutcomeKind::Gone)
+    }
+}
+
+/// What one fetch attempt produced, before any decision.
+#[derive(Debug)]
+pub struct Attempt {
+    pub requested: Url,
+    pub fetched: Result<Fetched, FetchError>,
+    pub parsed: Option<Result<ParsedFeed, String>>,
+    /// The feed found on an HTML page, when the configured URL was one.
+    pub discovered: Option<Url>,
+    /// Bytes received in all requests of this attempt.
+    pub bytes: u64,
+}
+
+/// The pure decision: what an attempt means for the feed's row, entries and schedule.
+pub fn decide(
+    job: &PollJob,
+    attempt: Attempt,
+    started_at: DateTime<Utc>,
+    elapsed: Duration,
+) -> FeedUpdate {
+    let mut u = FeedUpdate {
+        duration_ms: elapsed.as_millis() as u64,
+        bytes: attempt.bytes,
+        discovered_url: attempt.discovered.as_ref().map(Url::to_string),
+        ..FeedUpdate::new(&job.state.id, attempt.requested.as_str(), started_at)
+    };
+    let failures = job.state.error_count.saturating_add(1);
+    let fail = |u: &mut FeedUpdate, error: String, retry_after: Option<DateTime<Utc>>| {
+        u.error = Some(error);
+        u.error_count = failures;
+        u.next_due_at =
+            Some(schedule::next_after_failure(started_at, job.interval, failures, retry_after));
+    };
+    let fetched = match attempt.fetched {
+        Ok(f) => f,
+        Err(e) => {
+            fail(&mut u, e.to_string(), None);
+            return u;
+        }
+    };
+    u.status = Some(fetched.status);
+    u.moved_to = fetched
+        .moved_permanently_to
+        .as_ref()
+        .map(Url::to_string)
+        .or_else(|| attempt.discovered.as_ref().map(|d| d.to_string()));
+    let freshness = |f: &Fetched, ttl: Option<u32>| Freshness {
+        max_age: http::cache_lifetime(
+            f.cache_control.as_deref(),
+            f.expires.as_deref(),
+            f.date.as_deref(),
+            started_at,
+        ),
+        ttl: ttl.map(|m| Duration::from_secs(u64::from(m) * 60)),
+    };
+    let jitter = schedule::jitter_for(&job.state.id, started_at);
+    match fetched.status {
+        304 => {
+            u.next_due_at = Some(schedule::next_after_success(
+                started_at,
+                job.interval,
+                freshness(&fetched, None),
+                jitter,
+            ));
+        }
+        410 => {
+            u.gone = true;
+            u.error_count = failures;
+            u.error =
+                Some("HTTP 410 Gone: the publisher has removed this feed; polling stopped".into());
+        }
+        s @ (429 | 503) => {
+            let retry =
+                fetched.retry_after.as_deref().and_then(|r| http::parse_retry_after(r, started_at));
+            let msg = match retry {
+                Some(t) => format!(
+                    "HTTP {s} {}: asked to wait until {}",
+                    reason(s),
+                    crate::timefmt::rfc3339(t)
+                ),
+                None => format!("HTTP {s} {}", reason(s)),
+            };
+            fail(&mut u, msg, retry);
+            // Never later than the next poll (which caps an absurd Retry-After).
+            u.retry_after_until = retry.map(|r| r.min(u.next_due_at.unwrap_or(r)));
+        }
+        s if (200..300).contains(&s) => match attempt.parsed {
+            Some(Ok(feed)) => {
+                u.validators = Some(Validators {
+                    etag: fetched.etag.clone(),
+                    last_modified: fetched.last_modified.clone(),
+                });
+                u.next_due_at = Some(schedule::next_after_success(
+                    started_at,
+                    job.interval,
+                    freshness(&fetched, feed.ttl_minutes),
+                    jitter,
+                ));
+                u.entries = crate::update::entry_records(&feed, started_at);
+                u.title = feed.title;
+                u.site_url = feed.link;
+            }
+            Some(Err(e)) => fail(&mut u, e, None),
+            None => fail(&mut u, "empty answer".into(), None),
+        },
+        s => fail(&mut u, format!("HTTP {s} {}", reason(s)), None),
+    }
+    u
+}
+
+fn reason(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+}
+
+/// The report's view of a written poll: `counts` are what the store did with its entries.
+pub fn outcome_of(u: &FeedUpdate, counts: WriteCounts) -> FeedOutcome {
+    let kind = if u.gone {
+        OutcomeKind::Gone
+    } else if let Some(e) = &u.error {
+        OutcomeKind::Failed { error: e.clone(), failures: u.error_count }
+    } else if u.status == Some(304) {
+        OutcomeKind::NotModified
+    } else {
+        OutcomeKind::Stored { new: counts.new, updated: counts.updated }
+    };
+    let note = match (&u.discovered_url, &u.moved_to) {
+        (Some(d), _) => Some(Note::Discovered { page: u.url.clone(), feed: d.clone() }),
+        (None, Some(m)) => Some(Note::Moved(m.clone())),
+        _ => None,
+    };
+    FeedOutcome { feed_id: u.feed_id.clone(), kind, note, next_due_at: u.next_due_at }
+}
 
 /// The records for every entry of `feed`, in document order, one per identity (the first
 /// occurrence wins when a feed repeats an identity). `now` is the first-seen time for undated
@@ -95,7 +281,48 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schedule::feed_state as state;
+    use crate::store::FeedState;
     use crate::timefmt::parse_rfc3339;
+    fn job(error_count: u32) -> PollJob {
+        PollJob {
+            state: FeedState { error_count, ..state("a") },
+            interval: Duration::from_secs(3600),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        parse_rfc3339("2026-11-26T12:00:00Z").unwrap()
+    }
+
+    fn answer(status: u16) -> Fetched {
+        Fetched {
+            status,
+            final_url: Url::parse("http://127.0.0.1/a.xml").unwrap(),
+            moved_permanently_to: None,
+            etag: Some("\"v1\"".into()),
+            last_modified: None,
+            content_type: None,
+            cache_control: None,
+            expires: None,
+            date: None,
+            retry_after: None,
+            body: vec![],
+        }
+    }
+
+    fn attempt_with(
+        fetched: Result<Fetched, FetchError>,
+        parsed: Option<Result<ParsedFeed, String>>,
+    ) -> Attempt {
+        Attempt {
+            requested: Url::parse("http://127.0.0.1/a.xml").unwrap(),
+            fetched,
+            parsed,
+            discovered: None,
+            bytes: 0,
+        }
+    }
 
     fn entry(guid: Option<&str>, link: Option<&str>, title: &str) -> ParsedEntry {
         ParsedEntry {
@@ -147,5 +374,74 @@ mod tests {
         let r = entry_records(&f, Utc::now());
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].title.as_deref(), Some("first"));
+    }
+
+    #[test]
+    fn a_200_stores_entries_and_validators_and_resets_errors() {
+        let feed = ParsedFeed {
+            entries: vec![crate::model::ParsedEntry {
+                guid: Some("1".into()),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        let u =
+            decide(&job(3), attempt_with(Ok(answer(200)), Some(Ok(feed))), now(), Duration::ZERO);
+        assert_eq!(u.error_count, 0);
+        assert_eq!(u.entries.len(), 1);
+        assert_eq!(u.validators.unwrap().etag.as_deref(), Some("\"v1\""));
+        assert!(u.next_due_at.unwrap() >= now() + chrono::Duration::hours(1));
+    }
+
+    #[test]
+    fn a_304_is_success_with_nothing_to_store() {
+        let u = decide(&job(2), attempt_with(Ok(answer(304)), None), now(), Duration::ZERO);
+        assert_eq!((u.error.clone(), u.error_count, u.entries.len()), (None, 0, 0));
+        assert!(u.validators.is_none(), "a 304 keeps the stored validators");
+    }
+
+    #[test]
+    fn a_429_waits_for_retry_after_and_counts_a_failure() {
+        let mut a = answer(429);
+        a.retry_after = Some("7200".into());
+        let u = decide(&job(0), attempt_with(Ok(a), None), now(), Duration::ZERO);
+        assert_eq!(u.error_count, 1);
+        assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(2)));
+        assert_eq!(u.retry_after_until, Some(now() + chrono::Duration::hours(2)));
+        assert!(u.error.unwrap().contains("429"));
+    }
+
+    #[test]
+    fn a_410_stops_polling() {
+        let u = decide(&job(0), attempt_with(Ok(answer(410)), None), now(), Duration::ZERO);
+        assert!(u.gone);
+        assert_eq!(u.next_due_at, None);
+    }
+
+    #[test]
+    fn repeated_failures_back_off() {
+        let u = decide(&job(3), attempt_with(Ok(answer(500)), None), now(), Duration::ZERO);
+        assert_eq!(u.error_count, 4);
+        assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(8)));
+        let u = decide(
+            &job(0),
+            attempt_with(Err(FetchError::Timeout(Duration::from_secs(30))), None),
+            now(),
+            Duration::ZERO,
+        );
+        assert!(u.error.unwrap().contains("timed out"));
+    }
+
+    #[test]
+    fn a_permanent_redirect_is_recorded() {
+        let mut a = answer(200);
+        a.moved_permanently_to = Some(Url::parse("http://127.0.0.1/new.xml").unwrap());
+        let u = decide(
+            &job(0),
+            attempt_with(Ok(a), Some(Ok(ParsedFeed::default()))),
+            now(),
+            Duration::ZERO,
+        );
+        assert_eq!(u.moved_to.as_deref(), Some("http://127.0.0.1/new.xml"));
     }
 }

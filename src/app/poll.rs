@@ -14,9 +14,11 @@ use crate::cli::{Cli, FetchArgs, WatchArgs};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::lock::RunLock;
-use crate::poll::{self, FeedOutcome, OutcomeKind};
+use crate::poll;
+use crate::schedule::{self, PollJob};
 use crate::store::{FeedState, Store};
 use crate::timefmt::rfc3339;
+use crate::update::{FeedOutcome, Note, OutcomeKind};
 
 pub(crate) fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
@@ -30,10 +32,10 @@ pub(crate) fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
     let states = store.feed_states()?;
     let now = Utc::now();
     let only = args.feed.as_deref();
-    let jobs = poll::due_jobs(&states, &configured(&config), now, args.force, only);
+    let jobs = schedule::due_jobs(&states, &configured(&config), now, args.force, only);
     let left_out = LeftOut {
         gone: gone_not_polled(&states, &config, &jobs),
-        held: poll::held_back(&states, &configured(&config), now, only),
+        held: schedule::held_back(&states, &configured(&config), now, only),
         // With --feed, the others were not asked for: they are neither due nor not due.
         considered: if only.is_some() { 1 } else { config.feeds.len() },
     };
@@ -60,7 +62,7 @@ struct LeftOut {
 /// One polling run with a progress bar on a terminal (indicatif draws nothing otherwise).
 async fn poll_with_progress(
     fetcher: Arc<Fetcher>,
-    jobs: Vec<poll::PollJob>,
+    jobs: Vec<PollJob>,
     store: Store,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<(Store, Vec<FeedOutcome>)> {
@@ -96,7 +98,7 @@ async fn poll_with_progress(
 }
 
 /// Configured feeds not polled because an earlier 410 Gone stopped them.
-fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[poll::PollJob]) -> usize {
+fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[PollJob]) -> usize {
     states
         .iter()
         .filter(|s| s.gone && config.feeds.iter().any(|f| f.id == s.id))
@@ -145,7 +147,7 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &Lef
                 );
             }
         }
-        if matches!(o.note, Some(poll::Note::Moved(_))) {
+        if matches!(o.note, Some(Note::Moved(_))) {
             moved += 1;
         }
     }
@@ -155,7 +157,7 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &Lef
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     for o in &sorted {
-        if let Some(note @ poll::Note::Discovered { .. }) = &o.note {
+        if let Some(note @ Note::Discovered { .. }) = &o.note {
             let _ = writeln!(out, "roundup: feed {}: {note}", o.feed_id);
         }
     }
@@ -231,7 +233,7 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
             Err(e) => eprintln!("roundup: {e} (keeping the previous feed list)"),
         }
         let states = store.feed_states()?;
-        let jobs = poll::due_jobs(&states, &configured(&config), Utc::now(), false, None);
+        let jobs = schedule::due_jobs(&states, &configured(&config), Utc::now(), false, None);
         let left_out = LeftOut {
             considered: config.feeds.len(),
             gone: gone_not_polled(&states, &config, &jobs),

@@ -18,6 +18,7 @@
 //! This module reads template files and nothing else: no database, no network, no clock.
 //! Rendering the same data twice gives the same bytes.
 
+mod attribution;
 mod escape;
 mod helpers;
 mod links;
@@ -220,6 +221,40 @@ mod tests {
         assert!(!t.contains("\n\n\n"), "{t}");
         assert!(t.ends_with('\n') && !t.ends_with("\n\n"));
         assert!(out.warnings.is_empty());
+    }
+
+    #[test]
+    fn an_author_who_is_the_outlet_is_named_once_and_a_site_suffix_is_dropped() {
+        let mut bbc = item(1, "BBC News", "Budget day - BBC News", "https://bbc.example/a");
+        bbc.entry.author = Some("BBC News".into());
+        bbc.entry.outlet_url = Some("https://bbc.example/".into());
+        let mut blog = item(2, "Rowan Manning", "Why I quit", "https://rowan.example/b");
+        blog.entry.author = Some("Rowan Manning".into());
+        blog.lead = Some("Rowan has thoughts.".into());
+        let mut guardian = item(3, "The Guardian", "Bins | Rafael Behr", "https://g.example/c");
+        guardian.entry.author = Some("Rafael Behr".into());
+        guardian.lead = Some("Behr on bins.".into());
+        let items = [bbc, blog, guardian];
+        let md = defaults().render(&roundup(), &items, Format::Markdown).unwrap().text;
+        assert!(
+            md.contains(
+                "Over at **[BBC News](https://bbc.example/)**, [Budget day](https://bbc.example/a):"
+            ),
+            "{md}"
+        );
+        assert!(md.contains("> — [BBC News](https://bbc.example/a#:~:text="), "{md}");
+        assert!(md.contains("> — [Why I quit](https://rowan.example/b#:~:text="), "{md}");
+        assert!(md.contains("), Rowan Manning\n"), "{md}");
+        assert!(md.contains("> — Rafael Behr, [Bins](https://g.example/c#:~:text="), "{md}");
+        assert!(!md.contains("BBC News writes") && !md.contains("Rafael Behr |"), "{md}");
+        assert_eq!(md.matches("Rowan Manning").count(), 1, "{md}");
+        let html = defaults().render(&roundup(), &items, Format::Html).unwrap().text;
+        assert!(
+            html.contains("<figcaption>— <cite><a href=\"https://bbc.example/a#:~:text"),
+            "{html}"
+        );
+        assert!(html.contains(">Bins</a></cite>, The Guardian</figcaption>"), "{html}");
+        assert_eq!(html.matches("Rowan Manning").count(), 1, "{html}");
     }
 
     #[test]

@@ -17,6 +17,7 @@ use std::borrow::Cow;
 use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 
+use super::attribution;
 use super::escape::{html_block, md_block, md_inline, md_url, one_line};
 use super::links::{excerpt_url, safe_url};
 use super::sanitize::clean_html;
@@ -67,8 +68,11 @@ pub struct ItemView<'a> {
     pub outlet: Cow<'a, str>,
     /// Link to the outlet's site.
     pub outlet_url: Option<String>,
+    /// The author; null when the feed names none, or names the outlet itself (so a template
+    /// names each once).
     pub author: Option<Cow<'a, str>>,
-    /// The post's title (`Untitled post` when the feed gives none).
+    /// The post's title (`Untitled post` when the feed gives none), without the ` | Site` or
+    /// ` - Author` suffix a news site adds to it.
     pub title: Cow<'a, str>,
     /// Link to the post.
     pub url: Option<String>,
@@ -145,7 +149,12 @@ pub(crate) fn item_view(item: &PickedItem, format: Format) -> (ItemView<'_>, Opt
     let e = &item.entry;
     let raw_url = non_blank(e.url.as_deref());
     let url = raw_url.and_then(safe_url);
-    let title = non_blank(e.title.as_deref()).unwrap_or(UNTITLED);
+    let outlet = non_blank(Some(&e.outlet)).unwrap_or(&e.feed);
+    let author = non_blank(e.author.as_deref());
+    let title = match non_blank(e.title.as_deref()) {
+        Some(t) => attribution::shown_title(t, &[outlet, author.unwrap_or_default()]),
+        None => UNTITLED,
+    };
     let dropped = match (raw_url, &url) {
         (Some(raw), None) => Some(Warning(format!(
             "{}: its link {:?} is not an http(s) URL, so the draft does not link it",
@@ -163,9 +172,9 @@ pub(crate) fn item_view(item: &PickedItem, format: Format) -> (ItemView<'_>, Opt
     let view = ItemView {
         position: item.position,
         section: non_blank(item.section.as_deref()).map(|s| inline(format, s.trim())),
-        outlet: inline(format, non_blank(Some(&e.outlet)).unwrap_or(&e.feed)),
+        outlet: inline(format, outlet),
         outlet_url: non_blank(e.outlet_url.as_deref()).and_then(safe_url).map(|u| link(format, &u)),
-        author: non_blank(e.author.as_deref()).map(|a| inline(format, a)),
+        author: attribution::distinct_author(author, outlet).map(|a| inline(format, a)),
         title: inline(format, title),
         url: url.as_deref().map(|u| link(format, u)),
         published: match parse_rfc3339(&e.published) {

@@ -4,6 +4,8 @@
 use scraper::{Html, Selector};
 use url::Url;
 
+use crate::links::HttpUrl;
+
 /// A feed advertised by a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedLink {
@@ -48,10 +50,7 @@ pub fn feed_links(html: &str, page_url: &Url) -> Vec<FeedLink> {
             if !FEED_TYPES.contains(&media_type.as_str()) {
                 return None;
             }
-            let url = base.join(l.value().attr("href")?.trim()).ok()?;
-            if !matches!(url.scheme(), "http" | "https") {
-                return None;
-            }
+            let url = HttpUrl::resolve(l.value().attr("href")?, Some(&base))?.into_url();
             let title =
                 l.value().attr("title").map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
             Some(FeedLink { url, title, media_type })

@@ -175,7 +175,7 @@ impl Fetcher {
                 let next = url
                     .join(location)
                     .map_err(|e| FetchError::BadRedirect(format!("{location:?}: {e}")))?;
-                if !matches!(next.scheme(), "http" | "https") {
+                if crate::links::HttpUrl::try_from(next.clone()).is_err() {
                     return Err(FetchError::BadRedirect(format!("{next} is not http(s)")));
                 }
                 drop(slot);

@@ -23,6 +23,7 @@ pub mod extract;
 pub mod feeds_file;
 pub mod fetch;
 pub mod http;
+pub mod links;
 pub mod lock;
 pub mod model;
 pub mod opml;

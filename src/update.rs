@@ -260,7 +260,8 @@ fn record(e: &ParsedEntry, now: DateTime<Utc>) -> EntryRecord {
     }
     EntryRecord {
         identity: identity(e),
-        url: e.link.clone(),
+        // Links are stored, and so shown to readers, without tracking parameters.
+        url: e.link.as_deref().map(crate::links::without_tracking),
         title: e.title.clone(),
         author: e.author.clone(),
         published,
@@ -341,6 +342,15 @@ mod tests {
         assert!(a.starts_with("sha256:"));
         assert_eq!(a, identity(&entry(None, None, "t")), "the hash is stable across parses");
         assert_ne!(a, identity(&entry(None, None, "u")));
+    }
+
+    #[test]
+    fn links_are_recorded_without_tracking_parameters_and_keep_their_identity() {
+        let e = entry(None, Some("https://x.example/1?utm_source=rss&id=2"), "t");
+        let feed = ParsedFeed { entries: vec![e], ..Default::default() };
+        let r = &entry_records(&feed, Utc::now())[0];
+        assert_eq!(r.url.as_deref(), Some("https://x.example/1?id=2"));
+        assert_eq!(r.identity, "https://x.example/1?utm_source=rss&id=2", "identity unchanged");
     }
 
     #[test]

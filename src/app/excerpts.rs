@@ -5,6 +5,8 @@
 use chrono::Utc;
 use url::Url;
 
+use crate::links::HttpUrl;
+
 use crate::config::Config;
 use crate::excerpt::suggestions_from_text;
 use crate::fetch::FetchRequest;
@@ -90,10 +92,7 @@ pub(crate) fn article_page(
     {
         return Ok(cached);
     }
-    let Ok(parsed) = Url::parse(url) else { return Ok(None) };
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Ok(None);
-    }
+    let Ok(parsed) = HttpUrl::parse(url).map(HttpUrl::into_url) else { return Ok(None) };
     let fetcher = super::fetcher(config)?;
     let rt = super::runtime()?;
     let req = FetchRequest {

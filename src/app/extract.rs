@@ -13,10 +13,11 @@ use crate::cli::{Cli, ExtractArgs};
 use crate::config::Config;
 use crate::extract::{MAX_INPUT, extract as extract_page};
 use crate::fetch::FetchRequest;
+use crate::links::HttpUrl;
 
 pub(crate) fn extract(cli: &Cli, args: &ExtractArgs) -> anyhow::Result<Exit> {
-    let (bytes, base) = if args.page.starts_with("http://") || args.page.starts_with("https://") {
-        fetch_page(cli, &args.page)?
+    let (bytes, base) = if let Ok(url) = HttpUrl::parse(&args.page) {
+        fetch_page(cli, &args.page, url)?
     } else {
         let base = match &args.base {
             Some(b) => Some(
@@ -67,9 +68,9 @@ fn read_page(path: &Path) -> anyhow::Result<Vec<u8>> {
     Ok(out)
 }
 
-/// Fetches `url` with the project's client; the body and the final URL (after redirects).
-fn fetch_page(cli: &Cli, url: &str) -> anyhow::Result<(Vec<u8>, Option<Url>)> {
-    let parsed = Url::parse(url).with_context(|| format!("{url:?} is not a URL"))?;
+/// Fetches `url` (parsed: `parsed`) with the project's client; the body and the final URL (after redirects).
+fn fetch_page(cli: &Cli, url: &str, parsed: HttpUrl) -> anyhow::Result<(Vec<u8>, Option<Url>)> {
+    let parsed = parsed.into_url();
     let config = if cli.config.exists() {
         super::load_config(cli)?
     } else {

@@ -6,7 +6,7 @@ use dom_query::Document;
 use url::Url;
 
 use super::Article;
-use super::url::clean_url;
+use crate::links::HttpUrl;
 
 /// The metadata of `doc` (paragraphs left empty). `base` resolves a relative canonical URL.
 pub fn page_meta(doc: &Document, base: Option<&Url>) -> Article {
@@ -47,8 +47,8 @@ pub fn page_meta(doc: &Document, base: Option<&Url>) -> Article {
         keys.iter().find_map(|k| found.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()))
     };
     let canonical = first(&["link:canonical", "og:url"])
-        .and_then(|c| absolute(&c, base))
-        .map(|u| clean_url(&u).to_string());
+        .and_then(|c| HttpUrl::resolve(&c, base))
+        .map(|u| u.without_tracking().to_string());
     let title = first(&["og:title", "twitter:title"]).or_else(|| {
         let t = doc.select("head title").text();
         Some(t.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|t| !t.is_empty())
@@ -76,16 +76,6 @@ pub fn page_meta(doc: &Document, base: Option<&Url>) -> Article {
         lang,
         paragraphs: Vec::new(),
     }
-}
-
-/// `href` as an absolute http(s) URL, resolved against `base` when relative.
-fn absolute(href: &str, base: Option<&Url>) -> Option<Url> {
-    let url = match Url::parse(href) {
-        Ok(u) => u,
-        Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(href).ok()?,
-        Err(_) => return None,
-    };
-    matches!(url.scheme(), "http" | "https").then_some(url)
 }
 
 #[cfg(test)]

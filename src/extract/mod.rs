@@ -11,19 +11,16 @@
 //!   items, and joining paragraphs that inline markup split;
 //! - [`clean`]: drops leftover boilerplate paragraphs ("Advertisement", "Share this", photo
 //!   credits);
-//! - [`url`]: the canonical URL, without tracking parameters.
+//! - [`meta`]: what the page says of itself, its canonical URL cleaned by [`crate::links`].
 
 pub mod blocks;
 pub mod clean;
 pub mod limits;
 pub mod meta;
 pub mod prune;
-pub mod url;
 
 use dom_smoothie::{Config, Readability, ReadabilityError, TextMode};
 use serde::Serialize;
-
-pub use url::clean_url;
 
 /// Pages larger than this are refused (the same cap as a fetched body).
 pub const MAX_INPUT: usize = 15 * 1024 * 1024;

@@ -239,7 +239,7 @@ fn pick_link(links: &[model::Link], id: Option<&str>, kind: &Kind<'_>) -> Option
 }
 
 fn is_web_address(s: &str) -> bool {
-    Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+    crate::links::HttpUrl::parse(s).is_ok()
 }
 
 fn absolute(link: &str, base: Option<&Url>) -> String {

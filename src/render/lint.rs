@@ -15,9 +15,10 @@
 
 use std::collections::BTreeMap;
 
-use super::links::{safe_url, same_post_key};
+use super::links::safe_url;
 use super::{LintLimits, Warning};
 use crate::excerpt::word_count;
+use crate::links::post_key;
 use crate::model::{PickedItem, Roundup};
 
 /// The outlet rule needs at least this many picks to mean anything.
@@ -83,10 +84,10 @@ pub fn lint(
             None => warn(format!("{who}: the post has no link")),
             Some(u) if safe_url(u).is_none() => {}
             Some(u) => {
-                let key = same_post_key(u);
+                let key = post_key(u);
                 let mut weeks: Vec<&str> = featured
                     .iter()
-                    .filter(|(_, f)| same_post_key(f) == key)
+                    .filter(|(_, f)| post_key(f) == key)
                     .map(|(w, _)| w.as_str())
                     .collect();
                 weeks.sort_unstable_by(|a, b| b.cmp(a));

@@ -36,8 +36,7 @@ fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetai
         outlet: r.get(at + 2)?,
         outlet_url: r.get(at + 3)?,
         title: r.get(at + 4)?,
-        // Links readers follow carry no tracking parameters.
-        url: r.get::<_, Option<String>>(at + 5)?.map(|u| without_tracking(&u)),
+        url: r.get(at + 5)?,
         author: r.get(at + 6)?,
         published: r.get(at + 7)?,
         dated_by: r.get(at + 8)?,
@@ -46,13 +45,6 @@ fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetai
         content_html: r.get(at + 11)?,
         text: r.get(at + 12)?,
     })
-}
-
-fn without_tracking(link: &str) -> String {
-    match url::Url::parse(link) {
-        Ok(u) => crate::extract::clean_url(&u).to_string(),
-        Err(_) => link.to_string(),
-    }
 }
 
 fn json_list(s: String) -> Vec<String> {

@@ -2,10 +2,10 @@
 //! and the listing queries behind `roundup entries`.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, named_params};
 
 use super::{Store, StoreError};
-use crate::model::{EntryRecord, WriteCounts};
+use crate::model::{EntryDetail, EntryRecord, WriteCounts};
 use crate::timefmt::rfc3339;
 
 /// Writes `entries` of `feed_id`: a new identity is inserted, a known one is rewritten only
@@ -22,69 +22,112 @@ pub(super) fn upsert_entries(
     }
     let now = rfc3339(now);
     let mut find = tx.prepare_cached(
-        "SELECT id, content_hash, dated_by FROM entries WHERE feed_id = ?1 AND identity = ?2",
+        "SELECT id, content_hash FROM entries WHERE feed_id = :feed_id AND identity = :identity",
     )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO entries (feed_id, identity, url, title, author, published, dated_by, updated,
                               summary_html, content_html, text, categories, content_hash,
                               first_seen, changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14)",
+         VALUES (:feed_id, :identity, :url, :title, :author, :published, :dated_by, :updated,
+                 :summary_html, :content_html, :text, :categories, :content_hash, :now, :now)",
     )?;
     // An undated entry keeps the date it was first filed under.
     let mut update = tx.prepare_cached(
-        "UPDATE entries SET url = ?2, title = ?3, author = ?4,
-                published = iif(?6 = 'first_seen' AND dated_by = 'first_seen', published, ?5),
-                dated_by = ?6, updated = ?7, summary_html = ?8, content_html = ?9, text = ?10,
-                categories = ?11, content_hash = ?12, changed_at = ?13
-         WHERE id = ?1",
+        "UPDATE entries SET url = :url, title = :title, author = :author,
+                published = iif(:dated_by = 'first_seen' AND dated_by = 'first_seen',
+                                published, :published),
+                dated_by = :dated_by, updated = :updated, summary_html = :summary_html,
+                content_html = :content_html, text = :text, categories = :categories,
+                content_hash = :content_hash, changed_at = :now
+         WHERE id = :id",
     )?;
     for e in entries {
-        let existing: Option<(i64, String, String)> = find
-            .query_row(params![feed_id, e.identity], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        let existing: Option<(i64, String)> = find
+            .query_row(named_params! { ":feed_id": feed_id, ":identity": e.identity }, |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let categories = serde_json::to_string(&e.categories).expect("strings serialise");
+        let published = rfc3339(e.published);
+        let updated = e.updated.map(rfc3339);
         match existing {
             None => {
-                insert.execute(params![
-                    feed_id,
-                    e.identity,
-                    e.url,
-                    e.title,
-                    e.author,
-                    rfc3339(e.published),
-                    e.dated_by.as_str(),
-                    e.updated.map(rfc3339),
-                    e.summary_html,
-                    e.content_html,
-                    e.text,
-                    categories,
-                    e.content_hash,
-                    now,
-                ])?;
+                insert.execute(named_params! {
+                    ":feed_id": feed_id,
+                    ":identity": e.identity,
+                    ":url": e.url,
+                    ":title": e.title,
+                    ":author": e.author,
+                    ":published": published,
+                    ":dated_by": e.dated_by.as_str(),
+                    ":updated": updated,
+                    ":summary_html": e.summary_html,
+                    ":content_html": e.content_html,
+                    ":text": e.text,
+                    ":categories": categories,
+                    ":content_hash": e.content_hash,
+                    ":now": now,
+                })?;
                 counts.new += 1;
             }
-            Some((_, hash, _)) if hash == e.content_hash => {}
-            Some((id, _, _)) => {
-                update.execute(params![
-                    id,
-                    e.url,
-                    e.title,
-                    e.author,
-                    rfc3339(e.published),
-                    e.dated_by.as_str(),
-                    e.updated.map(rfc3339),
-                    e.summary_html,
-                    e.content_html,
-                    e.text,
-                    categories,
-                    e.content_hash,
-                    now,
-                ])?;
+            Some((_, hash)) if hash == e.content_hash => {}
+            Some((id, _)) => {
+                update.execute(named_params! {
+                    ":id": id,
+                    ":url": e.url,
+                    ":title": e.title,
+                    ":author": e.author,
+                    ":published": published,
+                    ":dated_by": e.dated_by.as_str(),
+                    ":updated": updated,
+                    ":summary_html": e.summary_html,
+                    ":content_html": e.content_html,
+                    ":text": e.text,
+                    ":categories": categories,
+                    ":content_hash": e.content_hash,
+                    ":now": now,
+                })?;
                 counts.updated += 1;
             }
         }
     }
     Ok(counts)
+}
+
+/// An entry with its attribution: what the feed says, filled in from its article page when it
+/// was fetched (the byline when the feed names no author, the site name when the feed has no
+/// name or title, the canonical URL instead of the feed's link).
+pub(super) const ENTRY_DETAIL_SELECT: &str = "SELECT e.id, e.feed_id,
+        coalesce(nullif(f.name, ''), nullif(f.title, ''), nullif(p.site_name, ''), f.id),
+        f.site_url, e.title, coalesce(nullif(p.canonical_url, ''), e.url),
+        coalesce(nullif(e.author, ''), nullif(p.byline, '')), e.published, e.dated_by,
+        e.first_seen, e.summary_html, e.content_html, e.text
+     FROM entries e JOIN feeds f ON f.id = e.feed_id LEFT JOIN pages p ON p.url = e.url";
+
+/// Reads the [`ENTRY_DETAIL_SELECT`] columns starting at column `at`.
+pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetail> {
+    Ok(EntryDetail {
+        id: r.get(at)?,
+        feed: r.get(at + 1)?,
+        outlet: r.get(at + 2)?,
+        outlet_url: r.get(at + 3)?,
+        title: r.get(at + 4)?,
+        url: r.get(at + 5)?,
+        author: r.get(at + 6)?,
+        published: r.get(at + 7)?,
+        dated_by: r.get(at + 8)?,
+        first_seen: r.get(at + 9)?,
+        summary_html: r.get(at + 10)?,
+        content_html: r.get(at + 11)?,
+        text: r.get(at + 12)?,
+    })
+}
+
+/// One stored entry with its attribution.
+pub(super) fn read_entry(conn: &Connection, id: i64) -> rusqlite::Result<Option<EntryDetail>> {
+    conn.prepare_cached(&format!("{ENTRY_DETAIL_SELECT} WHERE e.id = ?1"))?
+        .query_row([id], |r| entry_detail(r, 0))
+        .optional()
 }
 
 /// A selection of entries (all filters optional; they combine with AND).
@@ -116,24 +159,34 @@ impl Store {
     /// Brings the full-text index up to date: indexes every entry stored since the last call.
     /// Returns how many were indexed.
     pub fn update_search_index(&mut self) -> Result<u64, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(err)?;
-        let indexed = tx
-            .execute(
+        self.write(|tx| {
+            let indexed = tx.execute(
                 "INSERT INTO entries_fts (rowid, title, author, text)
                  SELECT id, title, author, text FROM entries
                  WHERE id > (SELECT indexed_upto FROM search_state) ORDER BY id",
                 [],
-            )
-            .map_err(err)?;
-        tx.execute(
-            "UPDATE search_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM entries)",
-            [],
-        )
-        .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(indexed as u64)
+            )?;
+            tx.execute(
+                "UPDATE search_state SET indexed_upto = (SELECT coalesce(max(id), 0) FROM entries)",
+                [],
+            )?;
+            Ok(indexed as u64)
+        })
+    }
+
+    /// One stored entry.
+    pub fn entry(&self, id: i64) -> Result<Option<EntryDetail>, StoreError> {
+        self.read(|c| read_entry(c, id))
+    }
+
+    /// The link of an entry exactly as its feed gives it: the key its article page is cached
+    /// under (an `EntryDetail`'s `url` is the cleaned, canonical one).
+    pub fn entry_link(&self, id: i64) -> Result<Option<String>, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT url FROM entries WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map(Option::flatten)
+        })
     }
 
     /// Entries matching `filter`, newest first (ties by id, newest first).
@@ -169,9 +222,9 @@ impl Store {
         if let Some(limit) = filter.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }
-        let mut stmt = self.conn.prepare(&sql).map_err(self.err())?;
-        let rows = stmt
-            .query_map(rusqlite::params_from_iter(args), |r| {
+        self.read(|c| {
+            let mut stmt = c.prepare(&sql)?;
+            let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
                 Ok(EntryRow {
                     id: r.get(0)?,
                     feed: r.get(1)?,
@@ -181,18 +234,16 @@ impl Store {
                     published: r.get(5)?,
                     dated_by: r.get(6)?,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+            })?;
+            rows.collect()
+        })
     }
 
     /// Number of entries, and the number of distinct (feed, identity) pairs (equal unless
     /// something is badly wrong).
     pub fn entry_count(&self) -> Result<u64, StoreError> {
-        self.conn
-            .query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0))
+        self.read(|c| c.query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0)))
             .map(|n| n as u64)
-            .map_err(self.err())
     }
 }
 

@@ -61,13 +61,9 @@ impl Store {
         feeds: &[FeedConfig],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(err)?;
-        {
-            let mut stmt = tx
-                .prepare(
-                    "INSERT INTO feeds (id, url, name, created_at) VALUES (?1, ?2, ?3, ?4)
+        self.write(|tx| {
+            let mut stmt = tx.prepare(
+                "INSERT INTO feeds (id, url, name, created_at) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (id) DO UPDATE SET
                         name = excluded.name,
                         moved_to = iif(feeds.url = excluded.url, feeds.moved_to, NULL),
@@ -81,26 +77,22 @@ impl Store {
                             iif(feeds.url = excluded.url, feeds.retry_after_until, NULL),
                         url = excluded.url
                      WHERE feeds.url IS NOT excluded.url OR feeds.name IS NOT excluded.name",
-                )
-                .map_err(err)?;
+            )?;
             for f in feeds {
-                stmt.execute(params![f.id, f.url.as_str(), f.name, rfc3339(now)]).map_err(err)?;
+                stmt.execute(params![f.id, f.url.as_str(), f.name, rfc3339(now)])?;
             }
-        }
-        tx.commit().map_err(err)
+            Ok(())
+        })
     }
 
     /// Poll state of every feed, keyed by id.
     pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.read(|c| {
+            let mut stmt = c.prepare(
                 "SELECT id, url, moved_to, discovered_url, etag, last_modified, next_due_at,
                         error_count, gone, retry_after_until FROM feeds",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
+            )?;
+            let rows = stmt.query_map([], |r| {
                 Ok(FeedState {
                     id: r.get(0)?,
                     url: r.get(1)?,
@@ -116,9 +108,9 @@ impl Store {
                         .as_deref()
                         .and_then(parse_rfc3339),
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+            })?;
+            rows.collect()
+        })
     }
 
     /// Writes one poll: entries inserted or updated in place, the feed row, one history row.
@@ -130,30 +122,25 @@ impl Store {
     /// Writes several polls in one transaction (fewer commits and full-text segments than one
     /// each): all of them or none, so every feed's result is still written atomically.
     pub fn record_polls(&mut self, updates: &[FeedUpdate]) -> Result<Vec<WriteCounts>, StoreError> {
-        let path = self.path.clone();
-        let err = |source| StoreError::Sqlite { path: path.clone(), source };
-        let tx = self.conn.transaction().map_err(err)?;
-        let mut all = Vec::with_capacity(updates.len());
-        for u in updates {
-            all.push(write_poll(&tx, u).map_err(err)?);
-        }
-        tx.commit().map_err(err)?;
-        Ok(all)
+        self.write(|tx| {
+            let mut all = Vec::with_capacity(updates.len());
+            for u in updates {
+                all.push(write_poll(tx, u)?);
+            }
+            Ok(all)
+        })
     }
 
     /// Every feed with its state and entry count, in the given id order (others after, by id).
     pub fn feed_listing(&self) -> Result<Vec<FeedListing>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        self.read(|c| {
+            let mut stmt = c.prepare(
                 "SELECT f.id, f.name, f.title, f.url, f.moved_to, f.discovered_url, f.last_fetch_at,
                         f.last_status, f.last_error, f.error_count, f.next_due_at, f.gone,
                         (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)
                  FROM feeds f ORDER BY f.id",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
+            )?;
+            let rows = stmt.query_map([], |r| {
                 Ok(FeedListing {
                     id: r.get(0)?,
                     name: r.get(1)?,
@@ -169,9 +156,9 @@ impl Store {
                     gone: r.get(11)?,
                     entries: r.get::<_, i64>(12)? as u64,
                 })
-            })
-            .map_err(self.err())?;
-        rows.collect::<Result<_, _>>().map_err(self.err())
+            })?;
+            rows.collect()
+        })
     }
 
     /// The earliest `next_due_at` among the given feeds that are not gone.
@@ -186,14 +173,14 @@ impl Store {
 
     /// The id of the feed whose configured or current URL is `url`, if any.
     pub fn feed_with_url(&self, url: &str) -> Result<Option<String>, StoreError> {
-        self.conn
-            .query_row(
+        self.read(|c| {
+            c.query_row(
                 "SELECT id FROM feeds WHERE url = ?1 OR moved_to = ?1 OR discovered_url = ?1",
                 [url],
                 |r| r.get(0),
             )
             .optional()
-            .map_err(self.err())
+        })
     }
 }
 

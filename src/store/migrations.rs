@@ -163,3 +163,11 @@ ALTER TABLE pages ADD COLUMN published_time TEXT;
 
 /// The schema version this binary writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// The first table holding a row whose foreign key points at a missing parent, if any.
+pub(super) fn foreign_key_violation(
+    conn: &rusqlite::Connection,
+) -> rusqlite::Result<Option<String>> {
+    use rusqlite::OptionalExtension;
+    conn.query_row("PRAGMA foreign_key_check", [], |r| r.get(0)).optional()
+}

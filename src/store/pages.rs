@@ -29,8 +29,8 @@ pub struct PageRow {
 impl Store {
     /// The cached page for `url`, if it was ever fetched.
     pub fn page(&self, url: &str) -> Result<Option<PageRow>, StoreError> {
-        self.conn
-            .query_row(
+        self.read(|c| {
+            c.query_row(
                 "SELECT url, final_url, fetched_at, status, etag, last_modified, text, error,
                         byline, site_name, canonical_url, published_time
                  FROM pages WHERE url = ?1",
@@ -55,13 +55,13 @@ impl Store {
                 },
             )
             .optional()
-            .map_err(self.err())
+        })
     }
 
     /// Stores (or replaces) a fetched page.
     pub fn save_page(&mut self, p: &PageRow) -> Result<(), StoreError> {
-        self.conn
-            .execute(
+        self.write(|tx| {
+            tx.execute(
                 "INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified, text, error,
                                     byline, site_name, canonical_url, published_time)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
@@ -82,8 +82,8 @@ impl Store {
                     p.canonical_url,
                     p.published_time
                 ],
-            )
-            .map(|_| ())
-            .map_err(self.err())
+            )?;
+            Ok(())
+        })
     }
 }

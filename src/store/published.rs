@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::{Store, StoreError};
+use super::picks::read_picks;
+use super::roundups::read_roundup;
+use super::{Abort, Store, StoreError};
 use crate::model::{EntryDetail, PickedItem, Roundup};
 use crate::timefmt::{parse_rfc3339, rfc3339};
 
@@ -72,6 +74,60 @@ pub struct SnapshotEntry {
     pub summary_html: Option<String>,
 }
 
+impl From<&PickedItem> for SnapshotItem {
+    fn from(p: &PickedItem) -> SnapshotItem {
+        let e = &p.entry;
+        SnapshotItem {
+            position: p.position,
+            section: p.section.clone(),
+            lead: p.lead.clone(),
+            excerpt: p.excerpt.clone(),
+            note: p.note.clone(),
+            entry: SnapshotEntry {
+                id: e.id,
+                feed: e.feed.clone(),
+                outlet: e.outlet.clone(),
+                outlet_url: e.outlet_url.clone(),
+                title: e.title.clone(),
+                url: e.url.clone(),
+                author: e.author.clone(),
+                published: e.published.clone(),
+                summary_html: e.summary_html.clone(),
+            },
+        }
+    }
+}
+
+impl From<&SnapshotItem> for PickedItem {
+    /// The renderer's item: what was not frozen is empty (no content, no text), and the entry
+    /// counts as dated and first seen when it was published.
+    fn from(i: &SnapshotItem) -> PickedItem {
+        let e = &i.entry;
+        PickedItem {
+            position: i.position,
+            section: i.section.clone(),
+            lead: i.lead.clone(),
+            excerpt: i.excerpt.clone(),
+            note: i.note.clone(),
+            entry: EntryDetail {
+                id: e.id,
+                feed: e.feed.clone(),
+                outlet: e.outlet.clone(),
+                outlet_url: e.outlet_url.clone(),
+                title: e.title.clone(),
+                url: e.url.clone(),
+                author: e.author.clone(),
+                published: e.published.clone(),
+                dated_by: "published".into(),
+                first_seen: e.published.clone(),
+                summary_html: e.summary_html.clone(),
+                content_html: None,
+                text: String::new(),
+            },
+        }
+    }
+}
+
 impl Snapshot {
     /// The snapshot of `roundup` with `items`.
     pub fn of(roundup: &Roundup, items: &[PickedItem]) -> Snapshot {
@@ -82,27 +138,7 @@ impl Snapshot {
             outro: roundup.outro.clone(),
             tags: roundup.tags.clone(),
             categories: roundup.categories.clone(),
-            items: items
-                .iter()
-                .map(|p| SnapshotItem {
-                    position: p.position,
-                    section: p.section.clone(),
-                    lead: p.lead.clone(),
-                    excerpt: p.excerpt.clone(),
-                    note: p.note.clone(),
-                    entry: SnapshotEntry {
-                        id: p.entry.id,
-                        feed: p.entry.feed.clone(),
-                        outlet: p.entry.outlet.clone(),
-                        outlet_url: p.entry.outlet_url.clone(),
-                        title: p.entry.title.clone(),
-                        url: p.entry.url.clone(),
-                        author: p.entry.author.clone(),
-                        published: p.entry.published.clone(),
-                        summary_html: p.entry.summary_html.clone(),
-                    },
-                })
-                .collect(),
+            items: items.iter().map(SnapshotItem::from).collect(),
         }
     }
 
@@ -123,66 +159,23 @@ impl Snapshot {
 
     /// The snapshot's picks as the renderer's items.
     pub fn items(&self) -> Vec<PickedItem> {
-        self.items
-            .iter()
-            .map(|i| PickedItem {
-                position: i.position,
-                section: i.section.clone(),
-                lead: i.lead.clone(),
-                excerpt: i.excerpt.clone(),
-                note: i.note.clone(),
-                entry: EntryDetail {
-                    id: i.entry.id,
-                    feed: i.entry.feed.clone(),
-                    outlet: i.entry.outlet.clone(),
-                    outlet_url: i.entry.outlet_url.clone(),
-                    title: i.entry.title.clone(),
-                    url: i.entry.url.clone(),
-                    author: i.entry.author.clone(),
-                    published: i.entry.published.clone(),
-                    dated_by: "published".into(),
-                    first_seen: i.entry.published.clone(),
-                    summary_html: i.entry.summary_html.clone(),
-                    content_html: None,
-                    text: String::new(),
-                },
-            })
-            .collect()
+        self.items.iter().map(PickedItem::from).collect()
     }
 
-    /// Every text field passed through `f` (e.g. to strip characters a format forbids).
+    /// Every text field passed through `f` (e.g. to strip characters a format forbids). Walks
+    /// the persisted form, so a field added to the snapshot is never missed.
     pub fn map_text(&self, f: &dyn Fn(&str) -> String) -> Snapshot {
-        let opt = |s: &Option<String>| s.as_deref().map(f);
-        Snapshot {
-            week: f(&self.week),
-            title: f(&self.title),
-            intro: opt(&self.intro),
-            outro: opt(&self.outro),
-            tags: self.tags.iter().map(|t| f(t)).collect(),
-            categories: self.categories.iter().map(|t| f(t)).collect(),
-            items: self
-                .items
-                .iter()
-                .map(|i| SnapshotItem {
-                    position: i.position,
-                    section: opt(&i.section),
-                    lead: opt(&i.lead),
-                    excerpt: opt(&i.excerpt),
-                    note: opt(&i.note),
-                    entry: SnapshotEntry {
-                        id: i.entry.id,
-                        feed: f(&i.entry.feed),
-                        outlet: f(&i.entry.outlet),
-                        outlet_url: opt(&i.entry.outlet_url),
-                        title: opt(&i.entry.title),
-                        url: opt(&i.entry.url),
-                        author: opt(&i.entry.author),
-                        published: f(&i.entry.published),
-                        summary_html: opt(&i.entry.summary_html),
-                    },
-                })
-                .collect(),
+        fn walk(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
+            match v {
+                serde_json::Value::String(s) => *s = f(s),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(|v| walk(v, f)),
+                serde_json::Value::Object(o) => o.values_mut().for_each(|v| walk(v, f)),
+                _ => {}
+            }
         }
+        let mut value = serde_json::to_value(self).expect("a snapshot serialises");
+        walk(&mut value, f);
+        serde_json::from_value(value).expect("only strings changed, each to a string")
     }
 }
 
@@ -218,86 +211,62 @@ impl Store {
         week: &str,
         now: DateTime<Utc>,
     ) -> Result<PublishOutcome, PublishError> {
-        self.conn.execute_batch("BEGIN IMMEDIATE").map_err(self.err())?;
-        let result = self.publish_in_transaction(week, now);
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = self.conn.execute_batch(end).map_err(self.err());
-        let outcome = result?;
-        ended?;
-        Ok(outcome)
-    }
-
-    fn publish_in_transaction(
-        &mut self,
-        week: &str,
-        now: DateTime<Utc>,
-    ) -> Result<PublishOutcome, PublishError> {
-        let Some(roundup) = self.find_roundup(week)? else {
-            return Err(PublishError::NoPicks(week.to_string()));
-        };
-        let items = self.picks(week)?;
-        if items.is_empty() {
-            return Err(PublishError::NoPicks(week.to_string()));
-        }
-        let snapshot = Snapshot::of(&roundup, &items);
-        let json = serde_json::to_string(&snapshot).expect("a snapshot serialises");
-        let before: Option<(String, String)> = self
-            .conn
-            .query_row(
-                "SELECT published_at, updated_at FROM published WHERE roundup_id = ?1",
-                [roundup.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.err())?;
-        let (published_at, updated_at) = match &before {
-            Some((first, last)) => {
-                let last = time(last.clone());
-                (time(first.clone()), now.max(last + Duration::seconds(1)))
+        self.write(|tx| {
+            let no_picks = || Abort::Reason(PublishError::NoPicks(week.to_string()));
+            let roundup = read_roundup(tx, week)?.ok_or_else(no_picks)?;
+            let items = read_picks(tx, week)?;
+            if items.is_empty() {
+                return Err(no_picks());
             }
-            None => (now, now),
-        };
-        self.conn
-            .execute(
+            let snapshot = Snapshot::of(&roundup, &items);
+            let json = serde_json::to_string(&snapshot).expect("a snapshot serialises");
+            let before: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT published_at, updated_at FROM published WHERE roundup_id = ?1",
+                    [roundup.id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (published_at, updated_at) = match &before {
+                Some((first, last)) => {
+                    let last = time(last.clone());
+                    (time(first.clone()), now.max(last + Duration::seconds(1)))
+                }
+                None => (now, now),
+            };
+            tx.execute(
                 "INSERT INTO published (roundup_id, week, published_at, updated_at, snapshot)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (roundup_id) DO UPDATE SET updated_at = ?4, snapshot = ?5",
                 params![roundup.id, week, rfc3339(published_at), rfc3339(updated_at), json],
-            )
-            .map_err(self.err())?;
-        self.conn
-            .execute(
+            )?;
+            tx.execute(
                 "UPDATE roundups SET status = 'published',
                      published_at = coalesce(published_at, ?2), updated_at = ?3
                  WHERE id = ?1",
                 params![roundup.id, rfc3339(published_at), rfc3339(now)],
-            )
-            .map_err(self.err())?;
-        Ok(PublishOutcome {
-            published: Published { week: week.to_string(), published_at, updated_at, snapshot },
-            republished: before.is_some(),
+            )?;
+            Ok(PublishOutcome {
+                published: Published { week: week.to_string(), published_at, updated_at, snapshot },
+                republished: before.is_some(),
+            })
         })
     }
 
     /// Every published roundup, newest first (first publication time, then week, descending).
     pub fn published(&self) -> Result<Vec<Published>, PublishError> {
-        let mut stmt = self
-            .conn
-            .prepare(
+        let rows: Vec<(String, String, String, String)> = self.read(|c| {
+            let mut stmt = c.prepare(
                 "SELECT p.week, p.published_at, p.updated_at, p.snapshot
                  FROM published p JOIN roundups r ON r.id = p.roundup_id
                  WHERE r.status = 'published'
                  ORDER BY p.published_at DESC, p.week DESC",
-            )
-            .map_err(self.err())?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
-            })
-            .map_err(self.err())?;
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?;
+            rows.collect()
+        })?;
         let mut out = Vec::new();
-        for row in rows {
-            let (week, first, last, json) = row.map_err(self.err())?;
+        for (week, first, last, json) in rows {
             let snapshot = serde_json::from_str(&json)
                 .map_err(|source| PublishError::Corrupt { week: week.clone(), source })?;
             out.push(Published {

@@ -1,0 +1,276 @@
+//! Picks and triage: which entries the editor picked into a week's roundup, in what order and
+//! with what words, and what the editor decided about each entry (picked or skipped). Picks keep
+//! a dense 1-based order.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+
+use super::entries::{ENTRY_DETAIL_SELECT, entry_detail, read_entry};
+use super::roundups::{ensure_roundup, read_roundup};
+use super::{Abort, Store, StoreError};
+use crate::model::{PickChange, PickedItem};
+use crate::timefmt::rfc3339;
+
+/// Why a pick or triage could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PickError {
+    #[error("there is no entry {0} (see `roundup entries --json` or `roundup candidates`)")]
+    NoEntry(i64),
+    #[error("entry {entry} is not picked in {week}")]
+    NotPicked { entry: i64, week: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Renumbers the picks of a roundup 1..n, keeping their order (ties: earlier pick first).
+fn renumber(conn: &Connection, roundup_id: i64) -> rusqlite::Result<()> {
+    conn.execute(
+        "UPDATE picks SET position = (
+             SELECT count(*) FROM picks p2
+             WHERE p2.roundup_id = picks.roundup_id
+               AND (p2.position < picks.position
+                    OR (p2.position = picks.position AND p2.created_at < picks.created_at)
+                    OR (p2.position = picks.position AND p2.created_at = picks.created_at
+                        AND p2.entry_id <= picks.entry_id)))
+         WHERE roundup_id = ?1",
+        [roundup_id],
+    )?;
+    Ok(())
+}
+
+pub(super) fn read_picks(conn: &Connection, week: &str) -> rusqlite::Result<Vec<PickedItem>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT p.position, p.section, p.lead, p.excerpt, p.note, d.*
+         FROM picks p JOIN roundups r ON r.id = p.roundup_id
+         JOIN ({ENTRY_DETAIL_SELECT}) d ON d.id = p.entry_id
+         WHERE r.week = ?1 ORDER BY p.position"
+    ))?;
+    let rows = stmt.query_map([week], |r| {
+        Ok(PickedItem {
+            position: r.get(0)?,
+            section: r.get(1)?,
+            lead: r.get(2)?,
+            excerpt: r.get(3)?,
+            note: r.get(4)?,
+            entry: entry_detail(r, 5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Takes `entry` out of `week`'s roundup, renumbering the rest; false when it was not picked
+/// there.
+fn remove_pick(
+    tx: &Connection,
+    week: &str,
+    entry: i64,
+    now: DateTime<Utc>,
+) -> rusqlite::Result<bool> {
+    let Some(r) = read_roundup(tx, week)? else {
+        return Ok(false);
+    };
+    let removed = tx.execute(
+        "DELETE FROM picks WHERE roundup_id = ?1 AND entry_id = ?2",
+        params![r.id, entry],
+    )?;
+    if removed == 0 {
+        return Ok(false);
+    }
+    renumber(tx, r.id)?;
+    tx.execute("DELETE FROM triage WHERE entry_id = ?1 AND state = 'picked'", [entry])?;
+    tx.execute("UPDATE roundups SET updated_at = ?2 WHERE id = ?1", params![r.id, rfc3339(now)])?;
+    Ok(true)
+}
+
+impl Store {
+    /// Picks `entry` into the roundup of `week` (or changes its pick there). Any stored entry may
+    /// be picked into any week. Returns the pick as it now stands.
+    pub fn pick(
+        &mut self,
+        week: &str,
+        default_title: &str,
+        entry: i64,
+        change: &PickChange,
+        now: DateTime<Utc>,
+    ) -> Result<PickedItem, PickError> {
+        let text = |s: &Option<String>| s.as_ref().map(|v| v.trim().to_string());
+        self.write(|tx| {
+            if read_entry(tx, entry)?.is_none() {
+                return Err(Abort::Reason(PickError::NoEntry(entry)));
+            }
+            let r = ensure_roundup(tx, week, default_title, now)?;
+            let now_text = rfc3339(now);
+            let count: u32 =
+                tx.query_row("SELECT count(*) FROM picks WHERE roundup_id = ?1", [r.id], |row| {
+                    row.get(0)
+                })?;
+            // A new pick goes last; a known one keeps its place. A field left out (NULL) keeps
+            // its value; an empty one clears it.
+            tx.execute(
+                "INSERT INTO picks (roundup_id, entry_id, position, section, lead, excerpt, note,
+                                    created_at, updated_at)
+                 VALUES (?1, ?2, ?3, nullif(?4, ''), nullif(?5, ''), nullif(?6, ''),
+                         nullif(?7, ''), ?8, ?8)
+                 ON CONFLICT (roundup_id, entry_id) DO UPDATE SET
+                    section = iif(?4 IS NULL, section, nullif(?4, '')),
+                    lead = iif(?5 IS NULL, lead, nullif(?5, '')),
+                    excerpt = iif(?6 IS NULL, excerpt, nullif(?6, '')),
+                    note = iif(?7 IS NULL, note, nullif(?7, '')),
+                    updated_at = ?8",
+                params![
+                    r.id,
+                    entry,
+                    count + 1,
+                    text(&change.section),
+                    text(&change.lead),
+                    text(&change.excerpt),
+                    text(&change.note),
+                    now_text
+                ],
+            )?;
+            if let Some(wanted) = change.position {
+                // Make room at `wanted` (positions are dense), then put the pick there.
+                let wanted = wanted.max(1);
+                tx.execute(
+                    "UPDATE picks SET position = position + 1
+                     WHERE roundup_id = ?1 AND position >= ?2 AND entry_id != ?3",
+                    params![r.id, wanted, entry],
+                )?;
+                tx.execute(
+                    "UPDATE picks SET position = ?3 WHERE roundup_id = ?1 AND entry_id = ?2",
+                    params![r.id, entry, wanted],
+                )?;
+            }
+            renumber(tx, r.id)?;
+            tx.execute(
+                "INSERT INTO triage (entry_id, state, week, decided_at)
+                 VALUES (?1, 'picked', ?2, ?3)
+                 ON CONFLICT (entry_id) DO UPDATE SET state = 'picked', week = ?2, decided_at = ?3",
+                params![entry, week, now_text],
+            )?;
+            tx.execute(
+                "UPDATE roundups SET updated_at = ?2 WHERE id = ?1",
+                params![r.id, now_text],
+            )?;
+            let picked = read_picks(tx, week)?.into_iter().find(|p| p.entry.id == entry);
+            Ok(picked.expect("the pick was just written"))
+        })
+    }
+
+    /// Takes `entry` out of the roundup of `week`; it becomes a candidate again.
+    pub fn unpick(&mut self, week: &str, entry: i64, now: DateTime<Utc>) -> Result<(), PickError> {
+        self.write(|tx| {
+            if remove_pick(tx, week, entry, now)? {
+                Ok(())
+            } else {
+                Err(Abort::Reason(PickError::NotPicked { entry, week: week.to_string() }))
+            }
+        })
+    }
+
+    /// Triages `entry` out: it is not shown as a candidate again (unpicked if it was picked).
+    /// One transaction.
+    pub fn skip(&mut self, week: &str, entry: i64, now: DateTime<Utc>) -> Result<(), PickError> {
+        self.write(|tx| {
+            if read_entry(tx, entry)?.is_none() {
+                return Err(Abort::Reason(PickError::NoEntry(entry)));
+            }
+            remove_pick(tx, week, entry, now)?;
+            tx.execute(
+                "INSERT INTO triage (entry_id, state, week, decided_at)
+                 VALUES (?1, 'skipped', ?2, ?3)
+                 ON CONFLICT (entry_id) DO UPDATE SET state = 'skipped', week = ?2, decided_at = ?3",
+                params![entry, week, rfc3339(now)],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The picks of `week`'s roundup, in order.
+    pub fn picks(&self, week: &str) -> Result<Vec<PickedItem>, StoreError> {
+        self.read(|c| read_picks(c, week))
+    }
+
+    /// The links picked in the (up to) `n` roundups before `week`, with their week.
+    pub fn recently_featured(
+        &self,
+        week: &str,
+        n: u32,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT r.week, e.url FROM picks p
+                 JOIN roundups r ON r.id = p.roundup_id JOIN entries e ON e.id = p.entry_id
+                 WHERE e.url IS NOT NULL AND r.id IN
+                     (SELECT id FROM roundups WHERE week < ?1 ORDER BY week DESC LIMIT ?2)
+                 ORDER BY r.week DESC, p.position",
+            )?;
+            let rows = stmt.query_map(params![week, n], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::test_store_with;
+    use crate::timefmt::parse_rfc3339;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        parse_rfc3339(s).unwrap()
+    }
+
+    const WEEK: &str = "2026-W48";
+
+    #[test]
+    fn picks_keep_a_dense_order_and_positions_make_room() {
+        let (_d, mut s) = test_store_with(&[
+            ("a", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+            ("b", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+            ("c", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+        ]);
+        let now = at("2026-11-26T12:00:00Z");
+        for id in [1, 2, 3] {
+            s.pick(WEEK, "T", id, &PickChange::default(), now).unwrap();
+        }
+        let order =
+            |s: &Store| s.picks(WEEK).unwrap().iter().map(|p| p.entry.id).collect::<Vec<_>>();
+        assert_eq!(order(&s), [1, 2, 3]);
+        let moved = PickChange {
+            position: Some(1),
+            note: Some("Worth a read.".into()),
+            ..Default::default()
+        };
+        let p = s.pick(WEEK, "T", 3, &moved, now).unwrap();
+        assert_eq!((p.position, p.note.as_deref()), (1, Some("Worth a read.")));
+        assert_eq!(order(&s), [3, 1, 2]);
+        s.unpick(WEEK, 1, now).unwrap();
+        let picks = s.picks(WEEK).unwrap();
+        assert_eq!(picks.iter().map(|p| p.position).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(order(&s), [3, 2]);
+        // Changing one field leaves the others.
+        s.pick(WEEK, "T", 3, &PickChange { lead: Some("Lead".into()), ..Default::default() }, now)
+            .unwrap();
+        let p = &s.picks(WEEK).unwrap()[0];
+        assert_eq!((p.lead.as_deref(), p.note.as_deref()), (Some("Lead"), Some("Worth a read.")));
+        assert!(matches!(s.unpick(WEEK, 1, now), Err(PickError::NotPicked { .. })));
+        assert!(matches!(
+            s.pick(WEEK, "T", 99, &PickChange::default(), now),
+            Err(PickError::NoEntry(99))
+        ));
+    }
+
+    #[test]
+    fn links_featured_in_the_last_roundups_are_found() {
+        let (_d, mut s) = test_store_with(&[
+            ("a", "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z"),
+            ("b", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+        ]);
+        s.pick("2026-W46", "T", 1, &PickChange::default(), Utc::now()).unwrap();
+        s.pick(WEEK, "T", 2, &PickChange::default(), Utc::now()).unwrap();
+        let seen = s.recently_featured(WEEK, 10).unwrap();
+        assert_eq!(seen, [("2026-W46".to_string(), "https://lgiu.example/a".to_string())]);
+        assert!(s.recently_featured("2026-W46", 10).unwrap().is_empty());
+    }
+}

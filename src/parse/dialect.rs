@@ -95,6 +95,42 @@ pub(super) fn rename_rss_elements(text: Cow<'_, str>) -> Cow<'_, str> {
     Cow::Owned(renamed)
 }
 
+/// An RSS `<description>` holding raw HTML (unescaped tags, as in `one<br/>two`) wrapped in a
+/// CDATA section, so that feed-rs reads all of it: it keeps only the first text node of an
+/// element with children (`one`). The raw bytes are already the HTML that a CDATA section or
+/// escaping would have carried, so nothing changes meaning. A copy only when one is there.
+pub(super) fn wrap_raw_html_descriptions(text: Cow<'_, str>) -> Cow<'_, str> {
+    const OPEN: &str = "<description>";
+    const CLOSE: &str = "</description>";
+    let raw =
+        |body: &str| body.contains('<') && !body.contains("<![CDATA[") && !body.contains("]]>");
+    let bodies = text.match_indices(OPEN).filter_map(|(i, _)| {
+        let start = i + OPEN.len();
+        text[start..].find(CLOSE).map(|len| &text[start..start + len])
+    });
+    if !bodies.clone().any(raw) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut rest = &*text;
+    while let Some(i) = rest.find(OPEN) {
+        let start = i + OPEN.len();
+        let Some(len) = rest[start..].find(CLOSE) else { break };
+        let body = &rest[start..start + len];
+        out.push_str(&rest[..start]);
+        if raw(body) {
+            out.push_str("<![CDATA[");
+            out.push_str(body);
+            out.push_str("]]>");
+        } else {
+            out.push_str(body);
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// How many RSS 1.0 items a document has, by their start tags.
 pub(super) fn count_items(text: &str) -> usize {
     text.match_indices("<item")
@@ -207,6 +243,18 @@ pub(super) fn rename(name: &str, root: Root) -> String {
 #[cfg(test)]
 mod tests {
     use crate::parse::{parse_feed, tests::bare};
+
+    #[test]
+    fn a_description_with_raw_html_is_read_whole() {
+        let f = bare(
+            "<rss version=\"2.0\"><channel><title>T</title>\
+             <item><title>A</title><description>one<br/>two &amp; <b>three</b></description></item>\
+             <item><title>B</title><description>plain &lt;b&gt;</description></item>\
+             </channel></rss>",
+        );
+        assert_eq!(f.entries[0].summary_html.as_deref(), Some("one<br/>two &amp; <b>three</b>"));
+        assert_eq!(f.entries[1].summary_html.as_deref(), Some("plain <b>"));
+    }
 
     #[test]
     fn rss_without_a_known_version_is_read_as_rss_2() {

@@ -30,7 +30,7 @@ use url::Url;
 pub use self::charset::normalise_encoding;
 use self::charset::to_utf8;
 use self::dates::parse_date;
-use self::dialect::{Dialect, count_items, rename_rss_elements, sniff};
+use self::dialect::{Dialect, count_items, rename_rss_elements, sniff, wrap_raw_html_descriptions};
 use self::repair::{NO_LINK, repair_json, repair_xml};
 use crate::model::{ParsedEntry, ParsedFeed};
 use crate::text::{decode, plain_title};
@@ -55,7 +55,11 @@ pub fn parse_feed(
 ) -> Result<ParsedFeed, ParseError> {
     let text = to_utf8(bytes, http_charset);
     let dialect = sniff(&text);
-    let text = if dialect == Dialect::Rss { rename_rss_elements(text) } else { text };
+    let text = if dialect == Dialect::Rss {
+        wrap_raw_html_descriptions(rename_rss_elements(text))
+    } else {
+        text
+    };
     let mut error = None;
     if dialect != Dialect::Rewrite {
         match read(&text, base) {
@@ -135,6 +139,10 @@ fn adapt(feed: model::Feed, base: Option<&Url>, text: &str) -> ParsedFeed {
         literal_titles: matches!(feed.feed_type, model::FeedType::Atom | model::FeedType::JSON),
         feed_type: feed.feed_type.clone(),
         guids_are_links: std::cell::OnceCell::new(),
+        feed_authors: match feed.feed_type {
+            model::FeedType::Atom => authors(&feed.authors),
+            _ => None,
+        },
         text,
     };
     let link = pick_link(&feed.links, Some(&feed.id), &kind).map(|l| absolute(&l, base));
@@ -159,6 +167,8 @@ struct Kind<'a> {
     feed_type: model::FeedType,
     /// False when the document marks its guids `isPermaLink="false"`; worked out on demand.
     guids_are_links: std::cell::OnceCell<bool>,
+    /// The feed's authors, for its entries that name none (Atom only).
+    feed_authors: Option<String>,
     text: &'a str,
 }
 
@@ -180,14 +190,12 @@ fn adapt_entry(e: model::Entry, base: Option<&Url>, kind: &Kind<'_>) -> ParsedEn
     let guid = Some(e.id.trim().to_string()).filter(|s| !s.is_empty());
     let link = pick_link(&e.links, guid.as_deref(), kind).map(|l| absolute(&l, base));
     let (published, updated) = entry_dates(&kind.feed_type, e.published, e.updated);
-    let author = authors(&e.authors);
+    // An Atom entry with no author has its feed's (RFC 4287 §4.2.1); feed-rs already does
+    // this for JSON Feed.
+    let author = authors(&e.authors).or_else(|| kind.feed_authors.clone());
     let summary_html = e.summary.as_ref().map(text_as_html).filter(|s| !s.trim().is_empty());
-    let content_html = e
-        .content
-        .as_ref()
-        .and_then(|c| c.body.as_deref())
-        .map(str::to_string)
-        .filter(|s| !s.trim().is_empty());
+    let content_html =
+        e.content.as_ref().and_then(content_as_html).filter(|s| !s.trim().is_empty());
     ParsedEntry {
         guid,
         title: e.title.map(|t| text_title(&t, literal)).filter(|t| !t.is_empty()),
@@ -264,6 +272,14 @@ fn text_title(t: &model::Text, literal: bool) -> String {
     } else {
         t.content.split_whitespace().collect::<Vec<_>>().join(" ")
     }
+}
+
+/// A content body as HTML: plain text (JSON Feed's `content_text`, Atom's `type="text"`) is
+/// escaped, so that `<b>` in it stays two characters and a tag; anything else is HTML already.
+fn content_as_html(c: &model::Content) -> Option<String> {
+    let body = c.body.as_deref()?;
+    let plain = c.content_type.to_string().starts_with("text/plain");
+    Some(if plain { html_escape::encode_text(body).into_owned() } else { body.to_string() })
 }
 
 /// A summary as HTML: HTML stays as is, plain text is escaped.
@@ -363,6 +379,31 @@ mod tests {
 <item><title>No guid</title><link>https://blog.example.org/2</link></item>
 <item><title>Nothing</title><description>x</description></item>
 </channel></rss>"#;
+
+    #[test]
+    fn plain_text_content_is_escaped_not_read_as_html() {
+        let json = br#"{"version": "https://jsonfeed.org/version/1.1", "title": "T",
+            "items": [{"id": "1", "content_text": "a < b & <b>not bold</b>"}]}"#;
+        let atom = br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>t</id>
+            <entry><id>1</id><title>E</title><content type="text">a &lt; b</content></entry></feed>"#;
+        assert_eq!(
+            parse(json).entries[0].content_html.as_deref(),
+            Some("a &lt; b &amp; &lt;b&gt;not bold&lt;/b&gt;")
+        );
+        assert_eq!(parse(atom).entries[0].content_html.as_deref(), Some("a &lt; b"));
+    }
+
+    #[test]
+    fn an_atom_entry_without_an_author_has_its_feeds() {
+        let f = parse(
+            br#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>t</id>
+            <author><name>The Lab</name></author>
+            <entry><id>1</id><title>A</title><author><name>Ann</name></author></entry>
+            <entry><id>2</id><title>B</title></entry></feed>"#,
+        );
+        assert_eq!(f.entries[0].author.as_deref(), Some("Ann"));
+        assert_eq!(f.entries[1].author.as_deref(), Some("The Lab"));
+    }
 
     #[test]
     fn rss_items_keep_guid_author_date_and_absolute_links() {

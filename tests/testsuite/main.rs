@@ -6,6 +6,7 @@ mod conformance;
 mod draft;
 mod extract;
 mod fetch;
+mod parse;
 mod publish;
 mod select;
 mod serve;

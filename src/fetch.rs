@@ -64,7 +64,8 @@ impl Fetched {
     }
 }
 
-/// Why no HTTP answer was had.
+/// Why no HTTP answer was had; each kind a variant, so callers can tell them apart until the
+/// message is shown.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum FetchError {
     #[error("timed out after {0:?}")]
@@ -77,8 +78,18 @@ pub enum FetchError {
     TooManyRedirects(usize),
     #[error("redirect without a usable Location: {0}")]
     BadRedirect(String),
+    /// The feed's stored URL does not parse (it was valid when configured; kept for safety).
+    #[error("stored URL {url:?} is invalid: {reason}")]
+    InvalidUrl { url: String, reason: url::ParseError },
+    /// The connection broke while the body was read, or the body could not be decompressed.
     #[error("{0}")]
-    Other(String),
+    Body(String),
+    /// The request failed in some other way (TLS, protocol), with the causes' chain.
+    #[error("{0}")]
+    Request(String),
+    /// The HTTP client could not be set up (not about any one feed).
+    #[error("cannot build the HTTP client: {0}")]
+    Client(String),
 }
 
 const MAX_REDIRECTS: usize = 8;
@@ -113,7 +124,7 @@ impl Fetcher {
             .timeout(settings.timeout)
             .pool_idle_timeout(Duration::from_secs(30))
             .build()
-            .map_err(|e| FetchError::Other(format!("cannot build the HTTP client: {e}")))?;
+            .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
             client,
             all: Arc::new(Semaphore::new(settings.concurrency.max(1))),
@@ -239,8 +250,10 @@ impl Fetcher {
             FetchError::Timeout(self.settings.timeout)
         } else if e.is_connect() {
             FetchError::Connect(root_cause(&e))
+        } else if e.is_body() || e.is_decode() {
+            FetchError::Body(root_cause(&e))
         } else {
-            FetchError::Other(root_cause(&e))
+            FetchError::Request(root_cause(&e))
         }
     }
 }

@@ -9,6 +9,11 @@ use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 
+/// The reason phrase of an HTTP status ("Not Found"), or "" for an unknown one.
+pub(crate) fn reason_phrase(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+}
+
 /// Reads `Retry-After`: delay-seconds (capped at 30 days) or an HTTP date.
 pub(crate) fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let v = value.trim();

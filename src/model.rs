@@ -4,6 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::fetch::FetchError;
+use crate::parse::ParseError;
+
 /// A feed document after parsing, before anything is stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ParsedFeed {
@@ -88,9 +91,18 @@ pub struct WriteCounts {
     pub updated: usize,
 }
 
-/// Everything one poll of one feed writes, in one transaction (the hop from `poll` to `store`).
+/// Everything one poll of one feed writes, in one transaction (the hop from `update` to
+/// `store`, as reader's `FeedUpdateIntent`): what every attempt records, and what it came to.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeedUpdate {
+pub struct FeedPoll {
+    pub attempt: PollAttempt,
+    pub result: PollResult,
+}
+
+/// What every poll records, whatever came of it: the feed's last-fetch fields and one row of
+/// its fetch history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PollAttempt {
     pub feed_id: String,
     pub started_at: DateTime<Utc>,
     /// The URL that was requested.
@@ -99,61 +111,143 @@ pub struct FeedUpdate {
     pub status: Option<u16>,
     pub duration_ms: u64,
     pub bytes: u64,
-    /// What went wrong, for the feed row and the history; `None` on success.
-    pub error: Option<String>,
-    /// Consecutive failures after this poll (0 on success).
-    pub error_count: u32,
-    /// When to poll next; `None` once the feed is gone.
-    pub next_due_at: Option<DateTime<Utc>>,
-    /// The server's Retry-After (429/503): no poll before it, even when forced.
-    pub retry_after_until: Option<DateTime<Utc>>,
-    /// The server answered 410 Gone: polling stops.
-    pub gone: bool,
     /// Where the feed now lives, polled from now on: a permanent-redirect target, or the feed
     /// found on the HTML page at the configured URL. `None` leaves the stored value.
     pub moved_to: Option<String>,
     /// The feed URL found on the HTML page at the configured URL (for `feeds list`).
     pub discovered_url: Option<String>,
-    /// `Some` after a 200: the validators exactly as received (replacing the old ones).
-    pub validators: Option<Validators>,
-    pub title: Option<String>,
-    pub site_url: Option<String>,
-    pub entries: Vec<EntryRecord>,
 }
 
-impl FeedUpdate {
-    /// A poll of `feed_id` at `url` begun at `started_at`, with nothing decided yet: no answer,
-    /// no error, nothing to store.
-    pub fn new(feed_id: &str, url: &str, started_at: DateTime<Utc>) -> FeedUpdate {
-        FeedUpdate {
-            feed_id: feed_id.to_string(),
-            started_at,
-            url: url.to_string(),
-            status: None,
-            duration_ms: 0,
-            bytes: 0,
-            error: None,
-            error_count: 0,
-            next_due_at: None,
-            retry_after_until: None,
-            gone: false,
-            moved_to: None,
-            discovered_url: None,
-            validators: None,
-            title: None,
-            site_url: None,
-            entries: Vec::new(),
+/// What a poll came to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PollResult {
+    /// A feed was read (HTTP 2xx): its entries and metadata are stored, its errors reset.
+    Stored {
+        /// The validators exactly as received (replacing the old ones).
+        validators: Validators,
+        title: Option<String>,
+        site_url: Option<String>,
+        entries: Vec<EntryRecord>,
+        next_due_at: DateTime<Utc>,
+    },
+    /// HTTP 304: nothing to store; a success (errors reset, the validators kept).
+    NotModified { next_due_at: DateTime<Utc> },
+    /// No feed came: the error is counted and the next poll backs off.
+    Failed {
+        error: PollError,
+        /// Consecutive failures, this one included.
+        failures: u32,
+        next_due_at: DateTime<Utc>,
+        /// The server's Retry-After (429/503): no poll before it, even when forced.
+        retry_after_until: Option<DateTime<Utc>>,
+    },
+    /// HTTP 410 Gone: polling stops.
+    Gone {
+        /// Consecutive failures, this one included.
+        failures: u32,
+    },
+}
+
+impl PollResult {
+    /// The error to record on the feed row and in its history, `None` on success.
+    pub fn error_text(&self) -> Option<String> {
+        match self {
+            PollResult::Stored { .. } | PollResult::NotModified { .. } => None,
+            PollResult::Failed { error, .. } => Some(error.to_string()),
+            PollResult::Gone { .. } => Some(GONE.to_string()),
         }
     }
 
-    /// A successful poll (HTTP 200) that stores `entries`.
+    /// Consecutive failures after this poll (0 on success).
+    pub fn failures(&self) -> u32 {
+        match self {
+            PollResult::Stored { .. } | PollResult::NotModified { .. } => 0,
+            PollResult::Failed { failures, .. } | PollResult::Gone { failures } => *failures,
+        }
+    }
+
+    /// When to poll next; `None` once the feed is gone.
+    pub fn next_due_at(&self) -> Option<DateTime<Utc>> {
+        match self {
+            PollResult::Stored { next_due_at, .. }
+            | PollResult::NotModified { next_due_at }
+            | PollResult::Failed { next_due_at, .. } => Some(*next_due_at),
+            PollResult::Gone { .. } => None,
+        }
+    }
+}
+
+/// What a 410 Gone is recorded as.
+pub const GONE: &str = "HTTP 410 Gone: the publisher has removed this feed; polling stopped";
+
+/// Why a poll gave no feed, kept as a type until it is shown (`feeds list`, the fetch report).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PollError {
+    /// No HTTP answer at all.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// An HTTP status that gives no feed.
+    #[error("HTTP {status} {}", crate::http::reason_phrase(*status))]
+    Status { status: u16 },
+    /// 429 or 503, with the time the server asked us to wait until, if it said.
+    #[error("HTTP {status} {}{}", crate::http::reason_phrase(*status),
+        until.map(|t| format!(": asked to wait until {}", crate::timefmt::rfc3339(t))).unwrap_or_default())]
+    Throttled { status: u16, until: Option<DateTime<Utc>> },
+    /// A 2xx answer that is not a readable feed.
+    #[error(transparent)]
+    Unreadable(ParseError),
+    /// A 2xx answer without a body to read.
+    #[error("empty answer")]
+    Empty,
+    /// The configured URL is an HTML page that advertises no feed.
+    #[error(
+        "{page} is an HTML page, not a feed, and advertises no feed (<link rel=\"alternate\">)"
+    )]
+    NoFeedOnPage { page: String },
+    /// The feed an HTML page advertises could not be had.
+    #[error("{page} is an HTML page; the feed it advertises, {feed}, {problem}")]
+    AdvertisedFeed { page: String, feed: String, problem: AdvertisedFeedProblem },
+}
+
+/// What went wrong with the feed an HTML page advertises.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AdvertisedFeedProblem {
+    #[error("is unreadable: {0}")]
+    Unreadable(ParseError),
+    #[error("answered HTTP {0}")]
+    Status(u16),
+    #[error("failed: {0}")]
+    Fetch(FetchError),
+}
+
+impl FeedPoll {
+    /// A successful poll (HTTP 200) of `feed_id` at `url`, begun at `started_at`, that stores
+    /// `entries` (and no feed metadata or validators).
     pub fn stored(
         feed_id: &str,
         url: &str,
         started_at: DateTime<Utc>,
         entries: Vec<EntryRecord>,
-    ) -> FeedUpdate {
-        FeedUpdate { status: Some(200), entries, ..FeedUpdate::new(feed_id, url, started_at) }
+    ) -> FeedPoll {
+        FeedPoll {
+            attempt: PollAttempt {
+                feed_id: feed_id.to_string(),
+                started_at,
+                url: url.to_string(),
+                status: Some(200),
+                duration_ms: 0,
+                bytes: 0,
+                moved_to: None,
+                discovered_url: None,
+            },
+            result: PollResult::Stored {
+                validators: Validators::default(),
+                title: None,
+                site_url: None,
+                entries,
+                next_due_at: started_at,
+            },
+        }
     }
 }
 

@@ -20,23 +20,23 @@ use url::Url;
 
 use crate::discover;
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
-use crate::model::{FeedUpdate, ParsedFeed};
+use crate::model::{AdvertisedFeedProblem, FeedPoll, ParsedFeed, PollError};
 use crate::parse::{ParseError, parse_feed};
 use crate::schedule::PollJob;
 use crate::store::{Store, StoreError};
-use crate::update::{Attempt, FeedOutcome, decide, outcome_of};
+use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
 /// Fetches one feed (and, when its URL is an HTML page, the feed that page advertises, once).
-pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
+pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
     let requested = match Url::parse(job.state.poll_url()) {
         Ok(u) => u,
         Err(e) => {
-            return Attempt {
+            return Retrieval {
                 requested: Url::parse("http://invalid.invalid/").expect("static URL"),
-                fetched: Err(FetchError::Other(format!(
-                    "stored URL {:?} is invalid: {e}",
-                    job.state.poll_url()
-                ))),
+                fetched: Err(FetchError::InvalidUrl {
+                    url: job.state.poll_url().to_string(),
+                    reason: e,
+                }),
                 parsed: None,
                 discovered: None,
                 bytes: 0,
@@ -50,20 +50,20 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
     };
     let fetched = fetcher.fetch(&req).await;
     let Ok(first) = fetched else {
-        return Attempt { requested, fetched, parsed: None, discovered: None, bytes: 0 };
+        return Retrieval { requested, fetched, parsed: None, discovered: None, bytes: 0 };
     };
     let bytes = first.body.len() as u64;
     if !(200..300).contains(&first.status) {
-        return Attempt { requested, fetched: Ok(first), parsed: None, discovered: None, bytes };
+        return Retrieval { requested, fetched: Ok(first), parsed: None, discovered: None, bytes };
     }
     let (first, parsed) = parse_off_thread(first).await;
     match parsed {
         Err(ParseError::Html) => {}
         other => {
-            return Attempt {
+            return Retrieval {
                 requested,
                 fetched: Ok(first),
-                parsed: Some(other.map_err(|e| e.to_string())),
+                parsed: Some(other.map_err(PollError::Unreadable)),
                 discovered: None,
                 bytes,
             };
@@ -77,14 +77,11 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
     })
     .await;
     let Some(link) = links.into_iter().next() else {
-        let msg = format!(
-            "{} is an HTML page, not a feed, and advertises no feed (<link rel=\"alternate\">)",
-            first.final_url
-        );
-        return Attempt {
+        let page = first.final_url.to_string();
+        return Retrieval {
             requested,
             fetched: Ok(first),
-            parsed: Some(Err(msg)),
+            parsed: Some(Err(PollError::NoFeedOnPage { page })),
             discovered: None,
             bytes,
         };
@@ -97,13 +94,12 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
             let bytes = bytes + f.body.len() as u64;
             let found = link.url.clone();
             let (f, parsed) = parse_off_thread(f).await;
-            let parsed = parsed.map_err(|e| {
-                format!(
-                    "{} is an HTML page; the feed it advertises, {found}, is unreadable: {e}",
-                    requested
-                )
+            let parsed = parsed.map_err(|e| PollError::AdvertisedFeed {
+                page: requested.to_string(),
+                feed: found.to_string(),
+                problem: AdvertisedFeedProblem::Unreadable(e),
             });
-            Attempt {
+            Retrieval {
                 requested,
                 fetched: Ok(f),
                 parsed: Some(parsed),
@@ -112,16 +108,19 @@ pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Attempt {
             }
         }
         other => {
-            let why = match other {
-                Ok(f) => format!("answered HTTP {}", f.status),
-                Err(e) => format!("failed: {e}"),
+            let problem = match other {
+                Ok(f) => AdvertisedFeedProblem::Status(f.status),
+                Err(e) => AdvertisedFeedProblem::Fetch(e),
             };
-            let msg =
-                format!("{requested} is an HTML page; the feed it advertises, {}, {why}", link.url);
-            Attempt {
+            let error = PollError::AdvertisedFeed {
+                page: requested.to_string(),
+                feed: link.url.to_string(),
+                problem,
+            };
+            Retrieval {
                 requested,
                 fetched: Ok(first),
-                parsed: Some(Err(msg)),
+                parsed: Some(Err(error)),
                 discovered: None,
                 bytes,
             }
@@ -176,7 +175,7 @@ pub async fn run(
     on_done: Arc<dyn Fn(&FeedOutcome) + Send + Sync>,
     stop: Arc<AtomicBool>,
 ) -> (Store, Vec<FeedOutcome>, Option<StoreError>) {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedUpdate>(WRITE_QUEUE);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedPoll>(WRITE_QUEUE);
     let writer = std::thread::spawn(move || {
         let mut outcomes = Vec::new();
         let mut failure = None;

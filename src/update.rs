@@ -1,4 +1,4 @@
-//! The pure decider between fetching and storage: what one poll's [`Attempt`] means for the
+//! The pure decider between fetching and storage: what one poll's [`Retrieval`] means for the
 //! feed's row, entries and schedule ([`decide`]), and for the run's report ([`outcome_of`]);
 //! within that, the [`EntryRecord`]s a [`ParsedFeed`] gives ([`entry_records`]): each entry's
 //! identity, the date it is filed under, its plain text and its content hash.
@@ -15,7 +15,8 @@ use url::Url;
 use crate::fetch::{FetchError, Fetched};
 use crate::http;
 use crate::model::{
-    DatedBy, EntryRecord, FeedUpdate, ParsedEntry, ParsedFeed, Validators, WriteCounts,
+    DatedBy, EntryRecord, FeedPoll, ParsedEntry, ParsedFeed, PollAttempt, PollError, PollResult,
+    Validators, WriteCounts,
 };
 use crate::schedule::{self, Freshness, PollJob};
 use crate::text::html_to_text;
@@ -54,7 +55,7 @@ impl std::fmt::Display for Note {
 pub enum OutcomeKind {
     Stored { new: usize, updated: usize },
     NotModified,
-    Failed { error: String, failures: u32 },
+    Failed { error: PollError, failures: u32 },
     Gone,
 }
 
@@ -66,49 +67,56 @@ impl FeedOutcome {
 
 /// What one fetch attempt produced, before any decision.
 #[derive(Debug)]
-pub struct Attempt {
+pub struct Retrieval {
     pub requested: Url,
     pub fetched: Result<Fetched, FetchError>,
-    pub parsed: Option<Result<ParsedFeed, String>>,
+    /// The feed read from a 2xx answer, or why none could be.
+    pub parsed: Option<Result<ParsedFeed, PollError>>,
     /// The feed found on an HTML page, when the configured URL was one.
     pub discovered: Option<Url>,
     /// Bytes received in all requests of this attempt.
     pub bytes: u64,
 }
 
-/// The pure decision: what an attempt means for the feed's row, entries and schedule.
+/// The pure decision: what a retrieval means for the feed's row, entries and schedule.
 pub fn decide(
     job: &PollJob,
-    attempt: Attempt,
+    retrieval: Retrieval,
     started_at: DateTime<Utc>,
     elapsed: Duration,
-) -> FeedUpdate {
-    let mut u = FeedUpdate {
-        duration_ms: elapsed.as_millis() as u64,
-        bytes: attempt.bytes,
-        discovered_url: attempt.discovered.as_ref().map(Url::to_string),
-        ..FeedUpdate::new(&job.state.id, attempt.requested.as_str(), started_at)
+) -> FeedPoll {
+    let mut attempt = PollAttempt {
+        feed_id: job.state.id.clone(),
+        started_at,
+        url: retrieval.requested.to_string(),
+        status: None,
+        duration_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+        bytes: retrieval.bytes,
+        moved_to: None,
+        discovered_url: retrieval.discovered.as_ref().map(Url::to_string),
     };
     let failures = job.state.error_count.saturating_add(1);
-    let fail = |u: &mut FeedUpdate, error: String, retry_after: Option<DateTime<Utc>>| {
-        u.error = Some(error);
-        u.error_count = failures;
-        u.next_due_at =
-            Some(schedule::next_after_failure(started_at, job.interval, failures, retry_after));
-    };
-    let fetched = match attempt.fetched {
-        Ok(f) => f,
-        Err(e) => {
-            fail(&mut u, e.to_string(), None);
-            return u;
+    let failed = |error: PollError, retry_after: Option<DateTime<Utc>>| {
+        let next_due_at =
+            schedule::next_after_failure(started_at, job.interval, failures, retry_after);
+        PollResult::Failed {
+            error,
+            failures,
+            next_due_at,
+            // Never later than the next poll (which caps an absurd Retry-After).
+            retry_after_until: retry_after.map(|r| r.min(next_due_at)),
         }
     };
-    u.status = Some(fetched.status);
-    u.moved_to = fetched
+    let fetched = match retrieval.fetched {
+        Ok(f) => f,
+        Err(e) => return FeedPoll { attempt, result: failed(PollError::Fetch(e), None) },
+    };
+    attempt.status = Some(fetched.status);
+    attempt.moved_to = fetched
         .moved_permanently_to
         .as_ref()
         .map(Url::to_string)
-        .or_else(|| attempt.discovered.as_ref().map(|d| d.to_string()));
+        .or_else(|| retrieval.discovered.as_ref().map(|d| d.to_string()));
     let freshness = |f: &Fetched, ttl: Option<u32>| Freshness {
         max_age: http::cache_lifetime(
             f.cache_control.as_deref(),
@@ -119,81 +127,64 @@ pub fn decide(
         ttl: ttl.map(|m| Duration::from_secs(u64::from(m) * 60)),
     };
     let jitter = schedule::jitter_for(&job.state.id, started_at);
-    match fetched.status {
-        304 => {
-            u.next_due_at = Some(schedule::next_after_success(
+    let result = match fetched.status {
+        304 => PollResult::NotModified {
+            next_due_at: schedule::next_after_success(
                 started_at,
                 job.interval,
                 freshness(&fetched, None),
                 jitter,
-            ));
-        }
-        410 => {
-            u.gone = true;
-            u.error_count = failures;
-            u.error =
-                Some("HTTP 410 Gone: the publisher has removed this feed; polling stopped".into());
-        }
-        s @ (429 | 503) => {
-            let retry =
+            ),
+        },
+        410 => PollResult::Gone { failures },
+        status @ (429 | 503) => {
+            let until =
                 fetched.retry_after.as_deref().and_then(|r| http::parse_retry_after(r, started_at));
-            let msg = match retry {
-                Some(t) => format!(
-                    "HTTP {s} {}: asked to wait until {}",
-                    reason(s),
-                    crate::timefmt::rfc3339(t)
-                ),
-                None => format!("HTTP {s} {}", reason(s)),
-            };
-            fail(&mut u, msg, retry);
-            // Never later than the next poll (which caps an absurd Retry-After).
-            u.retry_after_until = retry.map(|r| r.min(u.next_due_at.unwrap_or(r)));
+            failed(PollError::Throttled { status, until }, until)
         }
-        s if (200..300).contains(&s) => match attempt.parsed {
-            Some(Ok(feed)) => {
-                u.validators = Some(Validators {
+        s if (200..300).contains(&s) => match retrieval.parsed {
+            Some(Ok(feed)) => PollResult::Stored {
+                validators: Validators {
                     etag: fetched.etag.clone(),
                     last_modified: fetched.last_modified.clone(),
-                });
-                u.next_due_at = Some(schedule::next_after_success(
+                },
+                next_due_at: schedule::next_after_success(
                     started_at,
                     job.interval,
                     freshness(&fetched, feed.ttl_minutes),
                     jitter,
-                ));
-                u.entries = crate::update::entry_records(&feed, started_at);
-                u.title = feed.title;
-                u.site_url = feed.link;
-            }
-            Some(Err(e)) => fail(&mut u, e, None),
-            None => fail(&mut u, "empty answer".into(), None),
+                ),
+                entries: entry_records(&feed, started_at),
+                title: feed.title,
+                site_url: feed.link,
+            },
+            Some(Err(e)) => failed(e, None),
+            None => failed(PollError::Empty, None),
         },
-        s => fail(&mut u, format!("HTTP {s} {}", reason(s)), None),
-    }
-    u
-}
-
-fn reason(status: u16) -> &'static str {
-    reqwest::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("")
+        status => failed(PollError::Status { status }, None),
+    };
+    FeedPoll { attempt, result }
 }
 
 /// The report's view of a written poll: `counts` are what the store did with its entries.
-pub fn outcome_of(u: &FeedUpdate, counts: WriteCounts) -> FeedOutcome {
-    let kind = if u.gone {
-        OutcomeKind::Gone
-    } else if let Some(e) = &u.error {
-        OutcomeKind::Failed { error: e.clone(), failures: u.error_count }
-    } else if u.status == Some(304) {
-        OutcomeKind::NotModified
-    } else {
-        OutcomeKind::Stored { new: counts.new, updated: counts.updated }
+pub fn outcome_of(poll: &FeedPoll, counts: WriteCounts) -> FeedOutcome {
+    let kind = match &poll.result {
+        PollResult::Stored { .. } => {
+            OutcomeKind::Stored { new: counts.new, updated: counts.updated }
+        }
+        PollResult::NotModified { .. } => OutcomeKind::NotModified,
+        PollResult::Failed { error, failures, .. } => {
+            OutcomeKind::Failed { error: error.clone(), failures: *failures }
+        }
+        PollResult::Gone { .. } => OutcomeKind::Gone,
     };
-    let note = match (&u.discovered_url, &u.moved_to) {
-        (Some(d), _) => Some(Note::Discovered { page: u.url.clone(), feed: d.clone() }),
+    let a = &poll.attempt;
+    let note = match (&a.discovered_url, &a.moved_to) {
+        (Some(d), _) => Some(Note::Discovered { page: a.url.clone(), feed: d.clone() }),
         (None, Some(m)) => Some(Note::Moved(m.clone())),
         _ => None,
     };
-    FeedOutcome { feed_id: u.feed_id.clone(), kind, note, next_due_at: u.next_due_at }
+    FeedOutcome { feed_id: a.feed_id.clone(), kind, note, next_due_at: poll.result.next_due_at() }
 }
 
 /// The records for every entry of `feed`, in document order, one per identity (the first
@@ -312,11 +303,11 @@ mod tests {
         }
     }
 
-    fn attempt_with(
+    fn retrieved(
         fetched: Result<Fetched, FetchError>,
-        parsed: Option<Result<ParsedFeed, String>>,
-    ) -> Attempt {
-        Attempt {
+        parsed: Option<Result<ParsedFeed, PollError>>,
+    ) -> Retrieval {
+        Retrieval {
             requested: Url::parse("http://127.0.0.1/a.xml").unwrap(),
             fetched,
             parsed,
@@ -395,51 +386,68 @@ mod tests {
             }],
             ..Default::default()
         };
-        let u =
-            decide(&job(3), attempt_with(Ok(answer(200)), Some(Ok(feed))), now(), Duration::ZERO);
-        assert_eq!(u.error_count, 0);
-        assert_eq!(u.entries.len(), 1);
-        assert_eq!(u.validators.unwrap().etag.as_deref(), Some("\"v1\""));
-        assert!(u.next_due_at.unwrap() >= now() + chrono::Duration::hours(1));
+        let u = decide(&job(3), retrieved(Ok(answer(200)), Some(Ok(feed))), now(), Duration::ZERO);
+        assert_eq!(u.result.failures(), 0);
+        let PollResult::Stored { entries, validators, next_due_at, .. } = u.result else {
+            panic!("not stored: {:?}", u.result)
+        };
+        assert_eq!(entries.len(), 1);
+        assert_eq!(validators.etag.as_deref(), Some("\"v1\""));
+        assert!(next_due_at >= now() + chrono::Duration::hours(1));
     }
 
     #[test]
     fn a_304_is_success_with_nothing_to_store() {
-        let u = decide(&job(2), attempt_with(Ok(answer(304)), None), now(), Duration::ZERO);
-        assert_eq!((u.error.clone(), u.error_count, u.entries.len()), (None, 0, 0));
-        assert!(u.validators.is_none(), "a 304 keeps the stored validators");
+        let u = decide(&job(2), retrieved(Ok(answer(304)), None), now(), Duration::ZERO);
+        assert!(matches!(u.result, PollResult::NotModified { .. }), "{:?}", u.result);
+        assert_eq!((u.result.error_text(), u.result.failures()), (None, 0));
     }
 
     #[test]
     fn a_429_waits_for_retry_after_and_counts_a_failure() {
         let mut a = answer(429);
         a.retry_after = Some("7200".into());
-        let u = decide(&job(0), attempt_with(Ok(a), None), now(), Duration::ZERO);
-        assert_eq!(u.error_count, 1);
-        assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(2)));
-        assert_eq!(u.retry_after_until, Some(now() + chrono::Duration::hours(2)));
-        assert!(u.error.unwrap().contains("429"));
+        let u = decide(&job(0), retrieved(Ok(a), None), now(), Duration::ZERO);
+        let two_hours = now() + chrono::Duration::hours(2);
+        assert_eq!(
+            u.result,
+            PollResult::Failed {
+                error: PollError::Throttled { status: 429, until: Some(two_hours) },
+                failures: 1,
+                next_due_at: two_hours,
+                retry_after_until: Some(two_hours),
+            }
+        );
+        assert_eq!(
+            u.result.error_text().unwrap(),
+            "HTTP 429 Too Many Requests: asked to wait until 2026-11-26T14:00:00Z"
+        );
     }
 
     #[test]
     fn a_410_stops_polling() {
-        let u = decide(&job(0), attempt_with(Ok(answer(410)), None), now(), Duration::ZERO);
-        assert!(u.gone);
-        assert_eq!(u.next_due_at, None);
+        let u = decide(&job(0), retrieved(Ok(answer(410)), None), now(), Duration::ZERO);
+        assert_eq!(u.result, PollResult::Gone { failures: 1 });
+        assert_eq!(u.result.next_due_at(), None);
     }
 
     #[test]
     fn repeated_failures_back_off() {
-        let u = decide(&job(3), attempt_with(Ok(answer(500)), None), now(), Duration::ZERO);
-        assert_eq!(u.error_count, 4);
-        assert_eq!(u.next_due_at, Some(now() + chrono::Duration::hours(8)));
+        let u = decide(&job(3), retrieved(Ok(answer(500)), None), now(), Duration::ZERO);
+        assert_eq!(u.result.failures(), 4);
+        assert_eq!(u.result.next_due_at(), Some(now() + chrono::Duration::hours(8)));
+        assert_eq!(u.result.error_text().unwrap(), "HTTP 500 Internal Server Error");
         let u = decide(
             &job(0),
-            attempt_with(Err(FetchError::Timeout(Duration::from_secs(30))), None),
+            retrieved(Err(FetchError::Timeout(Duration::from_secs(30))), None),
             now(),
             Duration::ZERO,
         );
-        assert!(u.error.unwrap().contains("timed out"));
+        let PollResult::Failed { error: PollError::Fetch(FetchError::Timeout(_)), .. } = u.result
+        else {
+            panic!("the kind of error is lost: {:?}", u.result)
+        };
+        assert!(u.result.error_text().unwrap().contains("timed out"));
     }
 
     #[test]
@@ -448,10 +456,14 @@ mod tests {
         a.moved_permanently_to = Some(Url::parse("http://127.0.0.1/new.xml").unwrap());
         let u = decide(
             &job(0),
-            attempt_with(Ok(a), Some(Ok(ParsedFeed::default()))),
+            retrieved(Ok(a), Some(Ok(ParsedFeed::default()))),
             now(),
             Duration::ZERO,
         );
-        assert_eq!(u.moved_to.as_deref(), Some("http://127.0.0.1/new.xml"));
+        assert_eq!(u.attempt.moved_to.as_deref(), Some("http://127.0.0.1/new.xml"));
+        assert_eq!(
+            outcome_of(&u, WriteCounts::default()).note,
+            Some(Note::Moved("http://127.0.0.1/new.xml".into()))
+        );
     }
 }

@@ -36,7 +36,7 @@ use crate::model::{ParsedEntry, ParsedFeed};
 use crate::text::{decode, plain_title};
 
 /// Why a document could not be read as a feed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     /// The bytes look like an HTML page rather than a feed.
     #[error("this is an HTML page, not a feed")]

@@ -237,7 +237,7 @@ fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DatedBy, EntryRecord, FeedUpdate, Triage};
+    use crate::model::{DatedBy, EntryRecord, FeedPoll, Triage};
     use crate::timefmt::parse_rfc3339;
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -263,7 +263,7 @@ mod tests {
                 content_hash: format!("e{i}"),
             })
             .collect();
-        s.record_poll(&FeedUpdate::stored(
+        s.record_poll(&FeedPoll::stored(
             "lgiu",
             "https://lgiu.example/feed",
             at("2024-11-29T10:00:00Z"),

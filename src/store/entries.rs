@@ -263,7 +263,7 @@ fn fts_query(input: &str) -> String {
 mod tests {
     use super::*;
     use crate::config::FeedConfig;
-    use crate::model::{DatedBy, FeedUpdate};
+    use crate::model::{DatedBy, FeedPoll};
     use crate::timefmt::parse_rfc3339;
 
     fn record(identity: &str, title: &str, hash: &str, published: &str) -> EntryRecord {
@@ -283,9 +283,9 @@ mod tests {
         }
     }
 
-    fn update(entries: Vec<EntryRecord>) -> FeedUpdate {
+    fn update(entries: Vec<EntryRecord>) -> FeedPoll {
         let started = parse_rfc3339("2026-11-26T10:00:00Z").unwrap();
-        FeedUpdate::stored("a", "https://x.example/feed", started, entries)
+        FeedPoll::stored("a", "https://x.example/feed", started, entries)
     }
 
     fn store() -> (tempfile::TempDir, Store) {

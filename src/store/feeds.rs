@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::config::FeedConfig;
-use crate::model::{FeedUpdate, WriteCounts};
+use crate::model::{EntryRecord, FeedPoll, PollResult, WriteCounts};
 use crate::timefmt::{parse_rfc3339, rfc3339};
 
 /// What polling needs to know about a feed.
@@ -115,13 +115,13 @@ impl Store {
 
     /// Writes one poll: entries inserted or updated in place, the feed row, one history row.
     /// All or nothing.
-    pub fn record_poll(&mut self, u: &FeedUpdate) -> Result<WriteCounts, StoreError> {
+    pub fn record_poll(&mut self, u: &FeedPoll) -> Result<WriteCounts, StoreError> {
         Ok(self.record_polls(std::slice::from_ref(u))?[0])
     }
 
     /// Writes several polls in one transaction (fewer commits and full-text segments than one
     /// each): all of them or none, so every feed's result is still written atomically.
-    pub fn record_polls(&mut self, updates: &[FeedUpdate]) -> Result<Vec<WriteCounts>, StoreError> {
+    pub fn record_polls(&mut self, updates: &[FeedPoll]) -> Result<Vec<WriteCounts>, StoreError> {
         self.write(|tx| {
             let mut all = Vec::with_capacity(updates.len());
             for u in updates {
@@ -184,12 +184,24 @@ impl Store {
     }
 }
 
-fn write_poll(tx: &rusqlite::Transaction<'_>, u: &FeedUpdate) -> rusqlite::Result<WriteCounts> {
-    let counts = super::entries::upsert_entries(tx, &u.feed_id, &u.entries, u.started_at)?;
-    let (replace_validators, etag, last_modified) = match &u.validators {
-        Some(v) => (true, v.etag.clone(), v.last_modified.clone()),
+fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Result<WriteCounts> {
+    let a = &poll.attempt;
+    let (metadata, validators, entries): (_, _, &[EntryRecord]) = match &poll.result {
+        PollResult::Stored { validators, title, site_url, entries, .. } => {
+            ((title.as_deref(), site_url.as_deref()), Some(validators), entries)
+        }
+        _ => ((None, None), None, &[]),
+    };
+    let counts = super::entries::upsert_entries(tx, &a.feed_id, entries, a.started_at)?;
+    let (replace_validators, etag, last_modified) = match validators {
+        Some(v) => (true, v.etag.as_deref(), v.last_modified.as_deref()),
         None => (false, None, None),
     };
+    let retry_after_until = match &poll.result {
+        PollResult::Failed { retry_after_until, .. } => *retry_after_until,
+        _ => None,
+    };
+    let error = poll.result.error_text();
     tx.prepare_cached(
         "UPDATE feeds SET
             title = coalesce(?2, title),
@@ -208,21 +220,21 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, u: &FeedUpdate) -> rusqlite::Resul
          WHERE id = ?1",
     )?
     .execute(params![
-        u.feed_id,
-        u.title,
-        u.site_url,
-        u.moved_to,
-        u.discovered_url,
+        a.feed_id,
+        metadata.0,
+        metadata.1,
+        a.moved_to,
+        a.discovered_url,
         replace_validators,
         etag,
         last_modified,
-        rfc3339(u.started_at),
-        u.status,
-        u.error,
-        u.error_count,
-        u.next_due_at.map(rfc3339),
-        u.gone,
-        u.retry_after_until.map(rfc3339),
+        rfc3339(a.started_at),
+        a.status,
+        error,
+        poll.result.failures(),
+        poll.result.next_due_at().map(rfc3339),
+        matches!(poll.result, PollResult::Gone { .. }),
+        retry_after_until.map(rfc3339),
     ])?;
     tx.prepare_cached(
         "INSERT INTO fetches (feed_id, started_at, url, status, duration_ms, bytes, new_entries,
@@ -230,15 +242,15 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, u: &FeedUpdate) -> rusqlite::Resul
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
-        u.feed_id,
-        rfc3339(u.started_at),
-        u.url,
-        u.status,
-        u.duration_ms as i64,
-        u.bytes as i64,
+        a.feed_id,
+        rfc3339(a.started_at),
+        a.url,
+        a.status,
+        a.duration_ms as i64,
+        a.bytes as i64,
         counts.new as i64,
         counts.updated as i64,
-        u.error,
+        error,
     ])?;
     Ok(counts)
 }

@@ -220,7 +220,7 @@ pub(crate) fn test_store(now: chrono::DateTime<chrono::Utc>) -> (tempfile::TempD
 /// `(identity, published, first seen)`, each recorded by its own poll at its first-seen time.
 #[cfg(test)]
 pub(crate) fn test_store_with(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Store) {
-    use crate::model::{DatedBy, EntryRecord, FeedUpdate};
+    use crate::model::{DatedBy, EntryRecord, FeedPoll};
     let at = |s: &str| crate::timefmt::parse_rfc3339(s).unwrap();
     let (dir, mut s) = test_store(chrono::Utc::now());
     for (identity, published, seen) in entries {
@@ -238,7 +238,7 @@ pub(crate) fn test_store_with(entries: &[(&str, &str, &str)]) -> (tempfile::Temp
             categories: vec![],
             content_hash: identity.to_string(),
         };
-        s.record_poll(&FeedUpdate::stored(
+        s.record_poll(&FeedPoll::stored(
             "lgiu",
             "https://lgiu.example/feed",
             at(seen),

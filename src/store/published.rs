@@ -283,7 +283,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{DatedBy, EntryRecord, FeedUpdate, PickChange};
+    use crate::model::{DatedBy, EntryRecord, FeedPoll, PickChange, PollResult};
 
     fn at(s: &str) -> DateTime<Utc> {
         parse_rfc3339(s).unwrap()
@@ -305,26 +305,17 @@ mod tests {
             categories: vec![],
             content_hash: "h".into(),
         };
-        s.record_poll(&FeedUpdate {
-            feed_id: "lgiu".into(),
-            started_at: at("2024-11-26T10:00:00Z"),
-            url: "https://lgiu.example/feed".into(),
-            status: Some(200),
-            duration_ms: 1,
-            bytes: 1,
-            error: None,
-            error_count: 0,
-            next_due_at: None,
-            retry_after_until: None,
-            gone: false,
-            moved_to: None,
-            discovered_url: None,
-            validators: None,
-            title: Some("LGIU blog".into()),
-            site_url: Some("https://lgiu.example/".into()),
-            entries: vec![entry],
-        })
-        .unwrap();
+        let mut poll = FeedPoll::stored(
+            "lgiu",
+            "https://lgiu.example/feed",
+            at("2024-11-26T10:00:00Z"),
+            vec![entry],
+        );
+        if let PollResult::Stored { title, site_url, .. } = &mut poll.result {
+            *title = Some("LGIU blog".into());
+            *site_url = Some("https://lgiu.example/".into());
+        }
+        s.record_poll(&poll).unwrap();
         (dir, s)
     }
 

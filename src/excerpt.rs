@@ -2,12 +2,12 @@
 //! article page (main text found by `crate::extract`, built on dom_smoothie). Pure: HTML in,
 //! paragraphs out; fetching and caching the page is `app`'s job.
 
-use crate::text::paragraphs;
+use crate::html_text::paragraphs;
 
 /// Paragraphs shorter than this many words (bylines, "Share this", dates) are not offered.
 const MIN_WORDS: usize = 4;
 
-/// The quotable paragraphs of a plain text made by `text::html_to_text`.
+/// The quotable paragraphs of a plain text made by `html_text::html_to_text`.
 pub fn suggestions_from_text(text: &str) -> Vec<String> {
     paragraphs(text)
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))

@@ -36,10 +36,9 @@ pub fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), FeedsFileEr
     // Never write a file that roundup itself would refuse.
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     Config::parse(&edited, path, dir).map_err(|e| FeedsFileError::Invalid(e.to_string()))?;
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, &edited)
-        .map_err(|source| FeedsFileError::Write { path: tmp.display().to_string(), source })?;
-    std::fs::rename(&tmp, path).map_err(|source| FeedsFileError::Write { path: p, source })
+    crate::atomic_write::write_atomic(path, edited.as_bytes())
+        .map(drop)
+        .map_err(|source| FeedsFileError::Write { path: p, source })
 }
 
 enum EditError {

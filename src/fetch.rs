@@ -259,16 +259,7 @@ impl Fetcher {
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut msg = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let text = s.to_string();
-        if !msg.contains(&text) {
-            msg = format!("{msg}: {text}");
-        }
-        source = s.source();
-    }
-    msg
+    crate::error_chain::one_line(e)
 }
 
 #[cfg(test)]

@@ -15,13 +15,16 @@
 //! and the HTTP client together. `cli` holds the clap structs and nothing else.
 
 pub mod app;
+pub mod atomic_write;
 pub mod cli;
 pub mod config;
 pub mod discover;
+pub mod error_chain;
 pub mod excerpt;
 pub mod extract;
 pub mod feeds_file;
 pub mod fetch;
+pub mod html_text;
 pub mod http;
 pub mod links;
 pub mod lock;
@@ -36,6 +39,5 @@ pub mod render;
 pub mod schedule;
 pub mod serve;
 pub mod store;
-pub mod text;
 pub mod timefmt;
 pub mod update;

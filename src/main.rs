@@ -18,10 +18,7 @@ fn main() -> ExitCode {
         // A reader that went away (`roundup entries | head`) is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("roundup: error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
+            eprint!("{}", roundup::error_chain::report(e.as_ref()));
             ExitCode::from(roundup::app::Exit::Fatal as u8)
         }
     }

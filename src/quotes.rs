@@ -1,14 +1,36 @@
-//! Quote fidelity: does an excerpt still appear in the article it quotes? Pure: compares plain
-//! texts with whitespace, typographic quotes and dashes normalised; an excerpt cut with `[…]`
-//! or `...` must have every part present, in order.
+//! Quotes: the one rule for where an editor cut a quotation ([`cut_pieces`], used here and by
+//! the draft's text-fragment links), and quote fidelity: does an excerpt still appear in the
+//! article it quotes? Pure: compares plain texts with whitespace, typographic quotes and dashes
+//! normalised; an excerpt cut with `[…]` or `...` must have every part present, in order.
+
+/// The marks of a cut, longest first: an ellipsis (`…` or `...`), bare or in brackets.
+const CUT_MARKS: &[&str] = &["[…]", "[...]", "(…)", "(...)", "…", "..."];
+
+/// The pieces of a quotation between its cut marks (a mark may stand alone or touch a word:
+/// `budget… the`), trimmed, empty ones left out.
+pub fn cut_pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < text.len() {
+        if let Some(mark) = CUT_MARKS.iter().find(|m| text[i..].starts_with(**m)) {
+            pieces.push(&text[start..i]);
+            i += mark.len();
+            start = i;
+        } else {
+            i += text[i..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    pieces.push(&text[start..]);
+    pieces.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
+}
 
 /// Whether every part of `excerpt` appears in `article`, in order.
 pub fn quote_appears(excerpt: &str, article: &str) -> bool {
     let haystack = normalise(article);
     let mut from = 0;
     let mut any = false;
-    for part in parts(excerpt) {
-        let needle = normalise(&part);
+    for part in cut_pieces(excerpt) {
+        let needle = normalise(part);
         if needle.is_empty() {
             continue;
         }
@@ -19,19 +41,6 @@ pub fn quote_appears(excerpt: &str, article: &str) -> bool {
         }
     }
     any
-}
-
-/// The pieces of an excerpt between its cut marks.
-fn parts(excerpt: &str) -> Vec<String> {
-    excerpt
-        .replace(['…'], "\u{0}")
-        .replace("[\u{0}]", "\u{0}")
-        .replace("(\u{0})", "\u{0}")
-        .replace("...", "\u{0}")
-        .split('\u{0}')
-        .map(|p| p.trim_matches(|c: char| c.is_whitespace() || c == '[' || c == ']').to_string())
-        .filter(|p| !p.is_empty())
-        .collect()
 }
 
 /// Lower-cased words separated by single spaces, with curly quotes and dashes made plain.
@@ -72,5 +81,12 @@ mod tests {
         assert!(quote_appears("The council's budget […] the most allowed.", ARTICLE));
         assert!(quote_appears("The council's budget ... 4.99 per cent", ARTICLE));
         assert!(!quote_appears("the most allowed […] The council's budget", ARTICLE));
+    }
+
+    #[test]
+    fn a_cut_in_round_brackets_or_touching_a_word_is_a_cut() {
+        assert!(quote_appears("The council's budget (...) the most allowed.", ARTICLE));
+        assert!(quote_appears("The council's budget… the most allowed.", ARTICLE));
+        assert_eq!(cut_pieces("“… a [...] b(…)c...”"), ["“", "a", "b", "c", "”"]);
     }
 }

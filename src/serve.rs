@@ -56,24 +56,14 @@ pub struct RequestPath {
     pub trailing_slash: bool,
 }
 
-/// Decodes `%XX` escapes once. `None` on a malformed escape.
+/// Decodes `%XX` escapes once. `None` on a malformed escape (which `percent-encoding` would
+/// pass through as it is).
 pub fn percent_decode(raw: &str) -> Option<Vec<u8>> {
     let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hi = (hex[0] as char).to_digit(16)?;
-            let lo = (hex[1] as char).to_digit(16)?;
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(out)
+    let well_formed = bytes.iter().enumerate().filter(|(_, b)| **b == b'%').all(|(i, _)| {
+        bytes.get(i + 1..i + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    well_formed.then(|| percent_encoding::percent_decode(bytes).collect())
 }
 
 /// The path rules: `raw` is the path of the request target as sent (no query).
@@ -101,16 +91,29 @@ pub fn parse_request_path(raw: &str) -> Result<RequestPath, PathRefusal> {
 
 /// Percent-encodes what a path segment cannot hold as is (for a redirect's Location).
 pub fn encode_segment(seg: &str) -> String {
-    let mut out = String::with_capacity(seg.len());
-    for b in seg.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(seg, PATH_SEGMENT).to_string()
 }
+
+/// The bytes a path segment cannot hold as they are: all but ASCII letters, digits and
+/// RFC 3986's `pchar` marks `-._~!$&'()*+,;=:@`.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*')
+    .remove(b'+')
+    .remove(b',')
+    .remove(b';')
+    .remove(b'=')
+    .remove(b':')
+    .remove(b'@');
 
 /// Where a request path leads inside the public folder.
 #[derive(Debug, Clone, PartialEq, Eq)]

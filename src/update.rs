@@ -13,13 +13,13 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::fetch::{FetchError, Fetched};
+use crate::html_text::html_to_text;
 use crate::http;
 use crate::model::{
     DatedBy, EntryRecord, FeedPoll, ParsedEntry, ParsedFeed, PollAttempt, PollError, PollResult,
     Validators, WriteCounts,
 };
 use crate::schedule::{self, Freshness, PollJob};
-use crate::text::html_to_text;
 
 /// What happened to one feed, for the summary and the progress bar.
 #[derive(Debug, Clone, PartialEq)]

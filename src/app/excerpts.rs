@@ -58,7 +58,7 @@ pub(crate) fn check_quotes(
         let req = FetchRequest { url: parsed, etag: None, last_modified: None };
         let problem = match rt.block_on(fetcher.fetch(&req)) {
             Ok(f) if (200..300).contains(&f.status) => {
-                let page = crate::text::html_to_text(&String::from_utf8_lossy(&f.body));
+                let page = crate::html_text::html_to_text(&String::from_utf8_lossy(&f.body));
                 (!crate::quotes::quote_appears(excerpt, &page))
                     .then(|| format!("the excerpt no longer appears in {url}"))
             }

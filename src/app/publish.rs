@@ -8,8 +8,8 @@ use chrono::Utc;
 
 use super::week::resolve_week;
 use super::{Exit, load_config, open_store};
+use crate::atomic_write::Wrote;
 use crate::cli::{Cli, PublishArgs};
-use crate::publish::write::Wrote;
 use crate::publish::{self, Site};
 use crate::render::Renderer;
 use crate::store::published::{PublishError, Published, Snapshot};

@@ -277,13 +277,8 @@ pub(crate) fn write_draft(
         Some(p) => p.to_path_buf(),
         None => config.roundup.drafts.join(format!("{week}.{}", format.extension())),
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let tmp = path.with_extension(format!("{}.tmp", format.extension()));
-    std::fs::write(&tmp, draft.text.as_bytes())
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::atomic_write::write_atomic(&path, draft.text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Some(path))
 }
 
@@ -342,7 +337,10 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
         // editor from the entries already stored.
         let fetch_args = crate::cli::FetchArgs { force: false, feed: None, quiet: false };
         if let Err(e) = super::poll::fetch(cli, &fetch_args) {
-            eprintln!("roundup: warning: could not fetch first ({e:#}); showing what is stored");
+            eprintln!(
+                "roundup: warning: could not fetch first ({}); showing what is stored",
+                crate::error_chain::one_line(e.as_ref())
+            );
         }
     }
     let mut store = open_store(cli, &config)?;

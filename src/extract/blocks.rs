@@ -3,7 +3,7 @@
 //! paragraph, and neither does a single `<br>` (a line break inside a paragraph; dom_smoothie
 //! has already turned `<br><br>` runs into paragraphs).
 
-use crate::text::{html_to_text, paragraphs as split_paragraphs};
+use crate::html_text::{html_to_text, paragraphs as split_paragraphs};
 
 /// The paragraphs of an article's content HTML, whitespace collapsed, empty ones dropped.
 pub fn paragraphs(content_html: &str) -> Vec<String> {

@@ -32,8 +32,8 @@ use self::charset::to_utf8;
 use self::dates::parse_date;
 use self::dialect::{Dialect, count_items, rename_rss_elements, sniff, wrap_raw_html_descriptions};
 use self::repair::{NO_LINK, repair_json, repair_xml};
+use crate::html_text::{decode, plain_title};
 use crate::model::{ParsedEntry, ParsedFeed};
-use crate::text::{decode, plain_title};
 
 /// Why a document could not be read as a feed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -12,7 +12,7 @@
 use quick_xml::events::{BytesStart, Event};
 
 use super::dialect::{ATOM_03, ATOM_10, RSS_10, RSS_090, Root, rename};
-use crate::text::decode;
+use crate::html_text::decode;
 
 /// Elements whose content is an Atom text construct (feed-rs refuses unknown types and empty
 /// ones), with their Atom 0.3 names.

@@ -36,6 +36,7 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
 use crate::config::Config;
+use crate::error_chain::one_line;
 use crate::model::{EntryDetail, PickChange};
 use crate::store::{PickError, Store, StoreError};
 use crate::timefmt::IsoWeek;
@@ -141,7 +142,7 @@ fn perform(
                 state.set_status("finding excerpt suggestions…");
                 screen.terminal.draw(|f| view::draw(f, state))?;
                 let found = match store.entry(id)? {
-                    Some(entry) => suggest(store, &entry).map_err(|e| chain(&*e)),
+                    Some(entry) => suggest(store, &entry).map_err(|e| one_line(&*e)),
                     None => Err(format!("entry {id} is gone")),
                 };
                 // Whatever the suggester printed went over the screen: draw it all again.
@@ -165,20 +166,6 @@ fn perform(
             }
         }
     }
-}
-
-/// An error and its causes on one line.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let more = c.to_string();
-        if !text.contains(&more) {
-            text = format!("{text}: {more}");
-        }
-        cause = c.source();
-    }
-    text
 }
 
 fn quoted(store: &Store, entry: i64) -> String {
@@ -369,6 +356,6 @@ mod tests {
         let suggest: &mut Suggest<'_> =
             &mut |store, entry| app_like(&config, store, entry).map_err(Into::into);
         let err = suggest(&mut s, &entry).unwrap_err();
-        assert_eq!(chain(&*err), "cannot fetch the article: connection refused");
+        assert_eq!(one_line(&*err), "cannot fetch the article: connection refused");
     }
 }

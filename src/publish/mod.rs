@@ -23,7 +23,6 @@
 //! `updated` is a roundup's last publication time; a feed's is the latest of its entries'.
 
 mod feeds;
-pub mod write;
 pub mod xml;
 
 use chrono::{DateTime, Utc};
@@ -204,12 +203,12 @@ pub fn build(
 pub fn write_all(
     dir: &std::path::Path,
     files: &[PublicFile],
-) -> std::io::Result<Vec<(String, write::Wrote)>> {
+) -> std::io::Result<Vec<(String, crate::atomic_write::Wrote)>> {
     files
         .iter()
         .map(|f| {
             let path = f.path.split('/').fold(dir.to_path_buf(), |p, part| p.join(part));
-            write::write_atomic(&path, &f.bytes)
+            crate::atomic_write::write_atomic(&path, &f.bytes)
                 .map(|w| (f.path.clone(), w))
                 .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
         })

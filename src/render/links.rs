@@ -2,6 +2,8 @@
 //! name the same post, and the text-fragment link to a quoted passage
 //! (`url#:~:text=START,END`, URL Fragment Text Directives, <https://wicg.github.io/scroll-to-text-fragment/>).
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
 use crate::links::HttpUrl;
 
 /// `raw` as an absolute http(s) URL with a host, normalised by the `url` crate; `None` for
@@ -10,23 +12,21 @@ pub(crate) fn safe_url(raw: &str) -> Option<String> {
     HttpUrl::parse(raw).ok().map(|u| u.to_string())
 }
 
+/// A paragraph of an excerpt, and a piece of it between cuts.
+type Piece = (usize, usize);
+
 /// An excerpt of at most this many words (in one paragraph) is matched whole; a longer one by
 /// its first and last [`EDGE_WORDS`] words.
 const WHOLE_MAX_WORDS: usize = 10;
 const EDGE_WORDS: usize = 5;
 
-/// Marks an editor uses for a cut in a quotation.
-fn is_elision(word: &str) -> bool {
-    matches!(word, "…" | "..." | "[…]" | "[...]" | "(…)" | "(...)")
-}
-
 fn is_quote_mark(c: char) -> bool {
     matches!(c, '"' | '“' | '”' | '‘' | '’' | '«' | '»')
 }
 
-/// The first word of a quotation without the opening marks and ellipsis the page does not have.
+/// The first word of a quotation without the opening marks the page does not have.
 fn trim_opening(word: &str) -> &str {
-    word.trim_start_matches(is_quote_mark).trim_start_matches("...").trim_start_matches('…')
+    word.trim_start_matches(is_quote_mark)
 }
 
 /// The last word of a quotation without the closing marks, ellipsis and sentence punctuation
@@ -41,19 +41,20 @@ fn trim_closing(word: &str) -> &str {
 /// marks that need no escape anywhere a link may go (Markdown destinations, HTML attributes).
 /// The spec requires at least `-`, `,` and `&` to be encoded; so are spaces, quotes, brackets,
 /// `=` and every non-ASCII byte.
-fn encode_term(words: &[(usize, &str)]) -> String {
+fn encode_term(words: &[(Piece, &str)]) -> String {
     let text = words.iter().map(|(_, w)| *w).collect::<Vec<_>>().join(" ");
-    let mut out = String::with_capacity(text.len() * 2);
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'~' | b'!' | b'*' | b':' | b';')
-        {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(&text, TEXT_TERM).to_string()
 }
+
+/// The bytes [`encode_term`] escapes: all but ASCII letters, digits and `._~!*:;`.
+const TEXT_TERM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'!')
+    .remove(b'*')
+    .remove(b':')
+    .remove(b';');
 
 /// The text directive (`text=…`, without `#:~:`) that finds `excerpt` on its page; `None` when
 /// the excerpt has no words.
@@ -63,15 +64,22 @@ fn encode_term(words: &[(usize, &str)]) -> String {
 /// join paragraphs that are not adjacent on the page), and neither crosses a cut (`[…]`).
 pub(crate) fn text_directive(excerpt: &str) -> Option<String> {
     let paragraphs = super::escape::paragraphs(excerpt);
-    let mut words: Vec<(usize, &str)> = paragraphs
+    // Each word with the piece it is in: its paragraph, and its place between the cuts
+    // (`crate::quotes::cut_pieces`, the one rule for cuts).
+    let mut words: Vec<(Piece, &str)> = paragraphs
         .iter()
         .enumerate()
-        .flat_map(|(i, p)| p.split(' ').map(move |w| (i, w)))
+        .flat_map(|(i, p)| {
+            crate::quotes::cut_pieces(p)
+                .into_iter()
+                .enumerate()
+                .flat_map(move |(j, piece)| piece.split_whitespace().map(move |w| ((i, j), w)))
+        })
         .collect();
-    // Quotation marks, ellipses and a closing full stop at the edges are the editor's.
+    // Quotation marks and a closing full stop at the edges are the editor's.
     while let Some(&(p, first)) = words.first() {
         let t = trim_opening(first);
-        if t.is_empty() || is_elision(first) {
+        if t.is_empty() {
             words.remove(0);
         } else {
             words[0] = (p, t);
@@ -80,7 +88,7 @@ pub(crate) fn text_directive(excerpt: &str) -> Option<String> {
     }
     while let Some(&(p, last)) = words.last() {
         let t = trim_closing(last);
-        if t.is_empty() || is_elision(last) {
+        if t.is_empty() {
             words.pop();
         } else {
             let n = words.len();
@@ -89,10 +97,9 @@ pub(crate) fn text_directive(excerpt: &str) -> Option<String> {
         }
     }
     let n = words.len();
-    let (first_para, last_para) = (words.first()?.0, words.last()?.0);
-    let head_end = words.iter().position(|&(p, w)| is_elision(w) || p != first_para).unwrap_or(n);
-    let tail_start =
-        words.iter().rposition(|&(p, w)| is_elision(w) || p != last_para).map_or(0, |i| i + 1);
+    let (first_piece, last_piece) = (words.first()?.0, words.last()?.0);
+    let head_end = words.iter().position(|&(p, _)| p != first_piece).unwrap_or(n);
+    let tail_start = words.iter().rposition(|&(p, _)| p != last_piece).map_or(0, |i| i + 1);
     let (head, tail) = if head_end == n && tail_start == 0 {
         // One paragraph, no cut.
         if n <= WHOLE_MAX_WORDS {
@@ -206,6 +213,20 @@ mod tests {
                 .as_deref(),
             Some("text=The%20budget%20was%20set%20on,and%20council%20tax%20will%20rise")
         );
+    }
+
+    #[test]
+    fn a_cut_touching_a_word_or_in_round_brackets_is_a_cut_too() {
+        for excerpt in [
+            "The budget was set on Tuesday… and council tax will rise.",
+            "The budget was set on Tuesday (...) and council tax will rise.",
+        ] {
+            assert_eq!(
+                text_directive(excerpt).as_deref(),
+                Some("text=The%20budget%20was%20set%20on,and%20council%20tax%20will%20rise"),
+                "{excerpt}"
+            );
+        }
     }
 
     #[test]

@@ -167,7 +167,7 @@ pub(crate) fn item_view(item: &PickedItem, format: Format) -> (ItemView<'_>, Opt
     let base = url.as_deref();
     let summary = non_blank(e.summary_html.as_deref()).and_then(|html| match format {
         Format::Html => Some(clean_html(html, base)).filter(|s| !s.trim().is_empty()),
-        Format::Markdown => block(format, Some(&crate::text::html_to_text(html)), None),
+        Format::Markdown => block(format, Some(&crate::html_text::html_to_text(html)), None),
     });
     let view = ItemView {
         position: item.position,

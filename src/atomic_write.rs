@@ -1,7 +1,8 @@
-//! Atomic writes into the public folder: each file is written to a temp file in its own folder,
-//! synced, then renamed over the old one, so a reader (or `roundup serve`) sees the old file or
-//! the new one, never half of one. A file whose bytes have not changed is left alone, keeping
-//! its modification time (and so its Last-Modified).
+//! The one way roundup writes a file (published pages and feeds, drafts, feeds.toml): to a temp
+//! file in the same folder, synced, then renamed over the old one, so a reader (or
+//! `roundup serve`, or a crash) sees the old file or the new one, never half of one. A file
+//! whose bytes have not changed is left alone, keeping its modification time (and so its
+//! Last-Modified).
 
 use std::io::Write;
 use std::path::Path;
@@ -9,7 +10,9 @@ use std::path::Path;
 /// What happened to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Wrote {
+    /// The file was made or replaced.
     Written,
+    /// The file already held these bytes.
     Unchanged,
 }
 

@@ -125,10 +125,11 @@ pub struct PickArgs {
     /// Quote suggestion N of `roundup excerpts ENTRY`.
     #[arg(long, value_name = "N")]
     pub excerpt_para: Option<usize>,
-    /// The lead-in before the excerpt.
+    /// The lead-in before the excerpt. Markdown: [words](https://…) links, *emphasis*,
+    /// **strong**, a line ending in two spaces breaks; [words]() links the words to this post.
     #[arg(long, value_name = "TEXT")]
     pub lead: Option<String>,
-    /// The editor's comment after the excerpt.
+    /// The editor's comment after the excerpt (Markdown, as --lead).
     #[arg(long, value_name = "TEXT")]
     pub note: Option<String>,
     /// The section of the post the item goes in.
@@ -171,10 +172,11 @@ pub struct EditArgs {
     pub week: WeekArg,
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
-    /// The opening paragraph(s).
+    /// The opening paragraph(s). Markdown: [words](https://…) links, *emphasis*, **strong**,
+    /// a line ending in two spaces breaks; a blank line starts a paragraph.
     #[arg(long, value_name = "TEXT")]
     pub intro: Option<String>,
-    /// The closing paragraph(s).
+    /// The closing paragraph(s) (Markdown, as --intro).
     #[arg(long, value_name = "TEXT")]
     pub outro: Option<String>,
     /// Comma-separated tags (an empty value clears them).

@@ -19,6 +19,7 @@
 //! Rendering the same data twice gives the same bytes.
 
 mod attribution;
+mod editor;
 mod escape;
 mod helpers;
 mod links;

@@ -6,7 +6,9 @@
 //!   view; raw in an HTML view, where handlebars HTML-escapes `{{field}}`;
 //! - *block* fields (`intro`, `outro`, `lead`, `excerpt`, `note`, `summary`) are whole paragraphs:
 //!   Markdown paragraphs in a Markdown view; sanitised HTML (`<p>…</p>`) in an HTML view, to be
-//!   written with `{{{field}}}`;
+//!   written with `{{{field}}}`. The editor's own words (`intro`, `outro`, `lead`, `note`) keep
+//!   the small Markdown subset of `editor` (links, emphasis, strong, line breaks); text from a
+//!   feed (`excerpt`, `summary`) is plain text;
 //! - *links* (`url`, `outlet_url`, `excerpt_url`) are absolute http(s) URLs or null: any other
 //!   scheme from a feed is dropped here, and the text stays unlinked.
 //!
@@ -18,6 +20,7 @@ use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Serialize;
 
 use super::attribution;
+use super::editor::{editor_html, editor_markdown};
 use super::escape::{html_block, md_block, md_inline, md_url, one_line};
 use super::links::{excerpt_url, safe_url};
 use super::sanitize::clean_html;
@@ -109,6 +112,17 @@ fn block(format: Format, text: Option<&str>, base: Option<&str>) -> Option<Strin
     Some(out).filter(|b| !b.trim().is_empty())
 }
 
+/// The editor's own words (lead, note, intro, outro) as a block field, in the Markdown subset of
+/// [`super::editor`]; `post` is where `[words]()` links. `None` when it has no words.
+fn editor_block(format: Format, text: Option<&str>, post: Option<&str>) -> Option<String> {
+    let text = text?;
+    let out = match format {
+        Format::Markdown => editor_markdown(text, post),
+        Format::Html => editor_html(text, post),
+    };
+    Some(out).filter(|b| !b.trim().is_empty())
+}
+
 fn link(format: Format, url: &str) -> String {
     match format {
         Format::Markdown => md_url(url),
@@ -182,13 +196,13 @@ pub(crate) fn item_view(item: &PickedItem, format: Format) -> (ItemView<'_>, Opt
             None => inline(format, &e.published).into_owned(),
         },
         published_iso: inline(format, &e.published),
-        lead: block(format, item.lead.as_deref(), base),
+        lead: editor_block(format, item.lead.as_deref(), base),
         excerpt: block(format, excerpt_text, base),
         excerpt_url: match (&url, excerpt_text) {
             (Some(u), Some(x)) => Some(link(format, &excerpt_url(u, x))),
             _ => None,
         },
-        note: block(format, item.note.as_deref(), base),
+        note: editor_block(format, item.note.as_deref(), base),
         summary,
     };
     (view, dropped)
@@ -235,8 +249,8 @@ pub(crate) fn roundup_view<'a, 'v>(
         week: inline(format, &roundup.week),
         dates: inline(format, &week_dates(&roundup.week)).into_owned(),
         title: inline(format, &roundup.title),
-        intro: block(format, roundup.intro.as_deref(), None),
-        outro: block(format, roundup.outro.as_deref(), None),
+        intro: editor_block(format, roundup.intro.as_deref(), None),
+        outro: editor_block(format, roundup.outro.as_deref(), None),
         tags: list(&roundup.tags),
         categories: list(&roundup.categories),
         sections: sections(items),

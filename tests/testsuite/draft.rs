@@ -423,12 +423,75 @@ fn a_hostile_feed_can_neither_run_script_nor_break_the_post() {
         ),
         "{quotes:?}"
     );
+    // The editor's note keeps its emphasis (the editor's Markdown subset); its HTML is text.
     assert!(
         rendered.contains(
-            "&lt;/section&gt;&lt;/article&gt;&lt;script&gt;alert(17)&lt;/script&gt; *note*"
+            "&lt;/section&gt;&lt;/article&gt;&lt;script&gt;alert(17)&lt;/script&gt; <em>note</em>"
         ),
         "{rendered}"
     );
+}
+
+#[test]
+fn the_editors_words_carry_links_and_emphasis_and_nothing_active() {
+    let n = Newsroom::start(&[LGIU, LOCALGOV]);
+    n.pick(
+        "Council budgets under pressure",
+        &[
+            "--excerpt",
+            "Councils across England face a gap.",
+            "--lead",
+            "Over at the [LGIU blog](https://lgiu.example/blog/) a *plan*, and [this sobering survey]() from Jane Smith:",
+            "--note",
+            "**Read it all.** [x](javascript:alert(1)) <script>alert(2)</script> <img src=x onerror=alert(3)> [y](data:text/html,z)",
+        ],
+    );
+    n.ok(&[
+        "edit",
+        "--intro",
+        "A week of *budgets*.  \nSee [the survey](https://lgiu.example/survey) <iframe src=javascript:alert(4)></iframe>",
+        "--outro",
+        "[Write to us](javascript:alert(5)) or [here]()",
+    ]);
+
+    let (run, md) = n.draft("md", &[]);
+    run.success();
+    assert!(
+        md.contains(
+            "Over at the [LGIU blog](https://lgiu.example/blog/) a *plan*, and [this sobering survey](https://lgiu.example/blog/council-budgets-under-pressure/) from Jane Smith:\n"
+        ),
+        "{md}"
+    );
+    assert!(md.contains("\nA week of *budgets*.\\\nSee [the survey](https://lgiu.example/survey)"));
+    assert!(md.contains("\nWrite to us or here\n"), "no post to link in the outro\n{md}");
+    assert!(!md.contains('<'), "no raw angle bracket in the Markdown draft\n{md}");
+    let rendered = markdown_to_html(&md);
+    assert_inert(&rendered, "the Markdown draft rendered");
+    assert!(rendered.contains("<strong>Read it all.</strong> x &lt;script&gt;alert(2)&lt;/script&gt; &lt;img src=x onerror=alert(3)&gt; y"), "{rendered}");
+
+    let (run, html) = n.draft("html", &[]);
+    run.success();
+    assert_inert(&html, "the HTML draft");
+    assert!(
+        html.contains(
+            "<p>Over at the <a href=\"https://lgiu.example/blog/\" rel=\"noopener noreferrer\">LGIU blog</a> a <em>plan</em>, and <a href=\"https://lgiu.example/blog/council-budgets-under-pressure/\" rel=\"noopener noreferrer\">this sobering survey</a> from Jane Smith:</p>"
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<p>A week of <em>budgets</em>.<br>\nSee <a href=\"https://lgiu.example/survey\""
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(
+            "<p><strong>Read it all.</strong> x &lt;script&gt;alert(2)&lt;/script&gt; &lt;img src=x onerror=alert(3)&gt; y</p>"
+        ),
+        "{html}"
+    );
+    assert!(html.contains("&lt;iframe src=javascript:alert(4)&gt;&lt;/iframe&gt;"), "{html}");
+    assert!(html.contains("<p>Write to us or here</p>"), "{html}");
 }
 
 /// Runs a Markdown draft that must fail with exit 2 and an error naming `file` and `line`.

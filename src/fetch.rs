@@ -169,12 +169,15 @@ impl Fetcher {
             let slot = self.slot(&url).await;
             let mut builder = self.client.get(url.clone());
             // Validators belong to the URL they came from; redirects keep them only while the
-            // feed merely moved (the new place serves the same document).
-            if let Some(etag) = &req.etag {
-                builder = builder.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &req.last_modified {
-                builder = builder.header(header::IF_MODIFIED_SINCE, lm);
+            // feed merely moved (the new place serves the same document). After a 302/303/307
+            // the target may be another document, which must not answer 304 for ours.
+            if permanent_so_far {
+                if let Some(etag) = &req.etag {
+                    builder = builder.header(header::IF_NONE_MATCH, etag);
+                }
+                if let Some(lm) = &req.last_modified {
+                    builder = builder.header(header::IF_MODIFIED_SINCE, lm);
+                }
             }
             let resp = builder.send().await.map_err(|e| self.classify(e))?;
             let status = resp.status().as_u16();

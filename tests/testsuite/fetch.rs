@@ -176,6 +176,39 @@ fn temporary_redirect_is_not_recorded(code: u16) {
     assert_eq!(env.entries(&[]).len(), GEN_ENTRIES);
 }
 
+/// Validators belong to the URL they came from: after a temporary redirect the target may be
+/// another document, so a later hop must not ask it "not modified since?" (issue 8).
+fn validators_stop_at_a_temporary_redirect(code: u16) {
+    let server = FixtureServer::start();
+    let env = TestEnv::with_feeds(
+        "",
+        &[("hop", server.url(&format!("/redirect/{code}/x?to=/rss.xml")))],
+    );
+    env.fetch(&[]).success();
+    let run = env.fetch(&["--force"]);
+    run.success();
+    let log = server.log();
+    let first_hop = log.iter().filter(|s| s.path.starts_with("/redirect/")).nth(1).unwrap();
+    assert_eq!(first_hop.if_none_match.as_deref(), Some(RSS_ETAG), "the feed's own URL");
+    let target = log.iter().filter(|s| s.path == "/rss.xml").nth(1).expect("polled again");
+    assert_eq!(
+        (target.if_none_match.as_deref(), target.if_modified_since.as_deref()),
+        (None, None),
+        "no validators after an HTTP {code}"
+    );
+    assert!(run.summary().contains("1 updated, 0 unchanged"), "{run}");
+}
+
+#[test]
+fn no_validators_are_sent_past_a_302() {
+    validators_stop_at_a_temporary_redirect(302);
+}
+
+#[test]
+fn no_validators_are_sent_past_a_307() {
+    validators_stop_at_a_temporary_redirect(307);
+}
+
 #[test]
 fn a_301_is_recorded_and_later_polls_go_to_the_new_url() {
     permanent_redirect_is_followed_from_then_on(301);

@@ -504,7 +504,8 @@ struct ServerState {
 /// - `/gzip.xml`: the RSS feed gzip-compressed (Content-Encoding: gzip).
 /// - `/gen/{name}[?n=N]`: a generated RSS feed with N (default 3) entries `{name}-1`..; subject
 ///   to [`FixtureServer::set_gen_delay`] and [`FixtureServer::hold_after`].
-/// - `/redirect/{code}/{name}`: answers `code` (301, 302, 307, 308) to `/gen/{name}`.
+/// - `/redirect/{code}/{name}[?to=PATH]`: answers `code` (301, 302, 307, 308) to `/gen/{name}`
+///   (or to PATH).
 /// - `/status/{code}`: an empty answer with that status; 429 with `Retry-After: 7200`, 503
 ///   with a Retry-After HTTP date three hours ahead.
 /// - `/slow.xml`: the RSS feed after [`SLOW_ANSWER`].
@@ -817,9 +818,13 @@ async fn generated(
     with_type(RSS_TYPE, generated_feed(&name, n))
 }
 
-async fn redirect(UrlPath((code, name)): UrlPath<(u16, String)>) -> Response {
+async fn redirect(
+    UrlPath((code, name)): UrlPath<(u16, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     let status = StatusCode::from_u16(code).expect("a status code");
-    (status, [(header::LOCATION, format!("/gen/{name}"))]).into_response()
+    let to = query.get("to").cloned().unwrap_or_else(|| format!("/gen/{name}"));
+    (status, [(header::LOCATION, to)]).into_response()
 }
 
 async fn status(UrlPath(code): UrlPath<u16>) -> Response {

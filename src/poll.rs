@@ -167,7 +167,9 @@ const PARSE_THREADS: usize = 4;
 
 /// Polls `jobs` concurrently and writes each result as it comes, through one writer thread
 /// that owns `store`. `on_done` sees each outcome once written (for progress). Setting `stop`
-/// lets in-flight feeds finish but starts no new ones. Gives the store back with the outcomes.
+/// lets in-flight feeds finish but starts no new ones. A failed write ends the run at once:
+/// in-flight fetches are cancelled, and the error comes back with the store and the outcomes
+/// written before it.
 pub async fn run(
     fetcher: Arc<Fetcher>,
     jobs: Vec<PollJob>,
@@ -175,49 +177,56 @@ pub async fn run(
     on_done: Arc<dyn Fn(&FeedOutcome) + Send + Sync>,
     stop: Arc<AtomicBool>,
 ) -> (Store, Vec<FeedOutcome>, Option<StoreError>) {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedPoll>(WRITE_QUEUE);
-    let writer = std::thread::spawn(move || {
-        let mut outcomes = Vec::new();
-        let mut failure = None;
-        while let Ok(first) = rx.recv() {
-            if failure.is_some() {
-                continue;
-            }
-            // What arrives within a short window goes into the same transaction: fewer commits
-            // and fewer full-text segments to merge.
-            let mut batch = vec![first];
-            let window = Instant::now() + BATCH_WINDOW;
-            while batch.len() < MAX_BATCH {
-                let left = window.saturating_duration_since(Instant::now());
-                match rx.recv_timeout(left) {
-                    Ok(more) => batch.push(more),
-                    Err(_) => break,
-                }
-            }
-            match store.record_polls(&batch) {
-                Ok(counts) => {
-                    for (update, counts) in batch.iter().zip(counts) {
-                        let outcome = outcome_of(update, counts);
-                        on_done(&outcome);
-                        outcomes.push(outcome);
-                    }
-                }
-                Err(e) => failure = Some(e),
-            }
-        }
-        (store, outcomes, failure)
-    });
     // Feeds between the start of their fetch and the writer are bounded: a fetch starts only
     // when its result will have room, so memory stays flat however many feeds there are.
     // (Jobs are interleaved over hosts, so the feeds holding room are rarely stuck behind one
-    // busy host.)
+    // busy host.) The writer closes it when the store fails: nothing fetched after that could
+    // be kept.
     let in_pipeline =
         Arc::new(tokio::sync::Semaphore::new(fetcher.concurrency() + WRITE_QUEUE + PARSE_THREADS));
+    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedPoll>(WRITE_QUEUE);
+    let writer = {
+        let in_pipeline = in_pipeline.clone();
+        std::thread::spawn(move || {
+            let mut outcomes = Vec::new();
+            while let Ok(first) = rx.recv() {
+                // What arrives within a short window goes into the same transaction: fewer
+                // commits and fewer full-text segments to merge.
+                let mut batch = vec![first];
+                let window = Instant::now() + BATCH_WINDOW;
+                while batch.len() < MAX_BATCH {
+                    let left = window.saturating_duration_since(Instant::now());
+                    match rx.recv_timeout(left) {
+                        Ok(more) => batch.push(more),
+                        Err(_) => break,
+                    }
+                }
+                match store.record_polls(&batch) {
+                    Ok(counts) => {
+                        for (poll, counts) in batch.iter().zip(counts) {
+                            let outcome = outcome_of(poll, counts);
+                            on_done(&outcome);
+                            outcomes.push(outcome);
+                        }
+                    }
+                    Err(e) => {
+                        // A full disk or a broken database: stop the run now rather than fetch
+                        // every remaining feed only to drop its result (issue 8).
+                        in_pipeline.close();
+                        return (store, outcomes, Some(e));
+                    }
+                }
+            }
+            (store, outcomes, None)
+        })
+    };
 
     let mut tasks = tokio::task::JoinSet::new();
     for job in interleave_hosts(jobs) {
         // Tasks are spawned only as room frees up, so a long feed list costs no memory.
-        let room = in_pipeline.clone().acquire_owned().await.expect("never closed");
+        let Ok(room) = in_pipeline.clone().acquire_owned().await else {
+            break; // the store failed
+        };
         if stop.load(Ordering::SeqCst) {
             break;
         }
@@ -229,11 +238,15 @@ pub async fn run(
             let clock = Instant::now();
             let result = attempt(&fetcher, &job).await;
             let elapsed = clock.elapsed();
-            let update = on_cpu(move || decide(&job, result, started_at, elapsed)).await;
+            let poll = on_cpu(move || decide(&job, result, started_at, elapsed)).await;
             // The writer only hangs up after a store failure; then there is nothing to do.
-            let _ = tokio::task::spawn_blocking(move || tx.send(update).is_ok()).await;
+            let _ = tokio::task::spawn_blocking(move || tx.send(poll).is_ok()).await;
         });
         while tasks.try_join_next().is_some() {}
+    }
+    if in_pipeline.is_closed() {
+        // Fetches in flight can no longer be stored: cut them short.
+        tasks.abort_all();
     }
     drop(tx);
     while tasks.join_next().await.is_some() {}

@@ -180,10 +180,8 @@ fn temporary_redirect_is_not_recorded(code: u16) {
 /// another document, so a later hop must not ask it "not modified since?" (issue 8).
 fn validators_stop_at_a_temporary_redirect(code: u16) {
     let server = FixtureServer::start();
-    let env = TestEnv::with_feeds(
-        "",
-        &[("hop", server.url(&format!("/redirect/{code}/x?to=/rss.xml")))],
-    );
+    let env =
+        TestEnv::with_feeds("", &[("hop", server.url(&format!("/redirect/{code}/x?to=/rss.xml")))]);
     env.fetch(&[]).success();
     let run = env.fetch(&["--force"]);
     run.success();
@@ -569,4 +567,34 @@ fn the_per_host_limit_follows_the_setting() {
     env.fetch(&[]).success();
     assert_eq!(server.max_in_flight(), 1);
     assert_eq!(env.entries(&[]).len(), 6 * GEN_ENTRIES);
+}
+
+#[test]
+fn a_store_failure_stops_the_run_at_once_and_says_why() {
+    let server = FixtureServer::start();
+    server.set_gen_delay(Duration::from_millis(50));
+    const FEEDS: usize = 120;
+    let feeds: Vec<(String, String)> =
+        (0..FEEDS).map(|i| (format!("f{i}"), server.url(&format!("/gen/f{i}")))).collect();
+    let feeds: Vec<(&str, String)> = feeds.iter().map(|(id, u)| (id.as_str(), u.clone())).collect();
+    let env = TestEnv::with_feeds("concurrency = 2", &feeds);
+    env.run(&["feeds", "list"]).success();
+    // A full disk, as SQLite reports it, on the first write of a poll.
+    env.sqlite()
+        .execute_batch(
+            "CREATE TRIGGER disk_full BEFORE INSERT ON fetches
+             BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END;",
+        )
+        .unwrap();
+    let run = env.fetch(&[]);
+    run.expect_code(2);
+    assert!(
+        run.stderr.contains("could not write to the database")
+            && run.stderr.contains("database or disk is full"),
+        "says why\n{run}"
+    );
+    // What was already in flight or queued when the write failed may finish; nothing more starts.
+    let asked = server.log().len();
+    assert!(asked < FEEDS / 3, "{asked} of {FEEDS} feeds were still fetched after the failure");
+    assert_eq!(env.count("SELECT count(*) FROM entries"), 0, "the failed batch wrote nothing");
 }

@@ -2,7 +2,6 @@
 //! configuration, the store and the HTTP client together, and the only one that prints.
 
 mod entries;
-mod excerpts;
 mod extract;
 mod feeds;
 mod poll;
@@ -90,6 +89,23 @@ fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
         concurrency: s.concurrency,
         per_host: s.per_host,
     })?)
+}
+
+/// The feeds' client and a runtime to drive it, made once for a command that reads article
+/// pages ([`crate::articles::ArticlePages`] borrows them).
+struct Web {
+    fetcher: Fetcher,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Web {
+    fn new(config: &Config) -> anyhow::Result<Web> {
+        Ok(Web { fetcher: fetcher(config)?, runtime: runtime()? })
+    }
+
+    fn articles(&self) -> crate::articles::ArticlePages<'_> {
+        crate::articles::ArticlePages::new(&self.fetcher, &self.runtime)
+    }
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

@@ -15,6 +15,7 @@
 //! and the HTTP client together. `cli` holds the clap structs and nothing else.
 
 pub mod app;
+pub mod articles;
 pub mod atomic_write;
 pub mod cli;
 pub mod config;

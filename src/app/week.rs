@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use anyhow::{Context, anyhow, bail};
 use chrono::Utc;
 
-use super::{Exit, load_config, open_store};
+use super::{Exit, Web, load_config, open_store};
+use crate::articles::WithWarnings;
 use crate::cli::{
     CandidatesArgs, Cli, DraftArgs, DraftFormat, EditArgs, EntryArgs, ExcerptsArgs, PickArgs,
     PicksArgs, WeekArg, WeekArgs,
@@ -70,6 +71,14 @@ fn remind_if_published(store: &Store, week: IsoWeek) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What was found, after printing what went wrong on the way as warnings.
+fn warned<T>(found: WithWarnings<T>) -> T {
+    for w in &found.warnings {
+        eprintln!("roundup: {w}");
+    }
+    found.value
+}
+
 fn truncate(s: &str, n: usize) -> String {
     if s.chars().count() <= n {
         s.to_string()
@@ -84,11 +93,12 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
+    let web = Web::new(&config)?;
     let excerpt = match args.excerpt_para {
         Some(n) => {
             let entry =
                 store.entry(args.entry)?.ok_or(crate::store::PickError::NoEntry(args.entry))?;
-            let suggestions = super::excerpts::suggestions(&config, &mut store, &entry)?;
+            let suggestions = warned(web.articles().suggestions(&mut store, &entry, Utc::now())?);
             let chosen = n
                 .checked_sub(1)
                 .and_then(|i| suggestions.get(i))
@@ -122,7 +132,7 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
     // Attribution: a feed that names no author may be named by the article page's byline.
     if picked.entry.author.is_none()
         && let Some(link) = store.entry_link(args.entry)?
-        && let Some(page) = super::excerpts::article_page(&config, &mut store, &link)?
+        && let Some(page) = warned(web.articles().page(&mut store, &link, Utc::now())?)
         && let Some(byline) = page.byline
     {
         println!("roundup: the feed names no author; the article page says {byline:?}");
@@ -180,7 +190,8 @@ pub(crate) fn excerpts(cli: &Cli, args: &ExcerptsArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let entry = store.entry(args.entry)?.ok_or(crate::store::PickError::NoEntry(args.entry))?;
-    let suggestions = super::excerpts::suggestions(&config, &mut store, &entry)?;
+    let web = Web::new(&config)?;
+    let suggestions = warned(web.articles().suggestions(&mut store, &entry, Utc::now())?);
     if args.json {
         let numbered: Vec<serde_json::Value> = suggestions
             .iter()
@@ -297,7 +308,7 @@ pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
     if args.check_quotes {
         draft
             .warnings
-            .extend(super::excerpts::check_quotes(&config, &store.picks(&week.to_string())?)?);
+            .extend(Web::new(&config)?.articles().check_quotes(&store.picks(&week.to_string())?));
     }
     if args.strict && !draft.warnings.is_empty() {
         for w in &draft.warnings {
@@ -344,8 +355,11 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
         }
     }
     let mut store = open_store(cli, &config)?;
+    let web = Web::new(&config)?;
+    let articles = web.articles();
     crate::picker::run_with(&config, &mut store, week, &mut |store, entry| {
-        super::excerpts::suggestions(&config, store, entry).map_err(Into::into)
+        let found = articles.suggestions(store, entry, Utc::now())?;
+        Ok(crate::picker::Suggested { paragraphs: found.value, warnings: found.warnings })
     })?;
     let draft = render_draft(&config, &mut store, week, Format::Markdown)?;
     for w in &draft.warnings {

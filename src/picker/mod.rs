@@ -57,16 +57,28 @@ pub enum PickerError {
 /// Why excerpt suggestions could not be had (shown in the picker, which goes on).
 pub type SuggestError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where the picker gets an entry's excerpt suggestions (numbered paragraphs, the first is 1).
-/// It may use the store, e.g. to cache a fetched article page.
-pub type Suggest<'a> =
-    dyn FnMut(&mut Store, &EntryDetail) -> Result<Vec<String>, SuggestError> + 'a;
+/// An entry's excerpt suggestions, and what went wrong finding them (shown in the picker's
+/// status line: the suggester must not print under the picker).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Suggested {
+    /// Numbered paragraphs, the first is 1.
+    pub paragraphs: Vec<String>,
+    /// E.g. an article page that could not be fetched.
+    pub warnings: Vec<String>,
+}
+
+/// Where the picker gets an entry's excerpt suggestions. It may use the store, e.g. to cache
+/// a fetched article page.
+pub type Suggest<'a> = dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, SuggestError> + 'a;
 
 /// Runs the picker on the terminal until the editor quits, with excerpt suggestions from each
 /// entry's own text (see [`run_with`] to fetch article pages too).
 pub fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), PickerError> {
     run_with(config, store, week, &mut |_, entry| {
-        Ok(crate::excerpt::suggestions_from_text(&entry.text))
+        Ok(Suggested {
+            paragraphs: crate::excerpt::suggestions_from_text(&entry.text),
+            warnings: Vec::new(),
+        })
     })
 }
 
@@ -145,10 +157,12 @@ fn perform(
                     Some(entry) => suggest(store, &entry).map_err(|e| one_line(&*e)),
                     None => Err(format!("entry {id} is gone")),
                 };
-                // Whatever the suggester printed went over the screen: draw it all again.
-                screen.redraw_all()?;
                 state.set_status("");
-                state.suggestions_ready(id, found);
+                let warnings = found.as_ref().map(|s| s.warnings.join("; ")).unwrap_or_default();
+                state.suggestions_ready(id, found.map(|s| s.paragraphs));
+                if !warnings.is_empty() {
+                    state.set_error(warnings);
+                }
                 return Ok(true);
             }
             Action::Edit { entry, field, text } => {
@@ -339,19 +353,19 @@ mod tests {
     /// suggester returning `anyhow::Result`. It must coerce to [`Suggest`].
     #[test]
     fn an_app_style_suggester_fits_the_callback_type() {
-        fn app_like(c: &str, _s: &mut Store, e: &EntryDetail) -> anyhow::Result<Vec<String>> {
+        fn app_like(c: &str, _s: &mut Store, e: &EntryDetail) -> anyhow::Result<Suggested> {
             if c == "offline" {
                 let io = std::io::Error::other("connection refused");
                 return Err(anyhow::Error::new(io).context("cannot fetch the article"));
             }
-            Ok(vec![e.text.clone()])
+            Ok(Suggested { paragraphs: vec![e.text.clone()], warnings: Vec::new() })
         }
         let (_d, mut s) = store_with(1);
         let entry = s.entry(1).unwrap().unwrap();
         let config = String::from("config");
         let suggest: &mut Suggest<'_> =
             &mut |store, entry| app_like(&config, store, entry).map_err(Into::into);
-        assert_eq!(suggest(&mut s, &entry).unwrap(), ["One two three four."]);
+        assert_eq!(suggest(&mut s, &entry).unwrap().paragraphs, ["One two three four."]);
         let config = String::from("offline");
         let suggest: &mut Suggest<'_> =
             &mut |store, entry| app_like(&config, store, entry).map_err(Into::into);

@@ -191,7 +191,9 @@ impl Store {
         self.read(|c| read_picks(c, week))
     }
 
-    /// The links picked in the (up to) `n` roundups before `week`, with their week.
+    /// The links picked in the (up to) `n` roundups before `week`, with their week: each pick's
+    /// link as its feed gave it and, when its article page was read, the page's canonical link
+    /// (the one the draft showed). Compare them with [`crate::links::post_key`].
     pub fn recently_featured(
         &self,
         week: &str,
@@ -199,14 +201,25 @@ impl Store {
     ) -> Result<Vec<(String, String)>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT r.week, e.url FROM picks p
+                "SELECT r.week, e.url, nullif(pg.canonical_url, '') FROM picks p
                  JOIN roundups r ON r.id = p.roundup_id JOIN entries e ON e.id = p.entry_id
+                 LEFT JOIN pages pg ON pg.url = e.url
                  WHERE e.url IS NOT NULL AND r.id IN
                      (SELECT id FROM roundups WHERE week < ?1 ORDER BY week DESC LIMIT ?2)
                  ORDER BY r.week DESC, p.position",
             )?;
-            let rows = stmt.query_map(params![week, n], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            rows.collect()
+            let rows = stmt.query_map(params![week, n], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+            })?;
+            let mut links = Vec::new();
+            for row in rows {
+                let (week, url, canonical) = row?;
+                if let Some(canonical) = canonical {
+                    links.push((week.clone(), canonical));
+                }
+                links.push((week, url));
+            }
+            Ok(links)
         })
     }
 }

@@ -314,3 +314,62 @@ as well as an online survey that takes about ten minutes to complete.</p></artic
     assert_eq!(entry["outlet"], "Borough Voices");
     assert_eq!(entry["url"], canonical.as_str(), "the canonical link, no utm_* parameters");
 }
+
+/// Issue 9, item 9: a link replaced by its page's canonical URL was still compared, next week,
+/// in the form the feed gave it, so re-picking the same post gave no "already featured".
+#[test]
+fn a_post_featured_under_its_canonical_link_is_already_featured_in_any_form() {
+    let server = FixtureServer::start();
+    let moved = format!("{}?utm_source=rss", server.url("/doc/old-home.html"));
+    let canonical = "https://www.council.example/news/budget-set/";
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Council news</title>
+<link>https://council.example/</link>
+<item><title>Budget set</title><link>{}</link><guid>c-1</guid>
+<pubDate>Wed, 20 Nov 2024 09:00:00 GMT</pubDate><description>The budget.</description></item>
+</channel></rss>"#,
+        moved.replace('&', "&amp;")
+    );
+    server.set_doc("council.xml", "application/rss+xml", &feed);
+    // The same post, linked by an aggregator in another form: http, no www, no trailing slash.
+    let aggregator = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Sector wire</title>
+<link>https://wire.example/</link>
+<item><title>Council sets its budget</title><link>http://council.example/news/budget-set</link>
+<guid>w-1</guid><author>ed@wire.example (Ed Wire)</author>
+<pubDate>Thu, 28 Nov 2024 09:00:00 GMT</pubDate><description>Seen elsewhere.</description></item>
+</channel></rss>"#;
+    server.set_doc("wire.xml", "application/rss+xml", aggregator);
+    let page = format!(
+        r#"<!DOCTYPE html><html lang="en"><head><title>Budget set</title>
+<link rel="canonical" href="{canonical}"><meta name="author" content="Rosa Diaz"></head>
+<body><article><h1>Budget set</h1><p>The council set its budget for next year on Tuesday,
+after a long debate about reserves, council tax and the cost of adult social care.</p>
+</article></body></html>"#
+    );
+    server.set_doc("old-home.html", "text/html; charset=utf-8", &page);
+    let env = TestEnv::with_feeds(
+        "",
+        &[("council", server.url("/doc/council.xml")), ("wire", server.url("/doc/wire.xml"))],
+    );
+    env.fetch(&[]).success();
+    let post = id_of(&env, "Budget set").to_string();
+    // Picked in W47: the page is fetched (the feed names no author) and its canonical link used.
+    env.run(&["pick", &post, "--week", "2024-W47"]).success();
+    let picks = json(&env, &["picks", "--week", "2024-W47", "--json"]);
+    assert_eq!(picks[0]["entry"]["url"], canonical);
+
+    // The next week: the same entry again, and the aggregator's link to the same post.
+    env.run(&["pick", &post, "--week", WEEK]).success();
+    let wire = id_of(&env, "Council sets its budget").to_string();
+    env.run(&["pick", &wire, "--week", WEEK]).success();
+    let run = env.run(&["draft", "--week", WEEK, "-o", "-"]);
+    run.success();
+    assert!(
+        run.stderr.contains("item 1 \"Budget set\": already featured in 2024-W47"),
+        "the same entry, featured under its canonical link: {run}"
+    );
+    assert!(
+        run.stderr.contains("item 2 \"Council sets its budget\": already featured in 2024-W47"),
+        "another feed's link to the same post: {run}"
+    );
+}

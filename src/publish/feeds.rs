@@ -74,13 +74,14 @@ pub(crate) fn atom(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     let mut x = Xml::new();
     let self_url = site.url("feed.atom");
     atom_head(&mut x, site, &self_url, &site.title, &self_url, updated(entries));
-    for p in entries {
+    let offsets = distinct_updated(entries.iter().map(|p| p.updated_at));
+    for (p, offset) in entries.iter().zip(offsets) {
         x.open("entry", &[]);
         x.text("id", &[], &p.url);
         x.text("title", &[("type", "text")], &p.title);
         x.empty("link", &[("rel", "alternate"), ("type", "text/html"), ("href", &p.url)]);
-        x.text("published", &[], &rfc3339(p.published_at));
-        x.text("updated", &[], &rfc3339(p.updated_at));
+        x.text("published", &[], &rfc3339(p.published_at - offset));
+        x.text("updated", &[], &rfc3339(p.updated_at - offset));
         x.open("author", &[]);
         x.text("name", &[], &site.author());
         x.close("author");
@@ -107,7 +108,7 @@ pub(crate) fn rss(site: &Site, entries: &[Prepared]) -> Vec<u8> {
         ],
     );
     x.open("channel", &[]);
-    x.text("title", &[], &site.title);
+    x.plain_text("title", &[], &site.title);
     x.text("link", &[], site.base_url.as_str());
     x.text("description", &[], &format!("{}: the weekly roundup", site.title));
     x.empty(
@@ -118,13 +119,13 @@ pub(crate) fn rss(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     x.text("generator", &[], &format!("{GENERATOR} {}", env!("CARGO_PKG_VERSION")));
     for p in entries {
         x.open("item", &[]);
-        x.text("title", &[], &p.title);
+        x.plain_text("title", &[], &p.title);
         x.text("link", &[], &p.url);
         x.text("guid", &[("isPermaLink", "true")], &p.url);
         x.text("pubDate", &[], &rfc822(p.published_at));
-        x.text("dc:creator", &[], &site.author());
+        x.plain_text("dc:creator", &[], &site.author());
         for term in terms(p) {
-            x.text("category", &[], term);
+            x.plain_text("category", &[], term);
         }
         x.text("description", &[], &content(p));
         x.close("item");
@@ -194,6 +195,47 @@ pub(crate) fn json(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     bytes
 }
 
+/// How far to move each Atom entry's dates back so that no two entries of a feed share an
+/// `updated` (the W3C validator warns when they do, issue 9 item 11): `wanted` gives each
+/// entry's own instant in feed order; one already taken moves a second earlier until it is
+/// free. Both of an entry's dates move by its offset, so a correction still shows as
+/// `updated` after `published`.
+fn distinct_updated(wanted: impl IntoIterator<Item = DateTime<Utc>>) -> Vec<chrono::TimeDelta> {
+    let second = chrono::TimeDelta::seconds(1);
+    let mut taken = std::collections::BTreeSet::new();
+    wanted
+        .into_iter()
+        .map(|want| {
+            let mut at = want;
+            while !taken.insert(at) {
+                at -= second;
+            }
+            want - at
+        })
+        .collect()
+}
+
+/// The offsets of `links.atom`'s entries, per roundup and in post order: a roundup's k-th link
+/// is wanted k seconds before the roundup's own instant, so that a reader sorting by date
+/// shows the post's order (every link of a roundup had the same `updated`).
+fn link_offsets(entries: &[Prepared]) -> Vec<Vec<chrono::TimeDelta>> {
+    let in_order = |p: &Prepared| (0..p.items.len()).map(|k| chrono::TimeDelta::seconds(k as i64));
+    let wanted = entries.iter().flat_map(|p| in_order(p).map(|k| p.updated_at - k));
+    let mut offsets = distinct_updated(wanted).into_iter();
+    entries
+        .iter()
+        .map(|p| in_order(p).map(|k| k + offsets.next().unwrap_or_default()).collect())
+        .collect()
+}
+
+/// An `atom:source`'s `updated`: when the outlet's feed last changed, as far as our data says,
+/// which is no earlier than the picked entry's own date (else when we first saw it).
+fn source_updated(entry: &crate::model::EntryDetail) -> Option<String> {
+    let parsed = crate::timefmt::parse_rfc3339(&entry.published)
+        .or_else(|| crate::timefmt::parse_rfc3339(&entry.first_seen))?;
+    Some(rfc3339(parsed))
+}
+
 /// `links.atom`: the linkblog, one entry per picked link, newest roundup first, then in post
 /// order.
 pub(crate) fn links(site: &Site, entries: &[Prepared]) -> Vec<u8> {
@@ -201,8 +243,9 @@ pub(crate) fn links(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     let self_url = site.url("links.atom");
     let title = format!("{}: every link", site.title);
     atom_head(&mut x, site, &self_url, &title, &self_url, updated(entries));
-    for p in entries {
-        for item in crate::render::view::in_post_order(&p.items) {
+    for (p, offsets) in entries.iter().zip(link_offsets(entries)) {
+        for (item, offset) in crate::render::view::in_post_order(&p.items).into_iter().zip(offsets)
+        {
             let (v, _) = item_view(item, Format::Html);
             let id = format!("{}#entry-{}", p.url, item.entry.id);
             x.open("entry", &[]);
@@ -217,8 +260,8 @@ pub(crate) fn links(site: &Site, entries: &[Prepared]) -> Vec<u8> {
                 ],
             );
             x.empty("link", &[("rel", "via"), ("type", "text/html"), ("href", &p.url)]);
-            x.text("published", &[], &rfc3339(p.published_at));
-            x.text("updated", &[], &rfc3339(p.updated_at));
+            x.text("published", &[], &rfc3339(p.published_at - offset));
+            x.text("updated", &[], &rfc3339(p.updated_at - offset));
             x.open("author", &[]);
             x.text("name", &[], v.author.as_deref().unwrap_or(&v.outlet));
             x.close("author");
@@ -271,16 +314,40 @@ pub(crate) fn links(site: &Site, entries: &[Prepared]) -> Vec<u8> {
                 text(&p.title)
             ));
             x.text("content", &[("type", "html")], &feed_html(&html, &p.url));
-            x.open("source", &[]);
-            x.text("title", &[("type", "text")], &v.outlet);
+            // RFC 4287 asks a source for the outlet feed's id, title and updated: without an
+            // outlet URL for the id there is no source (the outlet is named in the content).
             if let Some(u) = &v.outlet_url {
+                x.open("source", &[]);
                 x.text("id", &[], u);
+                x.text("title", &[("type", "text")], &v.outlet);
+                if let Some(at) = source_updated(&item.entry) {
+                    x.text("updated", &[], &at);
+                }
                 x.empty("link", &[("rel", "alternate"), ("type", "text/html"), ("href", u)]);
+                x.close("source");
             }
-            x.close("source");
             x.close("entry");
         }
     }
     x.close("feed");
     x.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_that_would_share_an_updated_move_back_a_second_at_a_time() {
+        let at = |s: &str| crate::timefmt::parse_rfc3339(s).unwrap();
+        let wanted = [
+            at("2024-12-01T10:00:00Z"),
+            at("2024-12-01T10:00:00Z"),
+            at("2024-12-01T09:59:59Z"),
+            at("2024-11-24T10:00:00Z"),
+        ];
+        let offsets: Vec<i64> =
+            distinct_updated(wanted).iter().map(chrono::TimeDelta::num_seconds).collect();
+        assert_eq!(offsets, [0, 1, 1, 0]);
+    }
 }

@@ -544,9 +544,61 @@ fn expat_parses(d: &Desk) {
     }
 }
 
+/// The W3C Feed Validation Service's own code (`../shared/tools/feedvalidator`, or the
+/// `validate` script in `ROUNDUP_FEEDVALIDATOR`) on the three XML feeds, as if served under
+/// [`BASE`]: each error and warning the online service would show, one per line, or `None`
+/// (after [`cannot_check`]) when the validator or the Python packages it needs are missing.
+fn feed_validator(d: &Desk) -> Option<String> {
+    let script = match std::env::var_os("ROUNDUP_FEEDVALIDATOR") {
+        Some(path) => PathBuf::from(path),
+        None => {
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/feedvalidator/validate")
+        }
+    };
+    if !script.is_file() {
+        cannot_check(
+            "the W3C feed validator",
+            &format!(
+                "no {} (../shared/tools beside the repository, or set ROUNDUP_FEEDVALIDATOR)",
+                script.display()
+            ),
+        );
+        return None;
+    }
+    if !python_has(&["lxml", "html5lib", "rdflib"]) {
+        cannot_check(
+            "the W3C feed validator",
+            "Python's lxml, html5lib or rdflib is missing (`python3 -m pip install lxml html5lib rdflib`)",
+        );
+        return None;
+    }
+    let mut cmd = Command::new("python3");
+    cmd.arg(&script).args(["--base", BASE]);
+    for f in ["feed.atom", "feed.rss", "links.atom"] {
+        cmd.arg(d.public().join(f));
+    }
+    let run = run_command(cmd);
+    assert!(matches!(run.code, Some(0 | 1)), "the validator did not run\n{run}");
+    let public = format!("{}/", d.public().display());
+    Some(run.stdout.replace(&public, ""))
+}
+
 // ------------------------------------------------------------------------------------------
 // The tests
 // ------------------------------------------------------------------------------------------
+
+/// Issue 9 item 11: links.atom had 17 warnings (no `updated` in any `atom:source`, one
+/// `updated` shared by every entry).
+#[test]
+fn two_published_roundups_pass_the_w3c_feed_validator_without_warnings() {
+    let d = two_weeks();
+    let Some(report) = feed_validator(&d) else { return };
+    assert_eq!(
+        report,
+        "feed.atom: 0 errors, 0 warnings\nfeed.rss: 0 errors, 0 warnings\nlinks.atom: 0 errors, 0 warnings\n",
+        "the W3C feed validator's report"
+    );
+}
 
 #[test]
 fn two_published_roundups_pass_the_validity_checks_and_feedparser() {
@@ -700,6 +752,13 @@ fn hostile_text_leaves_every_feed_well_formed_and_survives_exactly() {
     let text = html_text(&odd_link.content);
     for want in [strip(note), strip(excerpt), strip(lead)] {
         assert!(text.contains(&want), "links.atom: {want:?} not in {text}");
+    }
+    if let Some(report) = feed_validator(&d) {
+        assert_eq!(
+            report,
+            "feed.atom: 0 errors, 0 warnings\nfeed.rss: 0 errors, 0 warnings\nlinks.atom: 0 errors, 0 warnings\n",
+            "the W3C feed validator's report"
+        );
     }
     // The pages escape it too.
     let page = d.read(&format!("{W48}/index.html"));

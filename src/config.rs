@@ -11,7 +11,7 @@ use serde::Deserialize;
 use toml::Spanned;
 use url::Url;
 
-use crate::timefmt::{parse_duration, parse_size};
+use crate::timefmt::parse_duration;
 
 /// No feed is polled more often than this, whatever its settings or headers say.
 pub const MIN_INTERVAL: Duration = Duration::from_secs(15 * 60);
@@ -439,6 +439,26 @@ impl LineIndex {
     }
 }
 
+/// Parses a byte size: `15 MiB`, `512KiB`, `2MB`, `1048576`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let text = s.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let n: u64 =
+        digits.parse().map_err(|_| format!("bad size {s:?} (expected e.g. \"15 MiB\")"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1000,
+        "kib" => 1024,
+        "m" | "mb" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "g" | "gb" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        other => return Err(format!("bad size {s:?}: unknown unit {other:?} (use KiB, MiB, GiB)")),
+    };
+    Ok(n.saturating_mul(mult))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -556,5 +576,15 @@ mod tests {
         assert_eq!(c.settings.timeout, Duration::from_secs(5));
         assert!(parse("[settings]\ntimezone = \"Mars/Olympus\"\n").is_err());
         assert!(parse("[settings]\nconcurrency = 0\n").is_err());
+    }
+
+    #[test]
+    fn sizes_parse_binary_and_decimal_units() {
+        assert_eq!(parse_size("15 MiB").unwrap(), 15 * 1024 * 1024);
+        assert_eq!(parse_size("512KiB").unwrap(), 512 * 1024);
+        assert_eq!(parse_size("2MB").unwrap(), 2_000_000);
+        assert_eq!(parse_size("100").unwrap(), 100);
+        assert!(parse_size("ten MiB").is_err());
+        assert!(parse_size("1 PB").is_err());
     }
 }

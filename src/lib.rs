@@ -42,3 +42,4 @@ pub mod serve;
 pub mod store;
 pub mod timefmt;
 pub mod update;
+pub mod week;

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::fetch::FetchError;
 use crate::parse::ParseError;
+use crate::week::IsoWeek;
 
 /// A feed document after parsing, before anything is stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -258,20 +259,40 @@ pub struct Validators {
     pub last_modified: Option<String>,
 }
 
+/// Whether a roundup is still being edited or has been published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RoundupStatus {
+    /// Being edited; not on the public site.
+    Draft,
+    /// Published (a snapshot is frozen; it may be corrected and re-published).
+    Published,
+}
+
+impl RoundupStatus {
+    /// The stored text form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundupStatus::Draft => "draft",
+            RoundupStatus::Published => "published",
+        }
+    }
+}
+
 /// A week's roundup post: the editor's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Roundup {
     pub id: i64,
     /// The ISO week, e.g. `2026-W48`.
-    pub week: String,
+    pub week: IsoWeek,
     pub title: String,
     pub intro: Option<String>,
     pub outro: Option<String>,
     pub tags: Vec<String>,
     pub categories: Vec<String>,
-    /// `draft` or `published`.
-    pub status: String,
-    pub published_at: Option<String>,
+    pub status: RoundupStatus,
+    /// First publication, once published.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// Changes to a roundup's fields; `None` leaves a field as it is, `Some("")` clears it.
@@ -296,9 +317,11 @@ pub struct EntryDetail {
     pub title: Option<String>,
     pub url: Option<String>,
     pub author: Option<String>,
-    pub published: String,
-    pub dated_by: String,
-    pub first_seen: String,
+    /// The date the entry is filed under (see [`DatedBy`]).
+    pub published: DateTime<Utc>,
+    pub dated_by: DatedBy,
+    /// When roundup first stored it.
+    pub first_seen: DateTime<Utc>,
     pub summary_html: Option<String>,
     pub content_html: Option<String>,
     /// Plain text of the content (or summary), paragraphs separated by a blank line.
@@ -347,11 +370,12 @@ pub struct Candidate {
     pub title: Option<String>,
     pub url: Option<String>,
     pub author: Option<String>,
-    pub published: String,
-    pub dated_by: String,
+    /// The date the entry is filed under (see [`DatedBy`]).
+    pub published: DateTime<Utc>,
+    pub dated_by: DatedBy,
     pub triage: Triage,
     /// The week the triage decision was made in, if any.
-    pub triage_week: Option<String>,
+    pub triage_week: Option<IsoWeek>,
     /// Dated before the week but first seen in it: it arrived late.
     pub late: bool,
 }

@@ -1,10 +1,9 @@
-//! Pure parsing and formatting of times, durations, sizes and ISO weeks. No I/O.
+//! Pure parsing and formatting of times and durations. No I/O. (ISO weeks are `week`; byte
+//! sizes are parsed where they are configured, in `config`.)
 
-use std::fmt;
 use std::time::Duration;
 
-use chrono::{DateTime, Datelike, NaiveDate, TimeZone, Utc, Weekday};
-use chrono_tz::Tz;
+use chrono::{DateTime, Utc};
 
 /// The one text form of timestamps in the database and in JSON: RFC 3339, UTC, whole seconds.
 /// Fixed width, so text order is time order.
@@ -75,81 +74,6 @@ pub fn format_duration(d: Duration) -> String {
     out
 }
 
-/// Parses a byte size: `15 MiB`, `512KiB`, `2MB`, `1048576`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
-    let text = s.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (digits, unit) = text.split_at(split);
-    let n: u64 =
-        digits.parse().map_err(|_| format!("bad size {s:?} (expected e.g. \"15 MiB\")"))?;
-    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" => 1000,
-        "kib" => 1024,
-        "m" | "mb" => 1000 * 1000,
-        "mib" => 1024 * 1024,
-        "g" | "gb" => 1000 * 1000 * 1000,
-        "gib" => 1024 * 1024 * 1024,
-        other => return Err(format!("bad size {s:?}: unknown unit {other:?} (use KiB, MiB, GiB)")),
-    };
-    Ok(n.saturating_mul(mult))
-}
-
-/// An ISO 8601 week, e.g. `2026-W48`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct IsoWeek {
-    pub year: i32,
-    pub week: u32,
-}
-
-impl IsoWeek {
-    /// Parses `2026-W48` (also `2026-w48`, `2026W48`).
-    pub fn parse(s: &str) -> Result<IsoWeek, String> {
-        let t = s.trim().to_ascii_uppercase();
-        let bad = || format!("bad week {s:?} (expected an ISO week like 2026-W48)");
-        let (y, w) = t.split_once('W').ok_or_else(bad)?;
-        let year: i32 = y.trim_end_matches('-').parse().map_err(|_| bad())?;
-        let week: u32 = w.parse().map_err(|_| bad())?;
-        NaiveDate::from_isoywd_opt(year, week, Weekday::Mon)
-            .ok_or_else(|| format!("{s:?}: year {year} has no week {week}"))?;
-        Ok(IsoWeek { year, week })
-    }
-
-    /// The week that holds `t` in time zone `tz`.
-    pub fn containing(t: DateTime<Utc>, tz: Tz) -> IsoWeek {
-        let w = t.with_timezone(&tz).date_naive().iso_week();
-        IsoWeek { year: w.year(), week: w.week() }
-    }
-
-    /// Monday 00:00 to the next Monday 00:00 in `tz`, as UTC instants `[start, end)`.
-    pub fn bounds(self, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
-        let monday = NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon)
-            .expect("IsoWeek is validated on construction");
-        let next = monday + chrono::Duration::days(7);
-        (local_midnight(monday, tz), local_midnight(next, tz))
-    }
-}
-
-fn local_midnight(day: NaiveDate, tz: Tz) -> DateTime<Utc> {
-    let naive = day.and_hms_opt(0, 0, 0).expect("midnight exists");
-    match tz.from_local_datetime(&naive) {
-        chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-        chrono::LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
-        // A zone that skips midnight: the day starts an hour later.
-        chrono::LocalResult::None => tz
-            .from_local_datetime(&(naive + chrono::Duration::hours(1)))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| naive.and_utc()),
-    }
-}
-
-impl fmt::Display for IsoWeek {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-W{:02}", self.year, self.week)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,34 +100,5 @@ mod tests {
         for s in ["1h30m", "15m", "1d", "45s"] {
             assert_eq!(format_duration(parse_duration(s).unwrap()), s);
         }
-    }
-
-    #[test]
-    fn sizes_parse_binary_and_decimal_units() {
-        assert_eq!(parse_size("15 MiB").unwrap(), 15 * 1024 * 1024);
-        assert_eq!(parse_size("512KiB").unwrap(), 512 * 1024);
-        assert_eq!(parse_size("2MB").unwrap(), 2_000_000);
-        assert_eq!(parse_size("100").unwrap(), 100);
-        assert!(parse_size("ten MiB").is_err());
-        assert!(parse_size("1 PB").is_err());
-    }
-
-    #[test]
-    fn iso_weeks_parse_and_reject_impossible_weeks() {
-        assert_eq!(IsoWeek::parse("2026-W48").unwrap(), IsoWeek { year: 2026, week: 48 });
-        assert_eq!(IsoWeek::parse("2026w05").unwrap().to_string(), "2026-W05");
-        assert!(IsoWeek::parse("2026-W54").is_err());
-        assert!(IsoWeek::parse("last week").is_err());
-    }
-
-    #[test]
-    fn week_bounds_follow_the_time_zone_across_daylight_saving() {
-        let tz: Tz = "Europe/London".parse().unwrap();
-        // 2026-W13 holds the change to BST (Sunday 29 March 2026).
-        let (start, end) = IsoWeek { year: 2026, week: 13 }.bounds(tz);
-        assert_eq!(rfc3339(start), "2026-03-23T00:00:00Z");
-        assert_eq!(rfc3339(end), "2026-03-29T23:00:00Z");
-        let t = parse_rfc3339("2026-03-29T23:30:00Z").unwrap();
-        assert_eq!(IsoWeek::containing(t, tz).to_string(), "2026-W14");
     }
 }

@@ -9,7 +9,8 @@ use url::Url;
 use super::{Exit, load_config, open_store};
 use crate::cli::{Cli, EntriesArgs, ParseArgs};
 use crate::store::EntryFilter;
-use crate::timefmt::{IsoWeek, parse_duration};
+use crate::timefmt::parse_duration;
+use crate::week::IsoWeek;
 
 pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
@@ -48,7 +49,7 @@ pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
             out,
             "{:>6}  {}  {:<16}  {}{}",
             r.id,
-            &r.published[..10.min(r.published.len())],
+            r.published.format("%Y-%m-%d"),
             r.feed,
             r.title.as_deref().unwrap_or("(untitled)"),
             r.author.as_deref().map(|a| format!(" — {a}")).unwrap_or_default()

@@ -18,7 +18,7 @@ use crate::timefmt::rfc3339;
 pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
-    let week = resolve_week(&args.week, &config)?.to_string();
+    let week = resolve_week(&args.week, &config)?;
     let site = Site {
         title: config.roundup.title.clone(),
         author: config.roundup.author.clone(),
@@ -29,17 +29,17 @@ pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
     let now = Utc::now();
 
     // Try the templates on what the folder would hold before freezing anything.
-    let Some(roundup) = store.find_roundup(&week)? else {
+    let Some(roundup) = store.find_roundup(week)? else {
         return Err(PublishError::NoPicks(week).into());
     };
-    let picks = store.picks(&week)?;
+    let picks = store.picks(week)?;
     if picks.is_empty() {
         return Err(PublishError::NoPicks(week).into());
     }
     let mut preview: Vec<Published> =
         store.published()?.into_iter().filter(|p| p.week != week).collect();
     preview.push(Published {
-        week: week.clone(),
+        week,
         published_at: now,
         updated_at: now,
         snapshot: Snapshot::of(&roundup, &picks),
@@ -47,7 +47,7 @@ pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
     publish::build(&site, &preview, &renderer)
         .context("cannot render the public folder; nothing was published")?;
 
-    let outcome = store.publish(&week, now)?;
+    let outcome = store.publish(week, now)?;
     let files = publish::build(&site, &store.published()?, &renderer)?;
     let dir = &config.roundup.public;
     let written = publish::write_all(dir, &files)

@@ -14,10 +14,10 @@ use crate::cli::{
     PicksArgs, WeekArg, WeekArgs,
 };
 use crate::config::Config;
-use crate::model::{PickChange, RoundupEdit};
+use crate::model::{PickChange, RoundupEdit, RoundupStatus};
 use crate::render::{self, Format, Renderer};
 use crate::store::Store;
-use crate::timefmt::IsoWeek;
+use crate::week::IsoWeek;
 
 /// The week a command is about: `--week`, else the current week in the configured time zone.
 pub(crate) fn resolve_week(arg: &WeekArg, config: &Config) -> anyhow::Result<IsoWeek> {
@@ -50,7 +50,7 @@ pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exi
             out,
             "{mark}{:>6}  {}  {:<20}  {}{}{}",
             c.id,
-            &c.published[..10.min(c.published.len())],
+            c.published.format("%Y-%m-%d"),
             truncate(&c.outlet, 20),
             c.title.as_deref().unwrap_or("(untitled)"),
             c.author.as_deref().map(|a| format!(" — {a}")).unwrap_or_default(),
@@ -63,7 +63,7 @@ pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exi
 /// Readers see a published week as it was published: a change is a correction that reaches them
 /// with the next `publish`. Says so.
 fn remind_if_published(store: &Store, week: IsoWeek) -> anyhow::Result<()> {
-    if store.find_roundup(&week.to_string())?.is_some_and(|r| r.status == "published") {
+    if store.find_roundup(week)?.is_some_and(|r| r.status == RoundupStatus::Published) {
         println!(
             "roundup: {week} is published; readers see this correction after `roundup publish --week {week}`"
         );
@@ -121,8 +121,7 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
         section: args.section.clone(),
         position: args.position,
     };
-    let picked =
-        store.pick(&week.to_string(), &config.roundup.title, args.entry, &change, Utc::now())?;
+    let picked = store.pick(week, &config.roundup.title, args.entry, &change, Utc::now())?;
     println!(
         "roundup: picked {} into {week} at position {}: {}",
         args.entry,
@@ -145,7 +144,7 @@ pub(crate) fn unpick(cli: &Cli, args: &EntryArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
-    store.unpick(&week.to_string(), args.entry, Utc::now())?;
+    store.unpick(week, args.entry, Utc::now())?;
     println!("roundup: took {} out of {week}", args.entry);
     remind_if_published(&store, week)?;
     Ok(Exit::Ok)
@@ -155,7 +154,7 @@ pub(crate) fn skip(cli: &Cli, args: &EntryArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
-    store.skip(&week.to_string(), args.entry, Utc::now())?;
+    store.skip(week, args.entry, Utc::now())?;
     println!("roundup: skipped {} (not shown as a candidate again)", args.entry);
     Ok(Exit::Ok)
 }
@@ -164,7 +163,7 @@ pub(crate) fn picks(cli: &Cli, args: &PicksArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
-    let picks = store.picks(&week.to_string())?;
+    let picks = store.picks(week)?;
     if args.json {
         super::print_json(&picks)?;
         return Ok(Exit::Ok);
@@ -231,7 +230,7 @@ pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
     if edit.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         bail!("--title must not be empty");
     }
-    let r = store.edit_roundup(&week.to_string(), &config.roundup.title, &edit, Utc::now())?;
+    let r = store.edit_roundup(week, &config.roundup.title, &edit, Utc::now())?;
     println!("roundup: {week}: {:?}", r.title);
     remind_if_published(&store, week)?;
     Ok(Exit::Ok)
@@ -252,10 +251,13 @@ pub(crate) fn render_draft(
     week: IsoWeek,
     format: Format,
 ) -> anyhow::Result<Draft> {
-    let week_text = week.to_string();
-    let roundup = store.roundup(&week_text, &config.roundup.title, Utc::now())?;
-    let items = store.picks(&week_text)?;
-    let featured = store.recently_featured(&week_text, 10)?;
+    let roundup = store.roundup(week, &config.roundup.title, Utc::now())?;
+    let items = store.picks(week)?;
+    let featured: Vec<(String, String)> = store
+        .recently_featured(week, 10)?
+        .into_iter()
+        .map(|(w, link)| (w.to_string(), link))
+        .collect();
     let renderer = Renderer::new(&config.roundup.templates)?;
     let rendered = renderer.render(&roundup, &items, format)?;
     let mut warnings = render::lint(
@@ -306,9 +308,7 @@ pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
     };
     let mut draft = render_draft(&config, &mut store, week, format)?;
     if args.check_quotes {
-        draft
-            .warnings
-            .extend(Web::new(&config)?.articles().check_quotes(&store.picks(&week.to_string())?));
+        draft.warnings.extend(Web::new(&config)?.articles().check_quotes(&store.picks(week)?));
     }
     if args.strict && !draft.warnings.is_empty() {
         for w in &draft.warnings {

@@ -39,7 +39,7 @@ use crate::config::Config;
 use crate::error_chain::one_line;
 use crate::model::{EntryDetail, PickChange};
 use crate::store::{PickError, Store, StoreError};
-use crate::timefmt::IsoWeek;
+use crate::week::IsoWeek;
 use state::{Action, Field, PickerState};
 
 /// Why the picker stopped before the editor quit.
@@ -84,7 +84,7 @@ pub fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), Pick
 
 /// The week the picker works on.
 struct Week {
-    name: String,
+    week: IsoWeek,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     /// The title a roundup started by a pick gets.
@@ -93,7 +93,7 @@ struct Week {
 
 impl Week {
     fn reload(&self, store: &Store, state: &mut PickerState) -> Result<(), StoreError> {
-        state.refresh(store.candidates(self.start, self.end, false)?, store.picks(&self.name)?);
+        state.refresh(store.candidates(self.start, self.end, false)?, store.picks(self.week)?);
         Ok(())
     }
 }
@@ -107,12 +107,11 @@ pub fn run_with(
     suggest: &mut Suggest<'_>,
 ) -> Result<(), PickerError> {
     let (start, end) = week.bounds(config.settings.timezone);
-    let week =
-        Week { name: week.to_string(), start, end, default_title: config.roundup.title.clone() };
+    let week = Week { week, start, end, default_title: config.roundup.title.clone() };
     let mut state = PickerState::new(
-        &week.name,
+        week.week,
         store.candidates(week.start, week.end, false)?,
-        store.picks(&week.name)?,
+        store.picks(week.week)?,
     );
     let mut screen = term::Screen::enter()?;
     loop {
@@ -196,7 +195,7 @@ fn apply(
     action: &Action,
     now: DateTime<Utc>,
 ) -> Result<String, PickError> {
-    let (name, title) = (week.name.as_str(), week.default_title.as_str());
+    let (name, title) = (week.week, week.default_title.as_str());
     Ok(match action {
         Action::Pick(id) => {
             let p = store.pick(name, title, *id, &PickChange::default(), now)?;
@@ -238,6 +237,7 @@ fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+    const W48: crate::week::IsoWeek = crate::week::IsoWeek { year: 2024, week: 48 };
     use crate::model::{DatedBy, EntryRecord, FeedPoll, Triage};
     use crate::timefmt::parse_rfc3339;
 
@@ -277,11 +277,11 @@ mod tests {
     fn week() -> Week {
         let w = IsoWeek::parse("2024-W48").unwrap();
         let (start, end) = w.bounds(chrono_tz::UTC);
-        Week { name: w.to_string(), start, end, default_title: "Weekly".into() }
+        Week { week: w, start, end, default_title: "Weekly".into() }
     }
 
     fn order(s: &Store) -> Vec<i64> {
-        s.picks("2024-W48").unwrap().iter().map(|p| p.entry.id).collect()
+        s.picks(W48).unwrap().iter().map(|p| p.entry.id).collect()
     }
 
     #[test]
@@ -303,7 +303,7 @@ mod tests {
         apply(&mut s, &w, &excerpt, now).unwrap();
         let lead = Action::Save { entry: 3, field: Field::Lead, text: "Meanwhile:".into() };
         apply(&mut s, &w, &lead, now).unwrap();
-        let picks = s.picks("2024-W48").unwrap();
+        let picks = s.picks(W48).unwrap();
         assert_eq!(order(&s), [2, 1, 4, 3], "saving a field of an unpicked entry picks it");
         assert_eq!(picks[1].note.as_deref(), Some("Read it."));
         assert_eq!(picks[3].excerpt.as_deref(), Some("One two."));
@@ -333,9 +333,9 @@ mod tests {
         let (_d, mut s) = store_with(3);
         let w = week();
         let mut state = PickerState::new(
-            &w.name,
+            w.week,
             s.candidates(w.start, w.end, false).unwrap(),
-            s.picks(&w.name).unwrap(),
+            s.picks(w.week).unwrap(),
         );
         load_preview(&s, &mut state).unwrap();
         assert_eq!(state.selected(), Some(3), "newest first");

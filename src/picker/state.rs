@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::model::{Candidate, EntryDetail, PickedItem};
+use crate::week::IsoWeek;
 
 /// How far PageUp / PageDown scroll the preview.
 const PREVIEW_PAGE: u16 = 10;
@@ -146,7 +147,7 @@ pub struct Status {
 /// Everything the picker shows, and the rules for changing it.
 #[derive(Debug)]
 pub struct PickerState {
-    week: String,
+    week: IsoWeek,
     candidates: Vec<Candidate>,
     picks: Vec<PickedItem>,
     view: View,
@@ -166,9 +167,9 @@ pub struct PickerState {
 
 impl PickerState {
     /// The picker for `week` (e.g. `2024-W48`) over the store's candidates and picks.
-    pub fn new(week: &str, candidates: Vec<Candidate>, picks: Vec<PickedItem>) -> PickerState {
+    pub fn new(week: IsoWeek, candidates: Vec<Candidate>, picks: Vec<PickedItem>) -> PickerState {
         PickerState {
-            week: week.to_string(),
+            week,
             candidates,
             picks,
             view: View::Candidates,
@@ -183,8 +184,8 @@ impl PickerState {
         }
     }
 
-    pub fn week(&self) -> &str {
-        &self.week
+    pub fn week(&self) -> IsoWeek {
+        self.week
     }
 
     pub fn view(&self) -> View {
@@ -577,6 +578,8 @@ pub(super) mod tests {
     use super::*;
     use crate::model::Triage;
 
+    const W48: IsoWeek = IsoWeek { year: 2024, week: 48 };
+
     pub(crate) fn candidate(id: i64, outlet: &str, title: &str, author: Option<&str>) -> Candidate {
         Candidate {
             id,
@@ -585,8 +588,10 @@ pub(super) mod tests {
             title: Some(title.into()),
             url: Some(format!("https://{}.example/{id}", outlet.to_lowercase())),
             author: author.map(str::to_string),
-            published: format!("2024-11-{:02}T09:00:00Z", 30 - id),
-            dated_by: "published".into(),
+            // 30 November less `id` days: 29 November for entry 1.
+            published: crate::timefmt::parse_rfc3339("2024-11-30T09:00:00Z").unwrap()
+                - chrono::Duration::days(id),
+            dated_by: crate::model::DatedBy::Published,
             triage: Triage::New,
             triage_week: None,
             late: false,
@@ -602,9 +607,9 @@ pub(super) mod tests {
             title: c.title.clone(),
             url: c.url.clone(),
             author: c.author.clone(),
-            published: c.published.clone(),
-            dated_by: c.dated_by.clone(),
-            first_seen: c.published.clone(),
+            published: c.published,
+            dated_by: c.dated_by,
+            first_seen: c.published,
             summary_html: None,
             content_html: None,
             text: text.into(),
@@ -651,7 +656,7 @@ pub(super) mod tests {
 
     #[test]
     fn arrows_and_j_k_move_within_the_list_and_stop_at_its_ends() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         assert_eq!(s.selected(), Some(1));
         s.key(press(KeyCode::Down));
         s.key(ch('j'));
@@ -672,7 +677,7 @@ pub(super) mod tests {
     #[test]
     fn space_picks_an_entry_and_takes_a_picked_one_out() {
         let c = three();
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
         assert_eq!(s.key(ch(' ')), Action::Pick(1));
         s.refresh(c.clone(), vec![pick(&c[0], 1)]);
         assert_eq!(s.key(ch('p')), Action::Unpick(1));
@@ -682,7 +687,7 @@ pub(super) mod tests {
 
     #[test]
     fn the_filter_narrows_the_list_as_you_type_and_esc_clears_it() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('/'));
         assert_eq!(s.mode(), &Mode::Filter);
         typed(&mut s, "hou");
@@ -714,7 +719,7 @@ pub(super) mod tests {
 
     #[test]
     fn q_quits_but_is_typed_into_inputs_and_ctrl_c_quits_from_anywhere() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         assert_eq!(s.key(ch('q')), Action::Quit);
         s.key(ch('/'));
         assert_eq!(s.key(ch('q')), Action::None);
@@ -726,7 +731,7 @@ pub(super) mod tests {
     fn shift_j_and_k_move_a_pick_in_the_post_order() {
         let c = three();
         let picks = vec![pick(&c[2], 1), pick(&c[0], 2)];
-        let mut s = PickerState::new("2024-W48", c.clone(), picks);
+        let mut s = PickerState::new(W48, c.clone(), picks);
         assert_eq!(s.key(ch('K')), Action::Move { entry: 1, position: 1 });
         assert_eq!(s.key(ch('J')), Action::None, "already last");
         assert!(s.status().unwrap().text.contains("already #2 of 2"));
@@ -741,7 +746,7 @@ pub(super) mod tests {
     fn tab_shows_the_picks_in_post_order_and_keeps_each_views_selection() {
         let c = three();
         let picks = vec![pick(&c[2], 1), pick(&c[0], 2)];
-        let mut s = PickerState::new("2024-W48", c.clone(), picks);
+        let mut s = PickerState::new(W48, c.clone(), picks);
         s.key(ch('j'));
         s.key(press(KeyCode::Tab));
         assert_eq!(s.view(), View::Picks);
@@ -759,7 +764,7 @@ pub(super) mod tests {
     #[test]
     fn a_skipped_entry_leaves_the_list_and_the_next_one_is_selected() {
         let c = three();
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
         s.key(ch('j'));
         assert_eq!(s.key(ch('s')), Action::Skip(2));
         s.refresh(vec![c[0].clone(), c[2].clone()], vec![]);
@@ -775,7 +780,7 @@ pub(super) mod tests {
     #[test]
     fn e_finds_suggestions_once_and_enter_saves_the_chosen_one() {
         let c = three();
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
         assert_eq!(s.key(ch('e')), Action::Suggest(1));
         s.suggestions_ready(1, Ok(vec!["First para.".into(), "Second para.".into()]));
         assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
@@ -800,7 +805,7 @@ pub(super) mod tests {
 
     #[test]
     fn w_in_the_chooser_writes_your_own_excerpt_and_e_edits_a_suggestion() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('e'));
         s.suggestions_ready(1, Ok(vec!["First para.".into()]));
         assert_eq!(
@@ -820,7 +825,7 @@ pub(super) mod tests {
 
     #[test]
     fn failed_suggestions_still_open_the_chooser_to_write_your_own() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('e'));
         s.suggestions_ready(1, Err("HTTP 500".into()));
         assert!(s.status().unwrap().error);
@@ -836,7 +841,7 @@ pub(super) mod tests {
         let c = three();
         let mut p = pick(&c[0], 1);
         p.note = Some("Worth it".into());
-        let mut s = PickerState::new("2024-W48", c, vec![p]);
+        let mut s = PickerState::new(W48, c, vec![p]);
         s.key(ch('n'));
         typed(&mut s, "!");
         s.key(press(KeyCode::Home));
@@ -862,7 +867,7 @@ pub(super) mod tests {
 
     #[test]
     fn ctrl_e_in_the_input_opens_the_editor_on_its_text_and_saves_what_comes_back() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('j'));
         s.key(ch('n'));
         typed(&mut s, "Short");
@@ -885,7 +890,7 @@ pub(super) mod tests {
     #[test]
     fn the_preview_asks_for_the_selected_entry_once() {
         let c = three();
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![pick(&c[1], 1)]);
+        let mut s = PickerState::new(W48, c.clone(), vec![pick(&c[1], 1)]);
         assert_eq!(s.missing_detail(), Some(1));
         s.add_detail(detail(&c[0], "Text"));
         assert_eq!(s.missing_detail(), None);

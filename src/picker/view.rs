@@ -3,6 +3,7 @@
 //! current mode; the excerpt chooser and the one-line input draw over it. Reads the state,
 //! never changes it (but for where the list is scrolled to).
 
+use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -110,20 +111,14 @@ fn fit(s: &str, n: usize) -> String {
     }
 }
 
-/// `Tue 26 Nov 2024 09:00 UTC` from an RFC 3339 time.
-fn long_date(published: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(published) {
-        Ok(t) => t.format("%a %d %b %Y %H:%M UTC").to_string(),
-        Err(_) => published.to_string(),
-    }
+/// `Tue 26 Nov 2024 09:00 UTC`.
+fn long_date(published: &DateTime<Utc>) -> String {
+    published.format("%a %d %b %Y %H:%M UTC").to_string()
 }
 
-/// `26 Nov` from an RFC 3339 time (as stored, in UTC).
-fn date(published: &str) -> String {
-    match chrono::DateTime::parse_from_rfc3339(published) {
-        Ok(t) => t.format("%d %b").to_string(),
-        Err(_) => fit(published, 6),
-    }
+/// `26 Nov` (in UTC, as stored).
+fn date(published: &DateTime<Utc>) -> String {
+    published.format("%d %b").to_string()
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, state: &PickerState) {
@@ -257,7 +252,7 @@ fn draw_preview(frame: &mut Frame, area: Rect, state: &PickerState) {
         if c.late {
             lines.push(Line::styled("Arrived late (dated before this week).", Style::new().dim()));
         }
-        if let Some(w) = c.triage_week.as_deref().filter(|w| *w != state.week())
+        if let Some(w) = c.triage_week.filter(|w| *w != state.week())
             && state.pick_of(id).is_none()
         {
             lines.push(Line::styled(format!("Picked in {w}."), Style::new().dim()));
@@ -381,6 +376,7 @@ mod tests {
 
     use super::super::state::tests::{candidate, detail, pick, three};
     use super::*;
+    const W48: crate::week::IsoWeek = crate::week::IsoWeek { year: 2024, week: 48 };
 
     fn screen(state: &PickerState, w: u16, h: u16) -> String {
         let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -395,7 +391,7 @@ mod tests {
     #[test]
     fn the_list_shows_date_outlet_title_and_author_beside_the_selected_entrys_text() {
         let c = three();
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
         s.add_detail(detail(&c[0], "The council set its budget.\n\nCouncil tax rises."));
         let out = screen(&s, 120, 12);
         assert!(out.contains("roundup · 2024-W48"), "{out}");
@@ -418,7 +414,7 @@ mod tests {
         let mut first = pick(&c[2], 1);
         first.note = Some("Read this.".into());
         first.excerpt = Some("Open data helps.".into());
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![first, pick(&c[0], 2)]);
+        let mut s = PickerState::new(W48, c.clone(), vec![first, pick(&c[0], 2)]);
         let out = screen(&s, 120, 14);
         assert!(out.contains("[x] 2 29 Nov LGIU"), "{out}");
         assert!(out.contains("[x] 1 27 Nov Civic Tech"), "{out}");
@@ -435,7 +431,7 @@ mod tests {
 
     #[test]
     fn the_filter_shows_in_the_header_and_the_list_counts_what_matches() {
-        let mut s = PickerState::new("2024-W48", three(), vec![]);
+        let mut s = PickerState::new(W48, three(), vec![]);
         key(&mut s, '/');
         for c in "budget".chars() {
             key(&mut s, c);
@@ -456,7 +452,7 @@ mod tests {
     #[test]
     fn the_excerpt_chooser_numbers_the_suggestions_and_marks_the_chosen_one() {
         let c = three();
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![]);
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
         s.add_detail(detail(&c[0], "x"));
         key(&mut s, 'e');
         s.suggestions_ready(
@@ -480,7 +476,7 @@ mod tests {
     #[test]
     fn the_input_box_names_the_field_and_the_entry() {
         let c = vec![candidate(7, "LGIU", "Budget night", None)];
-        let mut s = PickerState::new("2024-W48", c.clone(), vec![pick(&c[0], 1)]);
+        let mut s = PickerState::new(W48, c.clone(), vec![pick(&c[0], 1)]);
         key(&mut s, 'n');
         for ch in "Worth a read".chars() {
             key(&mut s, ch);
@@ -493,7 +489,7 @@ mod tests {
 
     #[test]
     fn status_messages_and_empty_lists_are_shown() {
-        let mut s = PickerState::new("2024-W48", vec![], vec![]);
+        let mut s = PickerState::new(W48, vec![], vec![]);
         s.set_error("the 2024-W48 roundup is published");
         let out = screen(&s, 100, 8);
         assert!(out.contains("No candidates this week"), "{out}");
@@ -504,7 +500,7 @@ mod tests {
     fn a_long_list_scrolls_to_keep_the_selection_in_view() {
         let many: Vec<_> =
             (1..=30).map(|i| candidate(i, "Blog", &format!("Post {i}"), None)).collect();
-        let mut s = PickerState::new("2024-W48", many, vec![]);
+        let mut s = PickerState::new(W48, many, vec![]);
         for _ in 0..20 {
             key(&mut s, 'j');
         }

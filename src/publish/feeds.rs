@@ -231,9 +231,7 @@ fn link_offsets(entries: &[Prepared]) -> Vec<Vec<chrono::TimeDelta>> {
 /// An `atom:source`'s `updated`: when the outlet's feed last changed, as far as our data says,
 /// which is no earlier than the picked entry's own date (else when we first saw it).
 fn source_updated(entry: &crate::model::EntryDetail) -> Option<String> {
-    let parsed = crate::timefmt::parse_rfc3339(&entry.published)
-        .or_else(|| crate::timefmt::parse_rfc3339(&entry.first_seen))?;
-    Some(rfc3339(parsed))
+    Some(rfc3339(entry.published))
 }
 
 /// `links.atom`: the linkblog, one entry per picked link, newest roundup first, then in post

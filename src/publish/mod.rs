@@ -131,7 +131,7 @@ pub fn build(
         let items = snapshot.items();
         let body = renderer.render(&roundup, &items, Format::Html)?.text;
         prepared.push(Prepared {
-            week: snapshot.week.clone(),
+            week: snapshot.week.to_string(),
             title: snapshot.title.clone(),
             published_at: p.published_at,
             updated_at: p.updated_at,
@@ -232,11 +232,11 @@ mod tests {
 
     fn published(week: &str, at: &str) -> Published {
         Published {
-            week: week.into(),
+            week: week.parse().unwrap(),
             published_at: parse_rfc3339(at).unwrap(),
             updated_at: parse_rfc3339(at).unwrap(),
             snapshot: Snapshot {
-                week: week.into(),
+                week: week.parse().unwrap(),
                 title: format!("Roundup {week}"),
                 intro: None,
                 outro: None,
@@ -256,7 +256,7 @@ mod tests {
                         title: Some("Budgets".into()),
                         url: Some("https://lgiu.example/a".into()),
                         author: None,
-                        published: "2024-11-26T09:00:00Z".into(),
+                        published: "2024-11-26T09:00:00Z".parse().unwrap(),
                         summary_html: None,
                     },
                 }],

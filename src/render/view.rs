@@ -26,7 +26,8 @@ use super::links::{excerpt_url, safe_url};
 use super::sanitize::clean_html;
 use super::{Format, Warning};
 use crate::model::{PickedItem, Roundup};
-use crate::timefmt::{IsoWeek, parse_rfc3339};
+use crate::timefmt::rfc3339;
+use crate::week::IsoWeek;
 
 /// Shown for a post whose feed gives it no title.
 const UNTITLED: &str = "Untitled post";
@@ -191,11 +192,8 @@ pub(crate) fn item_view(item: &PickedItem, format: Format) -> (ItemView<'_>, Opt
         author: attribution::distinct_author(author, outlet).map(|a| inline(format, a)),
         title: inline(format, title),
         url: url.as_deref().map(|u| link(format, u)),
-        published: match parse_rfc3339(&e.published) {
-            Some(t) => long_date(t.date_naive()),
-            None => inline(format, &e.published).into_owned(),
-        },
-        published_iso: inline(format, &e.published),
+        published: long_date(e.published.date_naive()),
+        published_iso: Cow::Owned(inline(format, &rfc3339(e.published)).into_owned()),
         lead: editor_block(format, item.lead.as_deref(), base),
         excerpt: block(format, excerpt_text, base),
         excerpt_url: match (&url, excerpt_text) {
@@ -246,8 +244,8 @@ pub(crate) fn roundup_view<'a, 'v>(
         l.iter().filter(|t| !t.trim().is_empty()).map(|t| inline(format, t.trim())).collect()
     };
     RoundupView {
-        week: inline(format, &roundup.week),
-        dates: inline(format, &week_dates(&roundup.week)).into_owned(),
+        week: Cow::Owned(inline(format, &roundup.week.to_string()).into_owned()),
+        dates: inline(format, &week_dates(&roundup.week.to_string())).into_owned(),
         title: inline(format, &roundup.title),
         intro: editor_block(format, roundup.intro.as_deref(), None),
         outro: editor_block(format, roundup.outro.as_deref(), None),
@@ -279,9 +277,9 @@ pub(crate) mod tests {
                 title: Some(title.into()),
                 url: Some(url.into()),
                 author: Some("Jane Smith".into()),
-                published: "2024-11-26T09:30:00Z".into(),
-                dated_by: "published".into(),
-                first_seen: "2024-11-26T10:00:00Z".into(),
+                published: "2024-11-26T09:30:00Z".parse().unwrap(),
+                dated_by: crate::model::DatedBy::Published,
+                first_seen: "2024-11-26T10:00:00Z".parse().unwrap(),
                 summary_html: None,
                 content_html: None,
                 text: "word ".repeat(200),
@@ -292,13 +290,13 @@ pub(crate) mod tests {
     pub(crate) fn roundup() -> Roundup {
         Roundup {
             id: 1,
-            week: "2024-W48".into(),
+            week: "2024-W48".parse().unwrap(),
             title: "That was the local government week that was".into(),
             intro: Some("A busy week.".into()),
             outro: Some("See you next week.".into()),
             tags: vec!["local government".into()],
             categories: vec!["Roundups".into()],
-            status: "draft".into(),
+            status: crate::model::RoundupStatus::Draft,
             published_at: None,
         }
     }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
+use super::sql::time;
 use super::{Store, StoreError};
 use crate::model::{Candidate, Triage};
 use crate::timefmt::rfc3339;
@@ -45,7 +46,7 @@ impl Store {
                         title: r.get(3)?,
                         url: r.get(4)?,
                         author: r.get(5)?,
-                        published: r.get(6)?,
+                        published: time(r, 6)?,
                         dated_by: r.get(7)?,
                         triage,
                         triage_week: r.get(9)?,
@@ -67,7 +68,7 @@ mod tests {
         parse_rfc3339(s).unwrap()
     }
 
-    const WEEK: &str = "2026-W48";
+    const WEEK: crate::week::IsoWeek = crate::week::IsoWeek { year: 2026, week: 48 };
     fn bounds() -> (DateTime<Utc>, DateTime<Utc>) {
         (at("2026-11-23T00:00:00Z"), at("2026-11-30T00:00:00Z"))
     }

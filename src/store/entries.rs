@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, named_params};
 
+use super::sql::time;
 use super::{Store, StoreError};
-use crate::model::{EntryDetail, EntryRecord, WriteCounts};
+use crate::model::{DatedBy, EntryDetail, EntryRecord, WriteCounts};
 use crate::timefmt::rfc3339;
 
 /// Writes `entries` of `feed_id`: a new identity is inserted, a known one is rewritten only
@@ -59,7 +60,7 @@ pub(super) fn upsert_entries(
                     ":title": e.title,
                     ":author": e.author,
                     ":published": published,
-                    ":dated_by": e.dated_by.as_str(),
+                    ":dated_by": e.dated_by,
                     ":updated": updated,
                     ":summary_html": e.summary_html,
                     ":content_html": e.content_html,
@@ -78,7 +79,7 @@ pub(super) fn upsert_entries(
                     ":title": e.title,
                     ":author": e.author,
                     ":published": published,
-                    ":dated_by": e.dated_by.as_str(),
+                    ":dated_by": e.dated_by,
                     ":updated": updated,
                     ":summary_html": e.summary_html,
                     ":content_html": e.content_html,
@@ -114,9 +115,9 @@ pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
         title: r.get(at + 4)?,
         url: r.get(at + 5)?,
         author: r.get(at + 6)?,
-        published: r.get(at + 7)?,
+        published: time(r, at + 7)?,
         dated_by: r.get(at + 8)?,
-        first_seen: r.get(at + 9)?,
+        first_seen: time(r, at + 9)?,
         summary_html: r.get(at + 10)?,
         content_html: r.get(at + 11)?,
         text: r.get(at + 12)?,
@@ -151,8 +152,9 @@ pub struct EntryRow {
     pub title: Option<String>,
     pub url: Option<String>,
     pub author: Option<String>,
-    pub published: String,
-    pub dated_by: String,
+    /// The date the entry is filed under.
+    pub published: DateTime<Utc>,
+    pub dated_by: DatedBy,
 }
 
 impl Store {
@@ -231,7 +233,7 @@ impl Store {
                     title: r.get(2)?,
                     url: r.get(3)?,
                     author: r.get(4)?,
-                    published: r.get(5)?,
+                    published: time(r, 5)?,
                     dated_by: r.get(6)?,
                 })
             })?;

@@ -14,6 +14,7 @@ mod pages;
 mod picks;
 pub mod published;
 mod roundups;
+mod sql;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

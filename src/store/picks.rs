@@ -10,6 +10,7 @@ use super::roundups::{ensure_roundup, read_roundup};
 use super::{Abort, Store, StoreError};
 use crate::model::{PickChange, PickedItem};
 use crate::timefmt::rfc3339;
+use crate::week::IsoWeek;
 
 /// Why a pick or triage could not be made.
 #[derive(Debug, thiserror::Error)]
@@ -17,7 +18,7 @@ pub enum PickError {
     #[error("there is no entry {0} (see `roundup entries --json` or `roundup candidates`)")]
     NoEntry(i64),
     #[error("entry {entry} is not picked in {week}")]
-    NotPicked { entry: i64, week: String },
+    NotPicked { entry: i64, week: IsoWeek },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -38,7 +39,7 @@ fn renumber(conn: &Connection, roundup_id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub(super) fn read_picks(conn: &Connection, week: &str) -> rusqlite::Result<Vec<PickedItem>> {
+pub(super) fn read_picks(conn: &Connection, week: IsoWeek) -> rusqlite::Result<Vec<PickedItem>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT p.position, p.section, p.lead, p.excerpt, p.note, d.*
          FROM picks p JOIN roundups r ON r.id = p.roundup_id
@@ -62,7 +63,7 @@ pub(super) fn read_picks(conn: &Connection, week: &str) -> rusqlite::Result<Vec<
 /// there.
 fn remove_pick(
     tx: &Connection,
-    week: &str,
+    week: IsoWeek,
     entry: i64,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
@@ -87,7 +88,7 @@ impl Store {
     /// be picked into any week. Returns the pick as it now stands.
     pub fn pick(
         &mut self,
-        week: &str,
+        week: IsoWeek,
         default_title: &str,
         entry: i64,
         change: &PickChange,
@@ -158,19 +159,24 @@ impl Store {
     }
 
     /// Takes `entry` out of the roundup of `week`; it becomes a candidate again.
-    pub fn unpick(&mut self, week: &str, entry: i64, now: DateTime<Utc>) -> Result<(), PickError> {
+    pub fn unpick(
+        &mut self,
+        week: IsoWeek,
+        entry: i64,
+        now: DateTime<Utc>,
+    ) -> Result<(), PickError> {
         self.write(|tx| {
             if remove_pick(tx, week, entry, now)? {
                 Ok(())
             } else {
-                Err(Abort::Reason(PickError::NotPicked { entry, week: week.to_string() }))
+                Err(Abort::Reason(PickError::NotPicked { entry, week }))
             }
         })
     }
 
     /// Triages `entry` out: it is not shown as a candidate again (unpicked if it was picked).
     /// One transaction.
-    pub fn skip(&mut self, week: &str, entry: i64, now: DateTime<Utc>) -> Result<(), PickError> {
+    pub fn skip(&mut self, week: IsoWeek, entry: i64, now: DateTime<Utc>) -> Result<(), PickError> {
         self.write(|tx| {
             if read_entry(tx, entry)?.is_none() {
                 return Err(Abort::Reason(PickError::NoEntry(entry)));
@@ -187,7 +193,7 @@ impl Store {
     }
 
     /// The picks of `week`'s roundup, in order.
-    pub fn picks(&self, week: &str) -> Result<Vec<PickedItem>, StoreError> {
+    pub fn picks(&self, week: IsoWeek) -> Result<Vec<PickedItem>, StoreError> {
         self.read(|c| read_picks(c, week))
     }
 
@@ -196,9 +202,9 @@ impl Store {
     /// (the one the draft showed). Compare them with [`crate::links::post_key`].
     pub fn recently_featured(
         &self,
-        week: &str,
+        week: IsoWeek,
         n: u32,
-    ) -> Result<Vec<(String, String)>, StoreError> {
+    ) -> Result<Vec<(IsoWeek, String)>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT r.week, e.url, nullif(pg.canonical_url, '') FROM picks p
@@ -209,13 +215,17 @@ impl Store {
                  ORDER BY r.week DESC, p.position",
             )?;
             let rows = stmt.query_map(params![week, n], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<String>>(2)?))
+                Ok((
+                    r.get::<_, IsoWeek>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
             })?;
             let mut links = Vec::new();
             for row in rows {
                 let (week, url, canonical) = row?;
                 if let Some(canonical) = canonical {
-                    links.push((week.clone(), canonical));
+                    links.push((week, canonical));
                 }
                 links.push((week, url));
             }
@@ -234,7 +244,8 @@ mod tests {
         parse_rfc3339(s).unwrap()
     }
 
-    const WEEK: &str = "2026-W48";
+    const WEEK: IsoWeek = IsoWeek { year: 2026, week: 48 };
+    const W46: IsoWeek = IsoWeek { year: 2026, week: 46 };
 
     #[test]
     fn picks_keep_a_dense_order_and_positions_make_room() {
@@ -280,10 +291,10 @@ mod tests {
             ("a", "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z"),
             ("b", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
         ]);
-        s.pick("2026-W46", "T", 1, &PickChange::default(), Utc::now()).unwrap();
+        s.pick(W46, "T", 1, &PickChange::default(), Utc::now()).unwrap();
         s.pick(WEEK, "T", 2, &PickChange::default(), Utc::now()).unwrap();
         let seen = s.recently_featured(WEEK, 10).unwrap();
-        assert_eq!(seen, [("2026-W46".to_string(), "https://lgiu.example/a".to_string())]);
-        assert!(s.recently_featured("2026-W46", 10).unwrap().is_empty());
+        assert_eq!(seen, [(W46, "https://lgiu.example/a".to_string())]);
+        assert!(s.recently_featured(W46, 10).unwrap().is_empty());
     }
 }

@@ -10,8 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::picks::read_picks;
 use super::roundups::read_roundup;
 use super::{Abort, Store, StoreError};
-use crate::model::{EntryDetail, PickedItem, Roundup};
+use crate::model::RoundupStatus;
+use crate::model::{DatedBy, EntryDetail, PickedItem, Roundup};
 use crate::timefmt::{parse_rfc3339, rfc3339};
+use crate::week::IsoWeek;
 
 /// Why a roundup could not be published.
 #[derive(Debug, thiserror::Error)]
@@ -20,11 +22,11 @@ pub enum PublishError {
     #[error(
         "the {0} roundup has no picks; pick at least one entry (`roundup pick ENTRY --week {0}`) before publishing"
     )]
-    NoPicks(String),
+    NoPicks(IsoWeek),
     /// A stored snapshot does not read back.
     #[error("the stored snapshot of the {week} roundup is unreadable: {source}")]
     Corrupt {
-        week: String,
+        week: IsoWeek,
         #[source]
         source: serde_json::Error,
     },
@@ -36,7 +38,7 @@ pub enum PublishError {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     /// The ISO week, e.g. `2026-W48`.
-    pub week: String,
+    pub week: IsoWeek,
     pub title: String,
     pub intro: Option<String>,
     pub outro: Option<String>,
@@ -69,8 +71,8 @@ pub struct SnapshotEntry {
     pub title: Option<String>,
     pub url: Option<String>,
     pub author: Option<String>,
-    /// RFC 3339.
-    pub published: String,
+    /// The date the entry is filed under (RFC 3339 in the persisted form).
+    pub published: DateTime<Utc>,
     pub summary_html: Option<String>,
 }
 
@@ -91,7 +93,7 @@ impl From<&PickedItem> for SnapshotItem {
                 title: e.title.clone(),
                 url: e.url.clone(),
                 author: e.author.clone(),
-                published: e.published.clone(),
+                published: e.published,
                 summary_html: e.summary_html.clone(),
             },
         }
@@ -117,9 +119,9 @@ impl From<&SnapshotItem> for PickedItem {
                 title: e.title.clone(),
                 url: e.url.clone(),
                 author: e.author.clone(),
-                published: e.published.clone(),
-                dated_by: "published".into(),
-                first_seen: e.published.clone(),
+                published: e.published,
+                dated_by: DatedBy::Published,
+                first_seen: e.published,
                 summary_html: e.summary_html.clone(),
                 content_html: None,
                 text: String::new(),
@@ -132,7 +134,7 @@ impl Snapshot {
     /// The snapshot of `roundup` with `items`.
     pub fn of(roundup: &Roundup, items: &[PickedItem]) -> Snapshot {
         Snapshot {
-            week: roundup.week.clone(),
+            week: roundup.week,
             title: roundup.title.clone(),
             intro: roundup.intro.clone(),
             outro: roundup.outro.clone(),
@@ -146,14 +148,14 @@ impl Snapshot {
     pub fn roundup(&self, published_at: DateTime<Utc>) -> Roundup {
         Roundup {
             id: 0,
-            week: self.week.clone(),
+            week: self.week,
             title: self.title.clone(),
             intro: self.intro.clone(),
             outro: self.outro.clone(),
             tags: self.tags.clone(),
             categories: self.categories.clone(),
-            status: "published".into(),
-            published_at: Some(rfc3339(published_at)),
+            status: RoundupStatus::Published,
+            published_at: Some(published_at),
         }
     }
 
@@ -182,7 +184,7 @@ impl Snapshot {
 /// A published roundup.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Published {
-    pub week: String,
+    pub week: IsoWeek,
     /// First publication (kept when a correction is re-published).
     pub published_at: DateTime<Utc>,
     /// Last publication: the feeds' `updated`.
@@ -208,11 +210,11 @@ impl Store {
     /// feed readers see a correction as newer), and a snapshot of its fields and picks stored.
     pub fn publish(
         &mut self,
-        week: &str,
+        week: IsoWeek,
         now: DateTime<Utc>,
     ) -> Result<PublishOutcome, PublishError> {
         self.write(|tx| {
-            let no_picks = || Abort::Reason(PublishError::NoPicks(week.to_string()));
+            let no_picks = || Abort::Reason(PublishError::NoPicks(week));
             let roundup = read_roundup(tx, week)?.ok_or_else(no_picks)?;
             let items = read_picks(tx, week)?;
             if items.is_empty() {
@@ -247,7 +249,7 @@ impl Store {
                 params![roundup.id, rfc3339(published_at), rfc3339(now)],
             )?;
             Ok(PublishOutcome {
-                published: Published { week: week.to_string(), published_at, updated_at, snapshot },
+                published: Published { week, published_at, updated_at, snapshot },
                 republished: before.is_some(),
             })
         })
@@ -255,7 +257,7 @@ impl Store {
 
     /// Every published roundup, newest first (first publication time, then week, descending).
     pub fn published(&self) -> Result<Vec<Published>, PublishError> {
-        let rows: Vec<(String, String, String, String)> = self.read(|c| {
+        let rows: Vec<(IsoWeek, String, String, String)> = self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT p.week, p.published_at, p.updated_at, p.snapshot
                  FROM published p JOIN roundups r ON r.id = p.roundup_id
@@ -268,7 +270,7 @@ impl Store {
         let mut out = Vec::new();
         for (week, first, last, json) in rows {
             let snapshot = serde_json::from_str(&json)
-                .map_err(|source| PublishError::Corrupt { week: week.clone(), source })?;
+                .map_err(|source| PublishError::Corrupt { week, source })?;
             out.push(Published {
                 week,
                 published_at: time(first),
@@ -284,6 +286,8 @@ impl Store {
 mod tests {
     use super::*;
     use crate::model::{DatedBy, EntryRecord, FeedPoll, PickChange, PollResult};
+
+    const W48: IsoWeek = IsoWeek { year: 2024, week: 48 };
 
     fn at(s: &str) -> DateTime<Utc> {
         parse_rfc3339(s).unwrap()
@@ -322,11 +326,11 @@ mod tests {
     #[test]
     fn a_week_without_picks_is_not_published() {
         let (_dir, mut s) = store();
-        let e = s.publish("2024-W48", at("2024-12-01T10:00:00Z")).unwrap_err();
+        let e = s.publish(W48, at("2024-12-01T10:00:00Z")).unwrap_err();
         assert!(matches!(e, PublishError::NoPicks(_)), "{e}");
-        s.roundup("2024-W48", "T", at("2024-12-01T10:00:00Z")).unwrap();
+        s.roundup(W48, "T", at("2024-12-01T10:00:00Z")).unwrap();
         assert!(matches!(
-            s.publish("2024-W48", at("2024-12-01T10:00:00Z")),
+            s.publish(W48, at("2024-12-01T10:00:00Z")),
             Err(PublishError::NoPicks(_))
         ));
         assert!(s.published().unwrap().is_empty());
@@ -336,12 +340,12 @@ mod tests {
     fn republishing_keeps_the_first_time_and_moves_the_last_one_on() {
         let (_dir, mut s) = store();
         let id = s.entries(&Default::default()).unwrap()[0].id;
-        s.pick("2024-W48", "T", id, &PickChange::default(), at("2024-12-01T09:00:00Z")).unwrap();
-        let first = s.publish("2024-W48", at("2024-12-01T10:00:00Z")).unwrap();
+        s.pick(W48, "T", id, &PickChange::default(), at("2024-12-01T09:00:00Z")).unwrap();
+        let first = s.publish(W48, at("2024-12-01T10:00:00Z")).unwrap();
         assert!(!first.republished);
-        assert_eq!(s.find_roundup("2024-W48").unwrap().unwrap().status, "published");
+        assert_eq!(s.find_roundup(W48).unwrap().unwrap().status, RoundupStatus::Published);
         // Same second: still strictly later.
-        let again = s.publish("2024-W48", at("2024-12-01T10:00:00Z")).unwrap();
+        let again = s.publish(W48, at("2024-12-01T10:00:00Z")).unwrap();
         assert!(again.republished);
         assert_eq!(again.published.published_at, at("2024-12-01T10:00:00Z"));
         assert_eq!(again.published.updated_at, at("2024-12-01T10:00:01Z"));

@@ -5,15 +5,17 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use super::sql::optional_time;
 use super::{Store, StoreError};
 use crate::model::{Roundup, RoundupEdit};
 use crate::timefmt::rfc3339;
+use crate::week::IsoWeek;
 
 fn json_list(s: String) -> Vec<String> {
     serde_json::from_str(&s).unwrap_or_default()
 }
 
-pub(super) fn read_roundup(conn: &Connection, week: &str) -> rusqlite::Result<Option<Roundup>> {
+pub(super) fn read_roundup(conn: &Connection, week: IsoWeek) -> rusqlite::Result<Option<Roundup>> {
     conn.query_row(
         "SELECT id, week, title, intro, outro, tags, categories, status, published_at
          FROM roundups WHERE week = ?1",
@@ -28,7 +30,7 @@ pub(super) fn read_roundup(conn: &Connection, week: &str) -> rusqlite::Result<Op
                 tags: json_list(r.get(5)?),
                 categories: json_list(r.get(6)?),
                 status: r.get(7)?,
-                published_at: r.get(8)?,
+                published_at: optional_time(r, 8)?,
             })
         },
     )
@@ -38,7 +40,7 @@ pub(super) fn read_roundup(conn: &Connection, week: &str) -> rusqlite::Result<Op
 /// The roundup of `week`, made (as a draft titled `title`) if it does not exist yet.
 pub(super) fn ensure_roundup(
     conn: &Connection,
-    week: &str,
+    week: IsoWeek,
     title: &str,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<Roundup> {
@@ -52,14 +54,14 @@ pub(super) fn ensure_roundup(
 
 impl Store {
     /// The roundup of `week`, if it has been started.
-    pub fn find_roundup(&self, week: &str) -> Result<Option<Roundup>, StoreError> {
+    pub fn find_roundup(&self, week: IsoWeek) -> Result<Option<Roundup>, StoreError> {
         self.read(|c| read_roundup(c, week))
     }
 
     /// The roundup of `week`, started as a draft titled `default_title` if need be.
     pub fn roundup(
         &mut self,
-        week: &str,
+        week: IsoWeek,
         default_title: &str,
         now: DateTime<Utc>,
     ) -> Result<Roundup, StoreError> {
@@ -69,7 +71,7 @@ impl Store {
     /// Changes the roundup's own fields.
     pub fn edit_roundup(
         &mut self,
-        week: &str,
+        week: IsoWeek,
         default_title: &str,
         edit: &RoundupEdit,
         now: DateTime<Utc>,
@@ -109,7 +111,7 @@ mod tests {
     use super::*;
     use crate::store::test_store_with;
 
-    const WEEK: &str = "2026-W48";
+    const WEEK: IsoWeek = IsoWeek { year: 2026, week: 48 };
 
     #[test]
     fn editing_a_roundup_sets_and_clears_fields() {

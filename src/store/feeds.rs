@@ -70,6 +70,7 @@ impl Store {
                         discovered_url = iif(feeds.url = excluded.url, feeds.discovered_url, NULL),
                         etag = iif(feeds.url = excluded.url, feeds.etag, NULL),
                         last_modified = iif(feeds.url = excluded.url, feeds.last_modified, NULL),
+                        last_error = iif(feeds.url = excluded.url, feeds.last_error, NULL),
                         error_count = iif(feeds.url = excluded.url, feeds.error_count, 0),
                         gone = iif(feeds.url = excluded.url, feeds.gone, 0),
                         next_due_at = iif(feeds.url = excluded.url, feeds.next_due_at, NULL),
@@ -253,4 +254,81 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Resu
         error,
     ])?;
     Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timefmt::parse_rfc3339;
+
+    fn feed(url: &str, name: &str) -> FeedConfig {
+        FeedConfig {
+            id: "lgiu".into(),
+            url: url::Url::parse(url).unwrap(),
+            name: Some(name.into()),
+            tags: vec![],
+            interval: None,
+        }
+    }
+
+    /// The poll state a feed has after a redirect, a discovery, a 200 with validators and a
+    /// run of failures.
+    fn with_history(s: &Store) {
+        s.conn
+            .execute_batch(
+                "UPDATE feeds SET moved_to = 'https://new.example/feed',
+                    discovered_url = 'https://lgiu.example/rss', etag = '\"v1\"',
+                    last_modified = 'Tue, 24 Nov 2026 09:00:00 GMT', last_error = 'HTTP 500',
+                    error_count = 3, gone = 1, next_due_at = '2026-12-01T00:00:00Z',
+                    retry_after_until = '2026-11-30T00:00:00Z'",
+            )
+            .unwrap();
+    }
+
+    #[test]
+    fn a_renamed_feed_keeps_its_poll_state() {
+        let (_d, mut s) =
+            crate::store::test_store_with(&[("a", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z")]);
+        with_history(&s);
+        let before = s.feed_states().unwrap();
+        s.sync_feeds(&[feed("https://lgiu.example/feed", "LGIU blog")], Utc::now()).unwrap();
+        assert_eq!(s.feed_states().unwrap(), before);
+        assert_eq!(s.feed_listing().unwrap()[0].name.as_deref(), Some("LGIU blog"));
+    }
+
+    #[test]
+    fn a_feed_whose_url_changed_in_feeds_toml_forgets_its_poll_state_but_keeps_its_entries() {
+        let (_d, mut s) =
+            crate::store::test_store_with(&[("a", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z")]);
+        with_history(&s);
+        s.sync_feeds(&[feed("https://lgiu.example/new-feed", "LGIU")], Utc::now()).unwrap();
+        let state = s.feed_states().unwrap().remove(0);
+        assert_eq!(
+            state,
+            FeedState {
+                id: "lgiu".into(),
+                url: "https://lgiu.example/new-feed".into(),
+                moved_to: None,
+                discovered_url: None,
+                etag: None,
+                last_modified: None,
+                next_due_at: None,
+                retry_after_until: None,
+                error_count: 0,
+                gone: false,
+            }
+        );
+        assert_eq!(state.poll_url(), "https://lgiu.example/new-feed", "the new URL is polled");
+        let listed = s.feed_listing().unwrap().remove(0);
+        assert_eq!((listed.last_error, listed.entries), (None, 1), "entries stay");
+        // The history of the old URL stays too.
+        let at = parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
+        let fetches: i64 = s
+            .conn
+            .query_row("SELECT count(*) FROM fetches WHERE started_at = ?1", [rfc3339(at)], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(fetches, 1);
+    }
 }

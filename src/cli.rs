@@ -170,6 +170,7 @@ pub struct ExcerptsArgs {
 pub struct EditArgs {
     #[command(flatten)]
     pub week: WeekArg,
+    /// The post's title (default: `title` in the feeds file's [roundup] table).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
     /// The opening paragraph(s). Markdown: [words](https://…) links, *emphasis*, **strong**,
@@ -220,14 +221,16 @@ pub struct FetchArgs {
     /// Poll only this feed (by id), due or not.
     #[arg(long, value_name = "ID")]
     pub feed: Option<String>,
-    /// Print nothing but errors that stop the run.
+    /// Print only what needs attention: one line per failing feed and any error that stops
+    /// the run (no progress, no summary).
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct WatchArgs {
-    /// Print nothing but errors.
+    /// Print only what needs attention: one line per failing feed and any error that stops
+    /// it (no progress, no summaries).
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -262,7 +265,8 @@ pub enum FeedsCommand {
 
 #[derive(Debug, Args)]
 pub struct EntriesArgs {
-    /// Only entries filed within this long before now (e.g. 7d, 36h).
+    /// Only entries dated within this long before now (e.g. 7d, 36h): by the date the feed
+    /// gives, else when roundup first saw them.
     #[arg(long, value_name = "DURATION", conflicts_with = "week")]
     pub since: Option<String>,
     /// Only entries of this ISO week in the configured time zone (e.g. 2026-W48).

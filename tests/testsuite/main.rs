@@ -3,6 +3,7 @@
 
 mod cli;
 mod conformance;
+mod docs;
 mod draft;
 mod extract;
 mod fetch;

@@ -122,9 +122,10 @@ pub struct PickArgs {
     /// The excerpt to quote.
     #[arg(long, value_name = "TEXT", conflicts_with = "excerpt_para")]
     pub excerpt: Option<String>,
-    /// Quote suggestion N of `roundup excerpts ENTRY`.
+    /// Quote suggestion N of `roundup excerpts ENTRY`; several as N-M or N,M (e.g. 4-5 or
+    /// 2,5), each a paragraph of the quote, in article order.
     #[arg(long, value_name = "N")]
-    pub excerpt_para: Option<usize>,
+    pub excerpt_para: Option<crate::excerpt::ParagraphNumbers>,
     /// The lead-in before the excerpt. Markdown: [words](https://…) links, *emphasis*,
     /// **strong**, a line ending in two spaces breaks; [words]() links the words to this post.
     #[arg(long, value_name = "TEXT")]

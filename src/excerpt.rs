@@ -44,9 +44,110 @@ pub fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
+/// A quote of several paragraphs, as it is stored and drafted: one paragraph after another, a
+/// blank line between (each a paragraph of the quote in the draft).
+pub fn join_paragraphs<S: AsRef<str>>(paragraphs: &[S]) -> String {
+    paragraphs.iter().map(|p| p.as_ref().trim()).collect::<Vec<_>>().join("\n\n")
+}
+
+/// Which numbered suggestions make a quote, as the editor wrote them (`4`, `4-5`, `2,5`,
+/// `1,3-4`): in article order, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParagraphNumbers {
+    written: String,
+    numbers: Vec<usize>,
+}
+
+impl std::str::FromStr for ParagraphNumbers {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let number = |t: &str| -> Result<usize, String> {
+            match t.trim().parse::<usize>() {
+                Ok(0) => Err("paragraphs are numbered from 1".to_string()),
+                Ok(n) => Ok(n),
+                Err(_) => Err(format!(
+                    "{:?} is not a paragraph number (write N, N-M or N,M, e.g. 4-5 or 2,5)",
+                    t.trim()
+                )),
+            }
+        };
+        let mut numbers = Vec::new();
+        for part in s.split(',') {
+            match part.split_once('-') {
+                Some((a, b)) => {
+                    let (a, b) = (number(a)?, number(b)?);
+                    if a > b {
+                        return Err(format!("{a}-{b} runs backwards (write {b}-{a})"));
+                    }
+                    numbers.extend(a..=b);
+                }
+                None => numbers.push(number(part)?),
+            }
+        }
+        numbers.sort_unstable();
+        numbers.dedup();
+        Ok(ParagraphNumbers { written: s.trim().to_string(), numbers })
+    }
+}
+
+impl ParagraphNumbers {
+    /// The numbers, ascending (1 = the first suggestion).
+    pub fn numbers(&self) -> &[usize] {
+        &self.numbers
+    }
+
+    /// The chosen suggestions joined as one quote; `Err` with the first number that has no
+    /// suggestion.
+    pub fn quote(&self, suggestions: &[String]) -> Result<String, usize> {
+        let chosen = self
+            .numbers
+            .iter()
+            .map(|&n| suggestions.get(n - 1).ok_or(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(join_paragraphs(&chosen))
+    }
+}
+
+impl std::fmt::Display for ParagraphNumbers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.written)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn numbers(s: &str) -> Result<Vec<usize>, String> {
+        s.parse::<ParagraphNumbers>().map(|p| p.numbers().to_vec())
+    }
+
+    #[test]
+    fn paragraph_numbers_take_ranges_and_lists_in_article_order() {
+        assert_eq!(numbers("4"), Ok(vec![4]));
+        assert_eq!(numbers("4-5"), Ok(vec![4, 5]));
+        assert_eq!(numbers("5,2"), Ok(vec![2, 5]));
+        assert_eq!(numbers(" 1, 3-4 ,3"), Ok(vec![1, 3, 4]));
+    }
+
+    #[test]
+    fn paragraph_numbers_that_mean_nothing_are_refused_with_a_reason() {
+        assert!(numbers("0").unwrap_err().contains("numbered from 1"));
+        assert!(numbers("5-4").unwrap_err().contains("runs backwards"));
+        assert!(numbers("4;5").unwrap_err().contains("is not a paragraph number"));
+        assert!(numbers("").is_err());
+    }
+
+    #[test]
+    fn a_quote_of_several_paragraphs_keeps_a_blank_line_between_them() {
+        let s: Vec<String> = ["One a.", "Two b.", "Three c."].map(String::from).to_vec();
+        assert_eq!(
+            "3,1".parse::<ParagraphNumbers>().unwrap().quote(&s),
+            Ok("One a.\n\nThree c.".into())
+        );
+        assert_eq!("2-4".parse::<ParagraphNumbers>().unwrap().quote(&s), Err(4));
+    }
 
     #[test]
     fn short_lines_are_not_offered_as_excerpts() {

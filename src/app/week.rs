@@ -94,23 +94,21 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
     let mut store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
     let web = Web::new(&config)?;
-    let excerpt = match args.excerpt_para {
-        Some(n) => {
+    let excerpt = match &args.excerpt_para {
+        Some(paras) => {
             let entry =
                 store.entry(args.entry)?.ok_or(crate::store::PickError::NoEntry(args.entry))?;
             let suggestions = warned(web.articles().suggestions(&mut store, &entry, Utc::now())?);
-            let chosen = n
-                .checked_sub(1)
-                .and_then(|i| suggestions.get(i))
-                .ok_or_else(|| {
-                    anyhow!(
-                        "--excerpt-para {n}: entry {} has {} excerpt suggestions (see `roundup excerpts {}`)",
-                        args.entry,
-                        suggestions.len(),
-                        args.entry
-                    )
-                })?;
-            Some(chosen.clone())
+            let quote = paras.quote(&suggestions).map_err(|n| {
+                let of = if paras.numbers().len() > 1 { format!(" (paragraph {n})") } else { String::new() };
+                anyhow!(
+                    "--excerpt-para {paras}{of}: entry {} has {} excerpt suggestions (see `roundup excerpts {}`)",
+                    args.entry,
+                    suggestions.len(),
+                    args.entry
+                )
+            })?;
+            Some(quote)
         }
         None => args.excerpt.clone(),
     };

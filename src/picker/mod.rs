@@ -19,8 +19,10 @@
 //!          J K or shift-↑↓ move the pick down / up in the post; e excerpt; l lead-in; n note
 //!          q or Ctrl-C quit
 //! filter   type; Backspace; ↑↓ move; Enter keeps the filter, Esc clears it
-//! excerpt  ↑↓ / j k or 1-9 choose a suggestion, Enter uses it; w write your own (input);
-//!          E edit the chosen suggestion in $EDITOR; Esc back
+//! excerpt  ↑↓ / j k or its number (any number of digits) choose a suggestion; space marks it
+//!          to quote several together (in article order, a paragraph each); Enter uses the
+//!          marked ones, or the chosen one; w write your own (input); E edit the quote in
+//!          $EDITOR; Esc back
 //! input    type, ←→ Home End Backspace Delete, Ctrl-U clear; Enter saves (empty clears the
 //!          field); Esc cancels; Ctrl-E opens $EDITOR with the text, for long text
 //! ```

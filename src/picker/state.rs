@@ -4,7 +4,7 @@
 //! [`PickerState::refresh`]. No terminal, no store, no clock here.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -159,6 +159,11 @@ pub struct PickerState {
     details: HashMap<i64, EntryDetail>,
     /// Excerpt suggestions already found, by entry id.
     suggestions: HashMap<i64, Vec<String>>,
+    /// In the excerpt chooser: the suggestions marked to be quoted together (0-based).
+    marked: BTreeSet<usize>,
+    /// In the excerpt chooser: the number typed so far (digits go to suggestion N, however
+    /// many digits N has).
+    typed: Option<usize>,
     status: Option<Status>,
     preview_scroll: u16,
     /// The first row shown of the list; kept by `draw` so that the list scrolls smoothly.
@@ -178,6 +183,8 @@ impl PickerState {
             cursors: [0, 0],
             details: HashMap::new(),
             suggestions: HashMap::new(),
+            marked: BTreeSet::new(),
+            typed: None,
             status: None,
             preview_scroll: 0,
             list_offset: Cell::new(0),
@@ -229,6 +236,11 @@ impl PickerState {
     /// The suggestions found for `entry`, if they have been.
     pub fn suggestions(&self, entry: i64) -> Option<&[String]> {
         self.suggestions.get(&entry).map(Vec::as_slice)
+    }
+
+    /// In the excerpt chooser: the suggestions marked to be quoted together (0-based).
+    pub fn marked(&self) -> &BTreeSet<usize> {
+        &self.marked
     }
 
     /// The selected entry whose preview has not been loaded yet.
@@ -470,11 +482,35 @@ impl PickerState {
         }
     }
 
+    /// Opens the chooser on the current excerpt: on its suggestion, or, for a quote of several
+    /// paragraphs, with each of its paragraphs marked.
     fn open_excerpts(&mut self, entry: i64) {
         let current = self.current(entry, Field::Excerpt);
-        let cursor =
-            self.suggestions(entry).and_then(|s| s.iter().position(|p| *p == current)).unwrap_or(0);
+        let list = self.suggestions(entry).unwrap_or_default();
+        let whole = list.iter().position(|p| *p == current);
+        let parts: Vec<&str> = current.split("\n\n").map(str::trim).collect();
+        let marked: BTreeSet<usize> = if whole.is_none() && parts.len() > 1 {
+            let found: Vec<Option<usize>> =
+                parts.iter().map(|part| list.iter().position(|p| p == part)).collect();
+            found.iter().all(Option::is_some).then(|| found.into_iter().flatten().collect())
+        } else {
+            None
+        }
+        .unwrap_or_default();
+        let cursor = whole.or_else(|| marked.first().copied()).unwrap_or(0);
+        self.marked = marked;
+        self.typed = None;
         self.mode = Mode::Excerpt { entry, cursor };
+    }
+
+    /// The quote the chooser would save: the marked suggestions, in article order, each a
+    /// paragraph; none marked, the one under the cursor.
+    fn chosen_quote(&self, list: &[String], cursor: usize) -> Option<String> {
+        if self.marked.is_empty() {
+            return list.get(cursor).cloned();
+        }
+        let parts: Vec<&String> = self.marked.iter().filter_map(|&i| list.get(i)).collect();
+        Some(crate::excerpt::join_paragraphs(&parts))
     }
 
     /// The suggestions asked for by [`Action::Suggest`] have come (or could not be had): the
@@ -490,8 +526,9 @@ impl PickerState {
     }
 
     fn excerpt_key(&mut self, entry: i64, cursor: usize, key: KeyEvent) -> Action {
-        let list = self.suggestions(entry).unwrap_or_default();
+        let list = self.suggestions(entry).unwrap_or_default().to_vec();
         let count = list.len();
+        let typed = self.typed.take();
         match key.code {
             KeyCode::Esc | KeyCode::Char('q') => self.mode = Mode::Browse,
             KeyCode::Up | KeyCode::Char('k') => {
@@ -501,15 +538,24 @@ impl PickerState {
                 self.mode =
                     Mode::Excerpt { entry, cursor: (cursor + 1).min(count.saturating_sub(1)) };
             }
-            KeyCode::Char(d @ '1'..='9') => {
-                let n = d as usize - '1' as usize;
-                if n < count {
-                    self.mode = Mode::Excerpt { entry, cursor: n };
+            KeyCode::Char(d @ '0'..='9') => {
+                // Digits go to suggestion N, however many digits N has: "1" "2" is 12 when
+                // there are 12, else 2.
+                let digit = d as usize - '0' as usize;
+                let longer = typed.map(|t| t * 10 + digit).filter(|n| (1..=count).contains(n));
+                let n = longer.or(Some(digit).filter(|n| (1..=count).contains(n)));
+                if let Some(n) = n {
+                    self.typed = Some(n);
+                    self.mode = Mode::Excerpt { entry, cursor: n - 1 };
                 }
             }
+            KeyCode::Char(' ') if cursor < count => {
+                // Toggles: unmarks a marked one, else marks it.
+                let _ = self.marked.remove(&cursor) || self.marked.insert(cursor);
+            }
             KeyCode::Enter => {
-                if let Some(text) = list.get(cursor) {
-                    let text = text.clone();
+                if let Some(text) = self.chosen_quote(&list, cursor) {
+                    self.marked.clear();
                     self.mode = Mode::Browse;
                     return Action::Save { entry, field: Field::Excerpt, text };
                 }
@@ -519,9 +565,8 @@ impl PickerState {
                 self.mode = Mode::Input(Input::new(entry, Field::Excerpt, text));
             }
             KeyCode::Char('E') => {
-                let text = list
-                    .get(cursor)
-                    .cloned()
+                let text = self
+                    .chosen_quote(&list, cursor)
                     .unwrap_or_else(|| self.current(entry, Field::Excerpt));
                 return Action::Edit { entry, field: Field::Excerpt, text };
             }
@@ -801,6 +846,74 @@ pub(super) mod tests {
         assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
         s.key(press(KeyCode::Esc));
         assert_eq!(s.mode(), &Mode::Browse);
+    }
+
+    fn paragraphs(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("Paragraph {i}.")).collect()
+    }
+
+    /// Issue 9, item 5: digits reached only suggestions 1-9.
+    #[test]
+    fn a_number_of_any_length_reaches_its_suggestion() {
+        let mut s = PickerState::new(W48, three(), vec![]);
+        s.key(ch('e'));
+        s.suggestions_ready(1, Ok(paragraphs(12)));
+        s.key(ch('1'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        s.key(ch('2'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 11 }, "12");
+        s.key(ch('3'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 2 }, "no 123: a new number, 3");
+        s.key(ch('1'));
+        s.key(ch('0'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 9 }, "10");
+        s.key(press(KeyCode::Down));
+        s.key(ch('1'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 }, "another key ends a number");
+        assert_eq!(
+            s.key(press(KeyCode::Enter)),
+            Action::Save { entry: 1, field: Field::Excerpt, text: "Paragraph 1.".into() }
+        );
+    }
+
+    /// Issue 9, item 5: the chooser took one paragraph.
+    #[test]
+    fn marked_suggestions_are_quoted_together_in_article_order() {
+        let c = three();
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
+        s.key(ch('e'));
+        s.suggestions_ready(1, Ok(paragraphs(12)));
+        for k in ['1', '1', ' ', '2', ' ', '5', ' ', ' '] {
+            s.key(ch(k));
+        }
+        assert_eq!(s.marked().iter().copied().collect::<Vec<_>>(), [1, 10], "5 unmarked again");
+        assert_eq!(
+            s.key(ch('E')),
+            Action::Edit {
+                entry: 1,
+                field: Field::Excerpt,
+                text: "Paragraph 2.\n\nParagraph 11.".into()
+            }
+        );
+        let saved = Action::Save {
+            entry: 1,
+            field: Field::Excerpt,
+            text: "Paragraph 2.\n\nParagraph 11.".into(),
+        };
+        assert_eq!(s.key(press(KeyCode::Enter)), saved);
+        assert_eq!(s.mode(), &Mode::Browse);
+        // Opened again on that quote: its paragraphs are marked, the cursor on the first.
+        let mut picked = pick(&c[0], 1);
+        picked.excerpt = Some("Paragraph 2.\n\nParagraph 11.".into());
+        s.refresh(c.clone(), vec![picked]);
+        s.key(ch('e'));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 });
+        assert_eq!(s.marked().iter().copied().collect::<Vec<_>>(), [1, 10]);
+        s.key(press(KeyCode::Esc));
+        s.key(ch('e'));
+        s.key(ch(' '));
+        s.key(ch(' '));
+        assert_eq!(s.marked().len(), 2, "space toggles");
     }
 
     #[test]

@@ -16,7 +16,7 @@ const HELP_BROWSE: &str = "↑↓ move  / filter  space pick  s skip  J/K reorde
                            l lead-in  n note  Tab picks  PgUp/PgDn preview  q quit";
 const HELP_FILTER: &str = "type to filter  ↑↓ move  Enter keep filter  Esc clear";
 const HELP_EXCERPT: &str =
-    "↑↓/jk or 1-9 choose  Enter use it  w write your own  E edit it in $EDITOR  Esc back";
+    "↑↓/jk/number choose  Space mark more  Enter use it  w write your own  E $EDITOR  Esc back";
 const HELP_INPUT: &str =
     "Enter save (empty clears)  Esc cancel  Ctrl-E open $EDITOR  ←→ Home End  Ctrl-U clear";
 
@@ -344,7 +344,8 @@ fn draw_chooser(frame: &mut Frame, area: Rect, state: &PickerState, entry: i64, 
         );
         return;
     }
-    let width = rest.width.saturating_sub(5) as usize;
+    let marks = if state.marked().is_empty() { 0 } else { 2 };
+    let width = rest.width.saturating_sub(5 + marks) as usize;
     let items: Vec<ListItem> = list
         .iter()
         .enumerate()
@@ -353,7 +354,12 @@ fn draw_chooser(frame: &mut Frame, area: Rect, state: &PickerState, entry: i64, 
                 .into_iter()
                 .enumerate()
                 .map(|(j, l)| {
-                    let n = if j == 0 { format!("{:>2}. ", i + 1) } else { "    ".into() };
+                    let n = match (j, state.marked().contains(&i)) {
+                        (0, true) => format!("{:>2}. ✓ ", i + 1),
+                        (0, false) => format!("{:>2}. ", i + 1),
+                        (_, true) => "      ".into(),
+                        (_, false) => "    ".into(),
+                    };
                     Line::raw(format!("{n}{l}"))
                 })
                 .collect();
@@ -471,6 +477,21 @@ mod tests {
         assert!(out.contains(" 1. The council set its budget"), "{out}");
         assert!(out.contains("▶ 2. Council tax will rise by 4.99 per cent."), "{out}");
         assert!(out.contains("Enter use it  w write your own"), "{out}");
+    }
+
+    #[test]
+    fn marked_suggestions_are_ticked_in_the_chooser() {
+        let c = three();
+        let mut s = PickerState::new(W48, c.clone(), vec![]);
+        s.add_detail(detail(&c[0], "x"));
+        key(&mut s, 'e');
+        s.suggestions_ready(1, Ok(vec!["First para here.".into(), "Second para here.".into()]));
+        key(&mut s, '2');
+        key(&mut s, ' ');
+        let out = screen(&s, 100, 16);
+        assert!(out.contains(" 1. First para here."), "{out}");
+        assert!(out.contains("▶ 2. ✓ Second para here."), "{out}");
+        assert!(out.contains("Space mark more"), "{out}");
     }
 
     #[test]

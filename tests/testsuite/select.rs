@@ -373,3 +373,61 @@ after a long debate about reserves, council tax and the cost of adult social car
         "another feed's link to the same post: {run}"
     );
 }
+
+/// Issue 9, item 5: a quote of several paragraphs, chosen by number.
+#[test]
+fn excerpt_para_takes_ranges_and_lists_kept_in_article_order() {
+    let (_server, env) = env_with_digest();
+    let id = id_of(&env, "Summary only").to_string();
+    let list = json(&env, &["excerpts", &id, "--json"]);
+    let para = |n: usize| list[n - 1]["text"].as_str().unwrap().to_string();
+
+    env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "2-3"]).success();
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    assert_eq!(picks[0]["excerpt"], format!("{}\n\n{}", para(2), para(3)));
+
+    env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "3,1"]).success();
+    let picks = json(&env, &["picks", "--week", WEEK, "--json"]);
+    assert_eq!(picks[0]["excerpt"], format!("{}\n\n{}", para(1), para(3)), "article order");
+
+    // Each paragraph of the quote is a paragraph of the draft's blockquote.
+    let draft = env.run(&["draft", "--week", WEEK, "-o", "-"]);
+    draft.success();
+    assert!(draft.stdout.contains(&format!("> {}\n>\n> {}", para(1), para(3))), "{draft}");
+
+    let bad = env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "2-4"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("--excerpt-para 2-4 (paragraph 4): entry"), "{bad}");
+    assert!(bad.stderr.contains("has 3 excerpt suggestions"), "{bad}");
+    let bad = env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "4,x"]);
+    bad.expect_code(2);
+    assert!(bad.stderr.contains("\"x\" is not a paragraph number"), "{bad}");
+}
+
+/// Issue 9, item 5: the fair-dealing limit measures the whole quote, not one paragraph of it.
+#[test]
+fn the_fair_dealing_check_measures_every_paragraph_of_the_quote() {
+    let server = FixtureServer::start();
+    server.set_doc("digest.xml", "application/rss+xml", &summary_feed(&server));
+    server.set_doc("article.html", "text/html; charset=utf-8", ARTICLE);
+    let env = TestEnv::with_feeds(
+        "[roundup]\nexcerpt_max_words = 40\n",
+        &[("digest", server.url("/doc/digest.xml"))],
+    );
+    env.fetch(&[]).success();
+    let id = id_of(&env, "Summary only").to_string();
+    let list = json(&env, &["excerpts", &id, "--json"]);
+    let words = |n: usize| list[n - 1]["words"].as_u64().unwrap();
+    assert!(words(1) <= 40 && words(2) <= 40, "each paragraph alone is within the limit");
+
+    env.run(&["pick", &id, "--week", WEEK, "--excerpt-para", "1-2"]).success();
+    let draft = env.run(&["draft", "--week", WEEK, "-o", "-"]);
+    draft.success();
+    let total = words(1) + words(2);
+    assert!(
+        draft.stderr.contains(&format!(
+            "the excerpt has {total} words, more than the fair-dealing limit of 40"
+        )),
+        "{draft}"
+    );
+}

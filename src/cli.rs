@@ -41,7 +41,7 @@ pub enum Command {
     /// Parse one feed document offline and show what roundup reads in it.
     Parse(ParseArgs),
     /// The weekly job: fetch, then pick, excerpt and comment in a full-screen picker, then
-    /// render the draft.
+    /// render the draft (none when nothing is picked). Exits 1 when its fetch had failures.
     Week(WeekArgs),
     /// The week's candidates, with what was decided about each.
     Candidates(CandidatesArgs),
@@ -99,6 +99,9 @@ pub struct WeekArgs {
     /// Do not fetch first.
     #[arg(long)]
     pub no_fetch: bool,
+    /// Fetch every feed first, due or not (as `fetch --force`).
+    #[arg(long, conflicts_with = "no_fetch")]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

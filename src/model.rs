@@ -210,6 +210,14 @@ pub enum PollError {
     AdvertisedFeed { page: String, feed: String, problem: AdvertisedFeedProblem },
 }
 
+impl PollError {
+    /// No connection could be made or kept (or it timed out): the network, not the feed, may be
+    /// at fault.
+    pub fn is_network(&self) -> bool {
+        matches!(self, PollError::Fetch(FetchError::Connect(_) | FetchError::Timeout(_)))
+    }
+}
+
 /// What went wrong with the feed an HTML page advertises.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AdvertisedFeedProblem {

@@ -21,6 +21,18 @@ use crate::timefmt::rfc3339;
 use crate::update::{FeedOutcome, Note, OutcomeKind};
 
 pub(crate) fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
+    Ok(fetch_run(cli, args)?.exit)
+}
+
+/// What a `fetch` run came to, for `week` as well.
+pub(crate) struct Fetched {
+    pub(crate) exit: Exit,
+    /// Feeds failing after the run, when any are.
+    pub(crate) failing: Option<Failing>,
+}
+
+/// Runs `fetch` and prints its report; what it came to.
+pub(crate) fn fetch_run(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Fetched> {
     let config = load_config(cli)?;
     if let Some(id) = &args.feed
         && !config.feeds.iter().any(|f| &f.id == id)
@@ -33,11 +45,19 @@ pub(crate) fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
     let now = Utc::now();
     let only = args.feed.as_deref();
     let jobs = schedule::due_jobs(&states, &configured(&config), now, args.force, only);
+    let held = schedule::held_back(&states, &configured(&config), now, only);
+    let considered: Vec<&str> = config
+        .feeds
+        .iter()
+        .map(|f| f.id.as_str())
+        .filter(|id| only.is_none_or(|one| one == *id))
+        .collect();
     let left_out = LeftOut {
         gone: gone_not_polled(&states, &config, &jobs),
-        held: schedule::held_back(&states, &configured(&config), now, only),
+        backing_off: backing_off(&states, &considered, &jobs, &held),
+        held,
         // With --feed, the others were not asked for: they are neither due nor not due.
-        considered: if only.is_some() { 1 } else { config.feeds.len() },
+        considered: considered.len(),
     };
     let rt = runtime()?;
     let fetcher = Arc::new(fetcher(&config)?);
@@ -46,7 +66,90 @@ pub(crate) fn fetch(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Exit> {
     let (_store, outcomes) =
         rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))))?;
     report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
-    Ok(if outcomes.iter().any(FeedOutcome::failed) { Exit::SomeFailed } else { Exit::Ok })
+    let failing = Failing::after(&states, &considered, &outcomes);
+    if let Some(f) = &failing
+        && !args.quiet
+    {
+        println!("roundup: {f}");
+    }
+    let exit = if outcomes.iter().any(FeedOutcome::failed) { Exit::SomeFailed } else { Exit::Ok };
+    Ok(Fetched { exit, failing })
+}
+
+/// How many of the feeds a run was about are failing: the one line that says so, in the fetch
+/// report and the picker's header ("11 of 11 feeds failing: no network? `roundup feeds list`").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failing {
+    pub(crate) failing: usize,
+    pub(crate) of: usize,
+    /// Every feed fails, and every failure seen is a connection or a timeout: most likely the
+    /// network, not the feeds.
+    pub(crate) offline: bool,
+}
+
+impl Failing {
+    /// After a run: a feed polled is failing when its poll failed; one not polled (backing off,
+    /// or waiting for Retry-After) when its last poll failed. Gone feeds have their own count.
+    fn after(
+        states: &[FeedState],
+        considered: &[&str],
+        outcomes: &[FeedOutcome],
+    ) -> Option<Failing> {
+        let mut failing = 0;
+        let mut network_only = true;
+        for id in considered {
+            match outcomes.iter().find(|o| o.feed_id == *id) {
+                Some(o) => {
+                    if let OutcomeKind::Failed { error, .. } = &o.kind {
+                        failing += 1;
+                        network_only &= error.is_network();
+                    }
+                }
+                None => {
+                    failing += usize::from(
+                        states.iter().any(|s| s.id == *id && s.error_count > 0 && !s.gone),
+                    )
+                }
+            }
+        }
+        Failing::of(failing, considered.len(), network_only)
+    }
+
+    /// From the stored state alone (nothing polled now): failing feeds are those whose last
+    /// poll failed.
+    pub(crate) fn stored(states: &[FeedState], config: &Config) -> Option<Failing> {
+        let ids: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+        Failing::after(states, &ids, &[])
+    }
+
+    fn of(failing: usize, of: usize, network_only: bool) -> Option<Failing> {
+        (failing > 0).then_some(Failing { failing, of, offline: network_only && failing == of })
+    }
+}
+
+impl std::fmt::Display for Failing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Failing { failing, of, offline } = self;
+        let feeds = if *of == 1 { "feed" } else { "feeds" };
+        let hint = if *offline { "no network? " } else { "see " };
+        write!(f, "{failing} of {of} {feeds} failing: {hint}`roundup feeds list`")
+    }
+}
+
+/// Feeds among `considered` not polled now because their last polls failed (their backoff has
+/// not run out): failing, not merely "not due".
+fn backing_off(
+    states: &[FeedState],
+    considered: &[&str],
+    jobs: &[PollJob],
+    held: &[(String, chrono::DateTime<Utc>)],
+) -> usize {
+    states
+        .iter()
+        .filter(|s| considered.contains(&s.id.as_str()) && s.error_count > 0 && !s.gone)
+        .filter(|s| !jobs.iter().any(|j| j.state.id == s.id))
+        .filter(|s| !held.iter().any(|(id, _)| *id == s.id))
+        .count()
 }
 
 /// The configured feeds a run did not poll, and why.
@@ -57,6 +160,8 @@ struct LeftOut {
     gone: usize,
     /// Waiting out their server's Retry-After, with its end.
     held: Vec<(String, chrono::DateTime<Utc>)>,
+    /// Failing, and waiting for their next try.
+    backing_off: usize,
 }
 
 /// One polling run with a progress bar on a terminal (indicatif draws nothing otherwise).
@@ -168,7 +273,8 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &Lef
             rfc3339(*until)
         );
     }
-    let not_due = left.considered.saturating_sub(polled + left.gone + left.held.len());
+    let not_due =
+        left.considered.saturating_sub(polled + left.gone + left.held.len() + left.backing_off);
     let mut line = format!(
         "roundup: polled {polled} feed{} in {:.1}s: {stored} updated, {unchanged} unchanged, {failed} failed",
         if polled == 1 { "" } else { "s" },
@@ -183,6 +289,9 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &Lef
     }
     if not_due > 0 {
         line.push_str(&format!("; {not_due} not due"));
+    }
+    if left.backing_off > 0 {
+        line.push_str(&format!("; {} failing, waiting to retry", left.backing_off));
     }
     if !left.held.is_empty() {
         line.push_str(&format!("; {} waiting for Retry-After", left.held.len()));
@@ -234,10 +343,13 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         }
         let states = store.feed_states()?;
         let jobs = schedule::due_jobs(&states, &configured(&config), Utc::now(), false, None);
+        let ids: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
         let left_out = LeftOut {
             considered: config.feeds.len(),
             gone: gone_not_polled(&states, &config, &jobs),
-            held: Vec::new(), // their next poll is after their Retry-After: "not due"
+            // Their next poll is after their Retry-After: backing off, like other failures.
+            held: Vec::new(),
+            backing_off: backing_off(&states, &ids, &jobs, &[]),
         };
         if !jobs.is_empty() {
             let clock = Instant::now();

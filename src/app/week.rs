@@ -341,24 +341,43 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
     }
     let config = load_config(cli)?;
     let week = resolve_week(&args.week, &config)?;
+    // The week's exit code follows its fetch's: 1 when feeds failed (or the fetch could not
+    // run), so a script sees that the list may be incomplete (issue 9, item 3).
+    let mut exit = Exit::Ok;
+    let mut failing = None;
     if !args.no_fetch {
         // A failed fetch (another run holds the lock, the network is down) should not keep the
         // editor from the entries already stored.
-        let fetch_args = crate::cli::FetchArgs { force: false, feed: None, quiet: false };
-        if let Err(e) = super::poll::fetch(cli, &fetch_args) {
-            eprintln!(
-                "roundup: warning: could not fetch first ({}); showing what is stored",
-                crate::error_chain::one_line(e.as_ref())
-            );
+        let fetch_args = crate::cli::FetchArgs { force: args.force, feed: None, quiet: false };
+        match super::poll::fetch_run(cli, &fetch_args) {
+            Ok(fetched) => {
+                exit = fetched.exit;
+                failing = fetched.failing;
+            }
+            Err(e) => {
+                eprintln!(
+                    "roundup: warning: could not fetch first ({}); showing what is stored",
+                    crate::error_chain::one_line(e.as_ref())
+                );
+                exit = Exit::SomeFailed;
+            }
         }
     }
     let mut store = open_store(cli, &config)?;
+    if args.no_fetch {
+        failing = super::poll::Failing::stored(&store.feed_states()?, &config);
+    }
     let web = Web::new(&config)?;
     let articles = web.articles();
-    crate::picker::run_with(&config, &mut store, week, &mut |store, entry| {
+    let notice = failing.map(|f| f.to_string());
+    crate::picker::run_with(&config, &mut store, week, notice, &mut |store, entry| {
         let found = articles.suggestions(store, entry, Utc::now())?;
         Ok(crate::picker::Suggested { paragraphs: found.value, warnings: found.warnings })
     })?;
+    if store.picks(week)?.is_empty() {
+        println!("roundup: no picks for {week}, so no draft written");
+        return Ok(exit);
+    }
     let draft = render_draft(&config, &mut store, week, Format::Markdown)?;
     for w in &draft.warnings {
         eprintln!("roundup: warning: {w}");
@@ -366,5 +385,5 @@ pub(crate) fn week(cli: &Cli, args: &WeekArgs) -> anyhow::Result<Exit> {
     if let Some(path) = write_draft(&config, &draft, week, Format::Markdown, None)? {
         println!("roundup: draft written to {}", path.display());
     }
-    Ok(Exit::Ok)
+    Ok(exit)
 }

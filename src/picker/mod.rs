@@ -76,7 +76,7 @@ pub type Suggest<'a> = dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, 
 /// Runs the picker on the terminal until the editor quits, with excerpt suggestions from each
 /// entry's own text (see [`run_with`] to fetch article pages too).
 pub fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), PickerError> {
-    run_with(config, store, week, &mut |_, entry| {
+    run_with(config, store, week, None, &mut |_, entry| {
         Ok(Suggested {
             paragraphs: crate::excerpt::suggestions_from_text(&entry.text),
             warnings: Vec::new(),
@@ -101,11 +101,13 @@ impl Week {
 }
 
 /// Runs the picker on the terminal until the editor quits; `suggest` gives the excerpt
-/// suggestions of an entry.
+/// suggestions of an entry; `feeds_notice`, shown in the header, what the editor should know
+/// about the feeds (that some are failing).
 pub fn run_with(
     config: &Config,
     store: &mut Store,
     week: IsoWeek,
+    feeds_notice: Option<String>,
     suggest: &mut Suggest<'_>,
 ) -> Result<(), PickerError> {
     let (start, end) = week.bounds(config.settings.timezone);
@@ -115,6 +117,7 @@ pub fn run_with(
         store.candidates(week.start, week.end, false)?,
         store.picks(week.week)?,
     );
+    state.set_feeds_notice(feeds_notice);
     let mut screen = term::Screen::enter()?;
     loop {
         load_preview(store, &mut state)?;

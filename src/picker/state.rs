@@ -168,6 +168,8 @@ pub struct PickerState {
     preview_scroll: u16,
     /// The first row shown of the list; kept by `draw` so that the list scrolls smoothly.
     pub(super) list_offset: Cell<usize>,
+    /// A line about the feeds for the header, e.g. that they are failing (issue 9, item 3).
+    feeds_notice: Option<String>,
 }
 
 impl PickerState {
@@ -188,7 +190,19 @@ impl PickerState {
             status: None,
             preview_scroll: 0,
             list_offset: Cell::new(0),
+            feeds_notice: None,
         }
+    }
+
+    /// Shows `notice` in the header, for the whole session: what the editor should know about
+    /// the feeds before trusting the list (that some are failing).
+    pub fn set_feeds_notice(&mut self, notice: Option<String>) {
+        self.feeds_notice = notice;
+    }
+
+    /// The header's line about the feeds, if any.
+    pub fn feeds_notice(&self) -> Option<&str> {
+        self.feeds_notice.as_deref()
     }
 
     pub fn week(&self) -> IsoWeek {

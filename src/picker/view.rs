@@ -91,6 +91,9 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &PickerState) {
     ];
     if !state.filter().is_empty() || *state.mode() == Mode::Filter {
         spans.push(Span::raw(format!("  filter: {}", state.filter())));
+    } else if let Some(notice) = state.feeds_notice() {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(notice.to_string(), Style::new().bold()));
     }
     let line = Line::from(spans);
     let width = line.width() as u16;
@@ -515,6 +518,15 @@ mod tests {
         let out = screen(&s, 100, 8);
         assert!(out.contains("No candidates this week"), "{out}");
         assert!(out.contains("the 2024-W48 roundup is published"), "{out}");
+    }
+
+    #[test]
+    fn failing_feeds_are_said_in_the_header() {
+        let mut s = PickerState::new(W48, vec![], vec![]);
+        s.set_feeds_notice(Some("11 of 11 feeds failing: no network? `roundup feeds list`".into()));
+        let out = screen(&s, 120, 8);
+        let header = out.lines().next().unwrap_or_default();
+        assert!(header.contains("11 of 11 feeds failing: no network?"), "{out}");
     }
 
     #[test]

@@ -598,3 +598,39 @@ fn a_store_failure_stops_the_run_at_once_and_says_why() {
     assert!(asked < FEEDS / 3, "{asked} of {FEEDS} feeds were still fetched after the failure");
     assert_eq!(env.count("SELECT count(*) FROM entries"), 0, "the failed batch wrote nothing");
 }
+
+/// Issue 9, item 3: a run where feeds fail says so in one line, and feeds backing off after
+/// failures are counted as failing, not as "not due".
+#[test]
+fn failing_feeds_are_said_in_one_line_and_still_count_as_failing_while_they_back_off() {
+    let env = TestEnv::with_feeds(
+        "",
+        &[("a", closed_port_url("/a.xml")), ("b", closed_port_url("/b.xml"))],
+    );
+    let run = env.fetch(&[]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("\nroundup: 2 of 2 feeds failing: no network? `roundup feeds list`\n"),
+        "{run}"
+    );
+    let run = env.fetch(&[]);
+    assert!(run.summary().ends_with("; 2 failing, waiting to retry"), "{run}");
+    assert!(!run.summary().contains("not due"), "{run}");
+    assert!(run.stdout.contains("roundup: 2 of 2 feeds failing: no network?"), "{run}");
+}
+
+#[test]
+fn some_feeds_failing_point_to_feeds_list() {
+    let server = FixtureServer::start();
+    let env = TestEnv::with_feeds(
+        "",
+        &[("broken", server.url("/status/500")), ("fine", server.url("/rss.xml"))],
+    );
+    let run = env.fetch(&[]);
+    run.expect_code(1);
+    assert!(
+        run.stdout.contains("roundup: 1 of 2 feeds failing: see `roundup feeds list`"),
+        "{run}"
+    );
+    env.fetch(&["-q"]).success();
+}

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::{FixtureServer, TestEnv};
+use crate::support::{FixtureServer, TestEnv, closed_port_url};
 
 const WEEK: &str = "2024-W48";
 const ROWS: u16 = 40;
@@ -39,6 +39,11 @@ struct Tui {
 impl Tui {
     /// Starts `roundup week --week WEEK --no-fetch` in `env` on a ROWS x COLS terminal.
     fn start(env: &TestEnv, vars: &[(&str, &str)]) -> Tui {
+        Tui::start_with(env, &["week", "--week", WEEK, "--no-fetch"], vars)
+    }
+
+    /// Starts `roundup ARGS` in `env` on a ROWS x COLS terminal.
+    fn start_with(env: &TestEnv, args: &[&str], vars: &[(&str, &str)]) -> Tui {
         let (mut master_fd, mut slave_fd) = (-1, -1);
         let mut size = libc::winsize { ws_row: ROWS, ws_col: COLS, ws_xpixel: 0, ws_ypixel: 0 };
         // SAFETY: openpty writes two descriptors into the two ints; the other pointers are a
@@ -58,7 +63,7 @@ impl Tui {
             unsafe { (OwnedFd::from_raw_fd(master_fd), OwnedFd::from_raw_fd(slave_fd)) };
 
         let stderr_path = env.dir().join("week.stderr");
-        let mut cmd = env.command(&["week", "--week", WEEK, "--no-fetch"]);
+        let mut cmd = env.command(args);
         cmd.env("TERM", "xterm-256color")
             .env_remove("VISUAL")
             .env_remove("EDITOR")
@@ -450,4 +455,33 @@ fn skipped_entries_are_not_shown_again() {
     assert!(!again.screen().contains(LIBRARIES), "{}", again.screen());
     again.step("q", &[]);
     assert_eq!(again.finish(), Some(0));
+}
+
+/// Issue 9, item 3: with every feed failing, `week` says so in the picker's header, writes no
+/// draft for a week with no picks, and exits as its fetch did.
+#[test]
+fn a_failed_fetch_is_said_in_the_header_and_no_empty_draft_is_written() {
+    let env = TestEnv::with_feeds(
+        "",
+        &[("a", closed_port_url("/a.xml")), ("b", closed_port_url("/b.xml"))],
+    );
+    let mut tui = Tui::start_with(&env, &["week", "--week", WEEK, "--force"], &[]);
+    tui.wait_for(&["2 of 2 feeds failing: no network? `roundup feeds list`"]);
+    tui.step("q", &[]);
+    assert_eq!(tui.finish(), Some(1), "the fetch failed\n--- stderr ---\n{}", tui.stderr());
+    assert!(
+        tui.screen().contains("no picks for 2024-W48, so no draft written"),
+        "{}",
+        tui.screen()
+    );
+    let drafts = env.dir().join("data/drafts");
+    let written: Vec<_> =
+        std::fs::read_dir(&drafts).map(|d| d.flatten().collect()).unwrap_or_default();
+    assert!(written.is_empty(), "no draft: {written:?}");
+
+    // Later, with nothing due (both back off), the header still says so.
+    let mut tui = Tui::start_with(&env, &["week", "--week", WEEK], &[]);
+    tui.wait_for(&["2 of 2 feeds failing: no network?"]);
+    tui.step("q", &[]);
+    assert_eq!(tui.finish(), Some(0), "nothing was polled, nothing failed now");
 }

@@ -53,6 +53,15 @@ pub struct RoundupSettings {
     pub public: PathBuf,
     /// How many roundups the output feeds carry, newest first.
     pub feed_entries: usize,
+    /// The published site's name, in page titles, headings and the feeds' titles (default: the
+    /// title).
+    pub site_name: String,
+    /// One sentence saying what the site is, for the feeds and the pages' descriptions
+    /// (default: `SITE_NAME: the weekly roundup`).
+    pub description: String,
+    /// The language the roundup is written in, a BCP 47 tag such as `en-GB` (pages' `lang`,
+    /// Atom's `xml:lang`, RSS `<language>`).
+    pub language: String,
 }
 
 impl RoundupSettings {
@@ -67,6 +76,9 @@ impl RoundupSettings {
             base_url: Url::parse("http://127.0.0.1:8080/").expect("static URL"),
             public: dir.join("data/public"),
             feed_entries: 20,
+            site_name: "That was the week that was".into(),
+            description: "That was the week that was: the weekly roundup".into(),
+            language: "en".into(),
         }
     }
 }
@@ -169,6 +181,9 @@ struct RawRoundup {
     base_url: Option<Spanned<String>>,
     public: Option<Spanned<String>>,
     feed_entries: Option<Spanned<i64>>,
+    site_name: Option<Spanned<String>>,
+    description: Option<Spanned<String>>,
+    language: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -342,6 +357,28 @@ impl Config {
             roundup.excerpt_max_share = parse_share(v.get_ref())
                 .map_err(|m| at(v.span(), "roundup.excerpt_max_share".into(), m))?;
         }
+        let line = |v: &Spanned<String>, key: &str| {
+            one_line(v.get_ref())
+                .ok_or_else(|| at(v.span(), key.into(), "must be one non-empty line".into()))
+        };
+        roundup.site_name = match &r.site_name {
+            Some(v) => line(v, "roundup.site_name")?,
+            None => roundup.title.clone(),
+        };
+        roundup.description = match &r.description {
+            Some(v) => line(v, "roundup.description")?,
+            None => format!("{}: the weekly roundup", roundup.site_name),
+        };
+        if let Some(v) = &r.language {
+            if !is_language_tag(v.get_ref()) {
+                return Err(at(
+                    v.span(),
+                    "roundup.language".into(),
+                    "must be a language tag such as \"en\" or \"en-GB\"".into(),
+                ));
+            }
+            roundup.language = v.get_ref().clone();
+        }
 
         let mut feeds = Vec::with_capacity(raw.feeds.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -378,6 +415,22 @@ impl Config {
     pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.settings.interval)
     }
+}
+
+/// A text setting that must be one non-empty line: trimmed, or `None`.
+fn one_line(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty() && !text.contains(|c: char| c.is_control())).then(|| text.to_string())
+}
+
+/// Whether `tag` has the shape of a BCP 47 language tag: a 2–3 letter language, then subtags
+/// of 1–8 letters or digits (`en`, `en-GB`, `cy`, `zh-Hant-TW`).
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let lang = parts.next().unwrap_or_default();
+    (2..=3).contains(&lang.len())
+        && lang.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// A share written as a percentage: `"20 %"`, `"20%"`, `"12.5%"`.
@@ -562,6 +615,32 @@ mod tests {
         let e = parse("[roundup]\nexcerpt_max_share = \"0.2\"\n").unwrap_err();
         assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("roundup.excerpt_max_share")));
         assert!(parse("[roundup]\ntitel = \"x\"\n").is_err());
+    }
+
+    #[test]
+    fn the_sites_name_description_and_language_have_defaults_and_are_checked() {
+        let c = parse("[roundup]\ntitle = \"The week\"\n").unwrap();
+        assert_eq!(c.roundup.site_name, "The week");
+        assert_eq!(c.roundup.description, "The week: the weekly roundup");
+        assert_eq!(c.roundup.language, "en");
+        let c = parse(
+            "[roundup]\nsite_name = \" LG week \"\ndescription = \"Picked.\"\nlanguage = \"en-GB\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (c.roundup.site_name.as_str(), c.roundup.description.as_str()),
+            ("LG week", "Picked.")
+        );
+        assert_eq!(c.roundup.language, "en-GB");
+        for (text, line, key) in [
+            ("[roundup]\n\nlanguage = \"English\"\n", 3, "roundup.language"),
+            ("[roundup]\nlanguage = \"en_GB\"\n", 2, "roundup.language"),
+            ("[roundup]\nsite_name = \"  \"\n", 2, "roundup.site_name"),
+            ("[roundup]\ndescription = \"a\\nb\"\n", 2, "roundup.description"),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!((e.line, e.key.as_deref()), (Some(line), Some(key)), "{text}");
+        }
     }
 
     #[test]

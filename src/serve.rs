@@ -259,6 +259,32 @@ fn simple(status: StatusCode, text: &str, head: bool) -> (Response, usize) {
     (r, if head { 0 } else { len })
 }
 
+/// The page for a path that is not there when the public folder has no `404.html` (`publish`
+/// writes one): HTML like the rest of the site, pointing at the front page.
+pub const FALLBACK_404: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Not found</title>\n\
+<meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<h1>Not found</h1>\n\
+<p>There is no page at this address. Try <a href=\"/\">the front page</a>.</p>\n</body>\n</html>\n";
+
+/// A 404 whose body is the public folder's `404.html` (an HTML page with the site's name and a
+/// way home), or [`FALLBACK_404`] without one; never cached for long, never sniffed.
+async fn not_found(root: &Path, head: bool) -> (Response, usize) {
+    let page = match inside(root, &root.join("404.html")) {
+        Some(path) => tokio::fs::read(&path).await.ok(),
+        None => None,
+    };
+    let body = page.unwrap_or_else(|| FALLBACK_404.as_bytes().to_vec());
+    let len = body.len();
+    let mut r = Response::new(if head { Body::empty() } else { Body::from(body) });
+    *r.status_mut() = StatusCode::NOT_FOUND;
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    (r, if head { 0 } else { len })
+}
+
 /// The response to one request, and the body bytes it carries.
 async fn answer(
     root: &Path,
@@ -277,7 +303,7 @@ async fn answer(
         Err(PathRefusal::BadRequest) => {
             return simple(StatusCode::BAD_REQUEST, "400 Bad Request", head);
         }
-        Err(PathRefusal::NotFound) => return simple(StatusCode::NOT_FOUND, "404 Not Found", head),
+        Err(PathRefusal::NotFound) => return not_found(root, head).await,
     };
     let file = {
         let root = root.to_path_buf();
@@ -296,14 +322,14 @@ async fn answer(
             }
             return (r, n);
         }
-        Located::NotFound => return simple(StatusCode::NOT_FOUND, "404 Not Found", head),
+        Located::NotFound => return not_found(root, head).await,
     };
     let (bytes, modified) = match tokio::fs::read(&file).await {
         Ok(b) => {
             let m = tokio::fs::metadata(&file).await.and_then(|m| m.modified());
             (b, m.unwrap_or_else(|_| SystemTime::now()))
         }
-        Err(_) => return simple(StatusCode::NOT_FOUND, "404 Not Found", head),
+        Err(_) => return not_found(root, head).await,
     };
     let (ctype, compressible) = content_type(&file);
     let plain_tag = etag(&bytes, false);

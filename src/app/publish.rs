@@ -20,7 +20,9 @@ pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
     let mut store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
     let site = Site {
-        title: config.roundup.title.clone(),
+        title: config.roundup.site_name.clone(),
+        description: config.roundup.description.clone(),
+        language: config.roundup.language.clone(),
         author: config.roundup.author.clone(),
         base_url: config.roundup.base_url.clone(),
         feed_entries: config.roundup.feed_entries,

@@ -50,9 +50,10 @@ fn summary(p: &Prepared) -> String {
 }
 
 fn atom_head(x: &mut Xml, site: &Site, id: &str, title: &str, self_url: &str, when: DateTime<Utc>) {
-    x.open("feed", &[("xmlns", ATOM_NS)]);
+    x.open("feed", &[("xmlns", ATOM_NS), ("xml:lang", &site.language)]);
     x.text("id", &[], id);
     x.text("title", &[("type", "text")], title);
+    x.text("subtitle", &[("type", "text")], &site.description);
     x.text("updated", &[], &rfc3339(when));
     x.empty("link", &[("rel", "self"), ("type", "application/atom+xml"), ("href", self_url)]);
     x.empty(
@@ -78,7 +79,7 @@ pub(crate) fn atom(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     for (p, offset) in entries.iter().zip(offsets) {
         x.open("entry", &[]);
         x.text("id", &[], &p.url);
-        x.text("title", &[("type", "text")], &p.title);
+        x.text("title", &[("type", "text")], &p.heading);
         x.empty("link", &[("rel", "alternate"), ("type", "text/html"), ("href", &p.url)]);
         x.text("published", &[], &rfc3339(p.published_at - offset));
         x.text("updated", &[], &rfc3339(p.updated_at - offset));
@@ -110,7 +111,8 @@ pub(crate) fn rss(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     x.open("channel", &[]);
     x.plain_text("title", &[], &site.title);
     x.text("link", &[], site.base_url.as_str());
-    x.text("description", &[], &format!("{}: the weekly roundup", site.title));
+    x.text("description", &[], &site.description);
+    x.text("language", &[], &site.language);
     x.empty(
         "atom:link",
         &[("href", &site.url("feed.rss")), ("rel", "self"), ("type", "application/rss+xml")],
@@ -119,7 +121,7 @@ pub(crate) fn rss(site: &Site, entries: &[Prepared]) -> Vec<u8> {
     x.text("generator", &[], &format!("{GENERATOR} {}", env!("CARGO_PKG_VERSION")));
     for p in entries {
         x.open("item", &[]);
-        x.plain_text("title", &[], &p.title);
+        x.plain_text("title", &[], &p.heading);
         x.text("link", &[], &p.url);
         x.text("guid", &[("isPermaLink", "true")], &p.url);
         x.text("pubDate", &[], &rfc822(p.published_at));
@@ -142,6 +144,7 @@ struct JsonFeed<'a> {
     home_page_url: &'a str,
     feed_url: String,
     description: String,
+    language: String,
     authors: Vec<JsonAuthor>,
     items: Vec<JsonItem>,
 }
@@ -173,14 +176,15 @@ pub(crate) fn json(site: &Site, entries: &[Prepared]) -> Vec<u8> {
         title: &title,
         home_page_url: site.base_url.as_str(),
         feed_url: site.url("feed.json"),
-        description: format!("{title}: the weekly roundup"),
+        description: super::xml::clean(&site.description).into_owned(),
+        language: super::xml::clean(&site.language).into_owned(),
         authors: vec![JsonAuthor { name: site.author() }],
         items: entries
             .iter()
             .map(|p| JsonItem {
                 id: p.url.clone(),
                 url: p.url.clone(),
-                title: p.title.clone(),
+                title: p.heading.clone(),
                 content_html: content(p),
                 summary: summary(p),
                 date_published: rfc3339(p.published_at),

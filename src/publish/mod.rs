@@ -10,6 +10,7 @@
 //!   feed.rss              RSS 2.0: the same
 //!   feed.json             JSON Feed 1.1: the same
 //!   links.atom            Atom 1.0 linkblog: one entry per picked link of those roundups
+//!   404.html              what `roundup serve` answers for a path it does not have
 //! ```
 //!
 //! Ids (never change on re-render or correction; they depend only on `base_url` and the week):
@@ -28,7 +29,9 @@ pub mod xml;
 use chrono::{DateTime, Utc};
 use url::Url;
 
-use crate::render::pages::{FeedLinkView, IndexItemView, IndexView, NavView, PageView, SiteView};
+use crate::render::pages::{
+    FeedLinkView, IndexItemView, IndexView, NavView, NotFoundView, PageView, SiteView,
+};
 use crate::render::view::week_dates;
 use crate::render::{Format, RenderError, Renderer};
 use crate::store::published::Published;
@@ -37,8 +40,13 @@ use crate::timefmt::rfc3339;
 /// What the public folder needs of the configuration.
 #[derive(Debug, Clone)]
 pub struct Site {
-    /// The roundup's name: the feeds' and index's title.
+    /// The site's name (`[roundup] site_name`): the feeds' and index's title, and the last part
+    /// of every page's title.
     pub title: String,
+    /// One sentence saying what the site is: the feeds' description, the index's description.
+    pub description: String,
+    /// The roundup's language, a BCP 47 tag (`lang`, `xml:lang`, RSS `<language>`).
+    pub language: String,
     /// The feeds' author; `None`: the title.
     pub author: Option<String>,
     /// Where readers find the public folder; ends with `/`.
@@ -71,6 +79,8 @@ impl Site {
     fn view(&self) -> SiteView {
         SiteView {
             title: xml::clean(&self.title).into_owned(),
+            description: xml::clean(&self.description).into_owned(),
+            language: xml::clean(&self.language).into_owned(),
             author: self.author(),
             home_url: self.base_url.to_string(),
             feeds: self.feed_links(),
@@ -98,6 +108,12 @@ pub struct PublicFile {
 pub(crate) struct Prepared {
     pub week: String,
     pub title: String,
+    /// The title with the week's dates, `Title · 25 November – 1 December 2024`: what a page's
+    /// and a feed entry's title say, so that weeks with the same title tell apart.
+    pub heading: String,
+    /// One line saying what this roundup holds: its intro as plain text, or the site's
+    /// description when it has none.
+    pub description: String,
     pub published_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub roundup: crate::model::Roundup,
@@ -130,9 +146,17 @@ pub fn build(
         let roundup = snapshot.roundup(p.published_at);
         let items = snapshot.items();
         let body = renderer.render(&roundup, &items, Format::Html)?.text;
+        let description = roundup
+            .intro
+            .as_deref()
+            .map(crate::render::editors_plain)
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| site.description.clone());
         prepared.push(Prepared {
             week: snapshot.week.to_string(),
             title: snapshot.title.clone(),
+            heading: format!("{} · {}", snapshot.title, week_dates(&snapshot.week.to_string())),
+            description: xml::clean(&description).into_owned(),
             published_at: p.published_at,
             updated_at: p.updated_at,
             url: site.url(&format!("{}/", snapshot.week)),
@@ -154,6 +178,12 @@ pub fn build(
                         week: p.week.clone(),
                         dates: week_dates(&p.week),
                         title: p.title.clone(),
+                        intro: p
+                            .roundup
+                            .intro
+                            .as_deref()
+                            .map(crate::render::editors_html)
+                            .filter(|h| !h.trim().is_empty()),
                         href: format!("{}/", p.week),
                         url: p.url.clone(),
                         published: human_date(p.published_at),
@@ -173,6 +203,8 @@ pub fn build(
             week: p.week.clone(),
             dates: week_dates(&p.week),
             title: p.title.clone(),
+            heading: p.heading.clone(),
+            description: p.description.clone(),
             url: p.url.clone(),
             home: "../".into(),
             published: human_date(p.published_at),
@@ -191,6 +223,10 @@ pub fn build(
             bytes: renderer.render_page(&view)?.into_bytes(),
         });
     }
+    files.push(PublicFile {
+        path: "404.html".into(),
+        bytes: renderer.render_not_found(&NotFoundView { site: site_view.clone() })?.into_bytes(),
+    });
     let recent = &prepared[..prepared.len().min(site.feed_entries)];
     files.push(PublicFile { path: "feed.atom".into(), bytes: feeds::atom(site, recent) });
     files.push(PublicFile { path: "feed.rss".into(), bytes: feeds::rss(site, recent) });
@@ -224,6 +260,8 @@ mod tests {
     fn site(feed_entries: usize) -> Site {
         Site {
             title: "Week \u{1}notes".into(),
+            description: "Notes, weekly".into(),
+            language: "en-GB".into(),
             author: None,
             base_url: Url::parse("https://news.example/r/").unwrap(),
             feed_entries,

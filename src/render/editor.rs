@@ -278,6 +278,29 @@ pub(crate) fn editor_html(text: &str, post: Option<&str>) -> String {
     clean_html(&html, None)
 }
 
+fn write_plain(out: &mut String, inlines: &[Inline]) {
+    for inline in inlines {
+        match inline {
+            Inline::Text(t) => out.push_str(t),
+            Inline::Break => out.push(' '),
+            Inline::Emphasis(c) | Inline::Strong(c) | Inline::Link(_, c) => write_plain(out, c),
+        }
+    }
+}
+
+/// The editor's `text` as one line of plain text, markup dropped (for a page's description and
+/// link previews; the caller escapes it for where it goes).
+pub(crate) fn editor_plain(text: &str) -> String {
+    let mut out = String::new();
+    for p in parse(text, None) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        write_plain(&mut out, &p);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -392,6 +415,14 @@ mod tests {
         assert_eq!(
             editor_html(text, None),
             clean_html(&super::super::escape::html_block(text), None)
+        );
+    }
+
+    #[test]
+    fn plain_text_drops_the_markup() {
+        assert_eq!(
+            editor_plain("A *plan*, [a link](https://x.example/).  \nNext.\n\n<b>Two</b>"),
+            "A plan, a link. Next. <b>Two</b>"
         );
     }
 

@@ -36,6 +36,17 @@ use crate::model::{PickedItem, Roundup};
 
 pub use lint::{DOMINANCE_MIN_PICKS, lint};
 
+/// The editor's `text` (the Markdown subset of the lead, note, intro and outro) as sanitised
+/// HTML paragraphs, for the public pages (an index lists each roundup with its intro).
+pub fn editors_html(text: &str) -> String {
+    editor::editor_html(text, None)
+}
+
+/// The editor's `text` as one line of plain text, markup dropped: a page's description.
+pub fn editors_plain(text: &str) -> String {
+    editor::editor_plain(text)
+}
+
 /// Output format of a draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

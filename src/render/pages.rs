@@ -12,7 +12,12 @@ use super::{RenderError, Renderer, sanitize};
 /// What every page knows of the site.
 #[derive(Debug, Clone, Serialize)]
 pub struct SiteView {
+    /// The site's name.
     pub title: String,
+    /// One sentence saying what the site is.
+    pub description: String,
+    /// A BCP 47 language tag, e.g. `en-GB`.
+    pub language: String,
     pub author: String,
     /// The index page's absolute URL (the configured base URL).
     pub home_url: String,
@@ -46,6 +51,10 @@ pub struct PageView {
     pub week: String,
     pub dates: String,
     pub title: String,
+    /// The title with the week's dates.
+    pub heading: String,
+    /// One line of plain text: the intro, or the site's description.
+    pub description: String,
     /// Absolute URL of the page.
     pub url: String,
     /// The index, relative to the page.
@@ -69,6 +78,8 @@ pub struct IndexItemView {
     pub week: String,
     pub dates: String,
     pub title: String,
+    /// The roundup's intro, sanitised HTML paragraphs (or null).
+    pub intro: Option<String>,
     /// Relative to the index.
     pub href: String,
     /// Absolute.
@@ -77,6 +88,12 @@ pub struct IndexItemView {
     pub published_iso: String,
     /// E.g. `5 links`.
     pub links: String,
+}
+
+/// The page `roundup serve` answers for a path it does not have.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotFoundView {
+    pub site: SiteView,
 }
 
 /// The index page.
@@ -96,6 +113,11 @@ impl Renderer {
     /// The index page.
     pub fn render_index(&self, view: &IndexView) -> Result<String, RenderError> {
         self.render_public(PAGES[1], view)
+    }
+
+    /// The page for a path the site does not have.
+    pub fn render_not_found(&self, view: &NotFoundView) -> Result<String, RenderError> {
+        self.render_public(PAGES[2], view)
     }
 
     fn render_public<T: Serialize>(&self, page: &str, view: &T) -> Result<String, RenderError> {
@@ -121,6 +143,8 @@ mod tests {
     fn site() -> SiteView {
         SiteView {
             title: "The week <that was>".into(),
+            description: "Picked & quoted".into(),
+            language: "en-GB".into(),
             author: "Ed".into(),
             home_url: "https://news.example/".into(),
             feeds: vec![FeedLinkView {
@@ -141,6 +165,7 @@ mod tests {
                     week: "2024-W48".into(),
                     dates: "25 November – 1 December 2024".into(),
                     title: "Budgets & <b>".into(),
+                    intro: Some("<p>A <em>busy</em> week.</p>".into()),
                     href: "2024-W48/".into(),
                     url: "https://news.example/2024-W48/".into(),
                     published: "1 December 2024".into(),
@@ -149,7 +174,16 @@ mod tests {
                 }],
             })
             .unwrap();
-        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"), "{html}");
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"), "{html}");
+        assert!(html.contains("<p>A <em>busy</em> week.</p>"), "the intro\n{html}");
+        assert!(
+            html.contains(r#"<meta property="og:site_name" content="The week &lt;that was&gt;">"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<meta name="description" content="Picked &amp; quoted">"#),
+            "{html}"
+        );
         assert!(
             html.contains(
                 r#"<link rel="alternate" type="application/atom+xml" title="Atom" href="https://news.example/feed.atom">"#

@@ -23,11 +23,12 @@ pub(crate) const BUILT_IN: &[(&str, &str)] = &[
     ("page.html.hbs", include_str!("../../templates/page.html.hbs")),
     ("index.html.hbs", include_str!("../../templates/index.html.hbs")),
     ("head.html.hbs", include_str!("../../templates/head.html.hbs")),
+    ("404.html.hbs", include_str!("../../templates/404.html.hbs")),
 ];
 
 /// The public folder's page templates (`roundup publish`): each is a main template of its own,
 /// never a partial of the draft. Every other `NAME.html.hbs` is a partial `{{> NAME}}` in them.
-pub(crate) const PAGES: &[&str] = &["page.html.hbs", "index.html.hbs"];
+pub(crate) const PAGES: &[&str] = &["page.html.hbs", "index.html.hbs", "404.html.hbs"];
 
 /// One template file and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -25,6 +25,9 @@ const BASE: &str = "https://news.example/roundup/";
 const TITLE: &str = "The local government week";
 const AUTHOR: &str = "Sam Editor";
 const ATOM_NS: &str = "http://www.w3.org/2005/Atom";
+/// The weeks' dates, as page and feed entry titles carry them after the roundup's title.
+const W48_DATES: &str = "25 November – 1 December 2024";
+const W49_DATES: &str = "2 – 8 December 2024";
 
 // Feeds the fixture server serves at `/doc/{id}` (see `support::FeedFixture`).
 const LGIU: FeedFixture = ("lgiu", "draft/lgiu.xml", "application/rss+xml", Some("LGIU"));
@@ -43,11 +46,16 @@ struct Desk {
 
 impl Desk {
     fn start(feeds: &[FeedFixture]) -> Desk {
+        Desk::start_with(feeds, "")
+    }
+
+    /// As [`Desk::start`], with `extra` lines in the `[roundup]` table.
+    fn start_with(feeds: &[FeedFixture], extra: &str) -> Desk {
         let server = FixtureServer::start();
         let head = format!(
             "[settings]\ntimezone = \"Europe/London\"\n\n[roundup]\ntitle = \"{TITLE}\"\n\
              author = \"{AUTHOR}\"\nbase_url = \"{BASE}\"\npublic = \"public\"\n\
-             drafts = \"drafts\"\ntemplates = \"templates\"\n"
+             drafts = \"drafts\"\ntemplates = \"templates\"\n{extra}"
         );
         let config = serve_fixture_feeds(&server, &head, feeds);
         let env = TestEnv::new(&config);
@@ -610,11 +618,13 @@ fn two_published_roundups_pass_the_validity_checks_and_feedparser() {
     for (name, entries) in [("feed.atom", &atom), ("feed.rss", &rss), ("feed.json", &json)] {
         let shape: Vec<(&str, &str, &str)> =
             entries.iter().map(|e| (e.id.as_str(), e.title.as_str(), e.link.as_str())).collect();
+        let (t49, t48) =
+            (format!("Bins and deals · {W49_DATES}"), format!("Budgets and housing · {W48_DATES}"));
         assert_eq!(
             shape,
             [
-                (w49.as_str(), "Bins and deals", w49.as_str()),
-                (w48.as_str(), "Budgets and housing", w48.as_str())
+                (w49.as_str(), t49.as_str(), w49.as_str()),
+                (w48.as_str(), t48.as_str(), w48.as_str())
             ],
             "{name}: both roundups, newest first"
         );
@@ -694,8 +704,8 @@ fn two_published_roundups_pass_the_validity_checks_and_feedparser() {
             assert_eq!(e["parsed"], true, "{file}: feedparser parses the date: {e:#}");
         }
         if file != "links.atom" {
-            assert_eq!(entries[0]["title"], "Bins and deals", "{file}");
-            assert_eq!(entries[1]["title"], "Budgets and housing", "{file}");
+            assert_eq!(entries[0]["title"], format!("Bins and deals · {W49_DATES}"), "{file}");
+            assert_eq!(entries[1]["title"], format!("Budgets and housing · {W48_DATES}"), "{file}");
             assert_eq!(entries[1]["link"], w48.as_str(), "{file}");
             assert_eq!(entries[1]["id"], w48.as_str(), "{file}");
             assert!(entries[1]["content"].as_str().unwrap().contains("Grim reading."), "{file}");
@@ -736,7 +746,11 @@ fn hostile_text_leaves_every_feed_well_formed_and_survives_exactly() {
     for (name, entries) in [("feed.atom", &atom), ("feed.rss", &rss), ("feed.json", &json)] {
         assert_eq!(entries.len(), 1, "{name}");
         let e = &entries[0];
-        assert_eq!(e.title, want_title, "{name}: the title survives exactly");
+        assert_eq!(
+            e.title,
+            format!("{want_title} · {W48_DATES}"),
+            "{name}: the title survives exactly, with the week"
+        );
         assert_eq!(e.categories, ["a&b", "<c>", "]]>🦀"], "{name}");
         let text = html_text(&e.content);
         for want in [strip(note), strip(excerpt), strip(lead), entry_title.clone()] {
@@ -768,8 +782,9 @@ fn hostile_text_leaves_every_feed_well_formed_and_survives_exactly() {
         for file in ["feed.atom", "feed.rss", "feed.json", "links.atom"] {
             assert_eq!(parsed[file]["bozo"], false, "{file}: {}", parsed[file]["error"]);
         }
-        assert_eq!(parsed["feed.atom"]["entries"][0]["title"], want_title.as_str());
-        assert_eq!(parsed["feed.json"]["entries"][0]["title"], want_title.as_str());
+        let with_week = format!("{want_title} · {W48_DATES}");
+        assert_eq!(parsed["feed.atom"]["entries"][0]["title"], with_week.as_str());
+        assert_eq!(parsed["feed.json"]["entries"][0]["title"], with_week.as_str());
     }
 }
 
@@ -792,7 +807,7 @@ fn a_republished_correction_keeps_its_id_with_a_newer_updated() {
     let [atom2, rss2, json2, links2] = check_all(&d);
     assert_eq!(atom2.len(), 1, "no duplicate: {atom2:#?}");
     assert_eq!(atom2[0].id, id);
-    assert_eq!(atom2[0].title, "Budgets week (corrected)");
+    assert_eq!(atom2[0].title, format!("Budgets week (corrected) · {W48_DATES}"));
     assert!(rfc3339("new", &atom2[0].updated) > rfc3339("old", &updated), "{atom2:#?}");
     assert_eq!((rss2.len(), &rss2[0].id), (1, &rss[0].id));
     assert_eq!(rss2[0].updated, rss[0].updated, "pubDate is the first publication");
@@ -832,7 +847,15 @@ fn a_draft_never_appears_in_any_public_file() {
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,
-        ["2024-W48/index.html", "feed.atom", "feed.json", "feed.rss", "index.html", "links.atom"]
+        [
+            "2024-W48/index.html",
+            "404.html",
+            "feed.atom",
+            "feed.json",
+            "feed.rss",
+            "index.html",
+            "links.atom"
+        ]
     );
     for (name, text) in &files {
         for draft in [W49, "DRAFT-ONLY-NOTE", "Draft-only title", "Five things"] {
@@ -852,4 +875,73 @@ fn a_week_without_picks_is_refused_and_nothing_is_written() {
     let run = d.env.run(&["publish", "--week", W48]);
     assert_eq!(run.code, Some(2), "{run}");
     assert!(!d.public().exists());
+}
+
+#[test]
+fn readers_see_the_sites_name_language_and_each_weeks_dates() {
+    let d = Desk::start_with(
+        &[LGIU, LOCALGOV, COMMS],
+        "site_name = \"LG Week\"\ndescription = \"The week's best local government writing.\"\n\
+         language = \"en-GB\"\n",
+    );
+    d.pick(W48, "Council budgets under pressure", &["--excerpt-para", "2"]);
+    d.pick(W48, "Housing waiting lists", &["--excerpt", "More than 1.3 million households"]);
+    d.ok(
+        W48,
+        &["edit", "--intro", "Budgets and *housing*, with [a survey](https://lgiu.example/s)."],
+    );
+    d.publish(W48);
+    d.pick(W49, "Five things (not) to post", &[]);
+    d.publish(W49);
+
+    let index = d.read("index.html");
+    let page = d.read(&format!("{W48}/index.html"));
+    for (name, html) in [("index", &index), ("page", &page)] {
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en-GB\">"), "{name}: {html}");
+        assert!(html.contains(r#"<meta property="og:site_name" content="LG Week">"#), "{name}");
+        assert!(html.contains(r#"<meta name="twitter:card" content="summary">"#), "{name}");
+    }
+    // The index: the site's name and description, each roundup with its intro.
+    assert!(index.contains("<title>LG Week</title>") && index.contains("<h1>LG Week</h1>"));
+    assert!(index.contains("<p>The week&#x27;s best local government writing.</p>"), "{index}");
+    assert!(
+        index.contains(
+            "<p>Budgets and <em>housing</em>, with <a href=\"https://lgiu.example/s\" \
+             rel=\"noopener noreferrer\">a survey</a>.</p>"
+        ),
+        "the intro, under its roundup\n{index}"
+    );
+    // A week's page: its title has the week's dates and the site's name; the intro describes it.
+    assert!(page.contains(&format!("<title>{TITLE} · {W48_DATES} · LG Week</title>")), "{page}");
+    assert!(
+        page.contains(&format!("<meta property=\"og:title\" content=\"{TITLE} · {W48_DATES}\">"))
+    );
+    assert!(
+        page.contains(
+            r#"<meta property="og:description" content="Budgets and housing, with a survey.">"#
+        ),
+        "{page}"
+    );
+    assert!(page.contains(&format!("<meta property=\"og:url\" content=\"{BASE}{W48}/\">")));
+    // Two weeks under the same title are told apart by their dates, in every feed.
+    let atom = d.read("feed.atom");
+    assert!(atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"en-GB\">"));
+    assert!(atom.contains("<title type=\"text\">LG Week</title>"), "{atom}");
+    assert!(atom.contains(&format!("<title type=\"text\">{TITLE} · {W49_DATES}</title>")));
+    assert!(atom.contains(&format!("<title type=\"text\">{TITLE} · {W48_DATES}</title>")));
+    let rss = d.read("feed.rss");
+    assert!(rss.contains("<language>en-GB</language>"), "{rss}");
+    assert!(
+        rss.contains("<description>The week&apos;s best local government writing.</description>")
+            || rss.contains("<description>The week's best local government writing.</description>"),
+        "{rss}"
+    );
+    let json: Value = serde_json::from_str(&d.read("feed.json")).expect("JSON feed");
+    assert_eq!(json["language"], "en-GB");
+    assert_eq!(json["items"][0]["title"], format!("{TITLE} · {W49_DATES}"));
+    // The page for a path that is not there names the site and leads home.
+    let missing = d.read("404.html");
+    assert!(missing.contains("<title>Not found · LG Week</title>"), "{missing}");
+    assert!(missing.contains(&format!("<a href=\"{BASE}\">the front page</a>")), "{missing}");
+    check_all(&d);
 }

@@ -141,7 +141,7 @@ fn stop(mut server: Running) -> String {
 
 #[test]
 fn serves_files_with_types_validators_and_gzip() {
-    let (env, _public) = public_env();
+    let (env, public) = public_env();
     let (server, addr) = start(&env);
 
     let index = get(addr, "/");
@@ -174,7 +174,22 @@ fn serves_files_with_types_validators_and_gzip() {
     let redirect = get(addr, "/2024-W48");
     assert_eq!(redirect.status, 301);
     assert_eq!(redirect.must("location"), "/2024-W48/");
-    assert_eq!(get(addr, "/nothing-here.html").status, 404);
+    // A missing page is an HTML page, not text/plain: the built-in one without a 404.html,
+    // the public folder's own (as `publish` writes it) with one.
+    let missing = get(addr, "/nothing-here.html");
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.must("content-type"), "text/html; charset=utf-8");
+    assert!(missing.text().starts_with("<!DOCTYPE html>"), "{}", missing.text());
+    assert!(missing.text().contains("<a href=\"/\">the front page</a>"), "{}", missing.text());
+    std::fs::write(public.join("404.html"), "<!DOCTYPE html><title>Not found · LG Week</title>")
+        .unwrap();
+    for path in ["/nothing-here.html", "/2024-W47/", "/.hidden"] {
+        let missing = get(addr, path);
+        assert_eq!(missing.status, 404, "{path}");
+        assert_eq!(missing.must("content-type"), "text/html; charset=utf-8", "{path}");
+        assert_eq!(missing.text(), "<!DOCTYPE html><title>Not found · LG Week</title>", "{path}");
+    }
+    std::fs::remove_file(public.join("404.html")).unwrap();
 
     // Conditional requests: If-None-Match (also weak, also in a list), If-Modified-Since.
     for inm in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".into()] {

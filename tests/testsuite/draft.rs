@@ -19,6 +19,10 @@ const COMMS: FeedFixture =
     ("comms", "draft/comms.xml", "application/rss+xml", Some("Comms Corner"));
 const HOSTILE: FeedFixture = ("hostile", "draft/hostile.xml", "application/rss+xml", None);
 
+/// The fixture articles are seven short paragraphs, where the seed's are long: two of them are
+/// 27 % of one, so the fair-dealing share is raised for the test (the word limit is not).
+const FAIR_SHARE: &str = "excerpt_max_share = \"30 %\"\n";
+
 /// A newsroom: the fixture server, a config polling `feeds`, and one fetch done.
 struct Newsroom {
     _server: FixtureServer,
@@ -30,7 +34,7 @@ impl Newsroom {
         let server = FixtureServer::start();
         let head = format!(
             "[settings]\ntimezone = \"Europe/London\"\n\n[roundup]\ntitle = \"{TITLE}\"\n\
-             drafts = \"drafts\"\n"
+             drafts = \"drafts\"\n{FAIR_SHARE}"
         );
         let config = serve_fixture_feeds(&server, &head, feeds);
         let env = TestEnv::new(&config);
@@ -112,13 +116,20 @@ impl Newsroom {
     }
 }
 
-/// The week's picks as the editor makes them: five with their own excerpt (three of them with
-/// the editor's lead), one quoting suggestion 2 of the article; the last three in a section.
+/// The week's picks as the editor makes them, in the shape of the seed post ("That was the
+/// local government week that was"): six picks, two quoting two paragraphs (suggestions 2-3 of
+/// the article, and the editor's own), three with the editor's lead (one linking the outlet and,
+/// with `[words]()`, the post), the last three in a section; an intro, tags and categories.
 fn editors_week() -> Newsroom {
     let n = Newsroom::start(&[LGIU, LOCALGOV, COMMS]);
     n.pick(
         "Council budgets under pressure",
-        &["--excerpt-para", "2", "--note", "Grim reading, and the survey is worth a look in full."],
+        &[
+            "--excerpt-para",
+            "2-3",
+            "--note",
+            "Grim reading, and the survey is worth a look in full.",
+        ],
     );
     n.pick(
         "Housing waiting lists",
@@ -126,7 +137,8 @@ fn editors_week() -> Newsroom {
             "--excerpt",
             "More than 1.3 million households are now on council waiting lists in England",
             "--lead",
-            "Tom Jones at LocalGov has the housing numbers, and they are not good.",
+            "Tom Jones at **[LocalGov](https://localgov.example/)** has [the housing numbers](), \
+             and they are *not* good.",
             "--note",
             "The right-to-buy receipts point keeps coming back for a reason.",
         ],
@@ -146,7 +158,8 @@ fn editors_week() -> Newsroom {
             "--excerpt",
             "the larger the area and the stronger its existing partnerships, the more it was able to negotiate",
             "--lead",
-            "Jane Smith has done the homework on devolution so you don't have to.",
+            "Over at [LGIU](https://lgiu.example/), Jane Smith has done [the homework on \
+             devolution]() so you don't have to.",
             "--note",
             "Bookmark the table.",
             "--section",
@@ -170,7 +183,8 @@ fn editors_week() -> Newsroom {
             "--excerpt",
             "The question-led version cut calls to the contact centre about missed collections by a fifth",
             "--lead",
-            "Testing isn't just for start-ups: Priya Patel on two councils that tried it.",
+            "Testing isn't just for start-ups: Priya Patel at [LGIU](https://lgiu.example/) on \
+             [two councils that tried it]().",
             "--note",
             "Both councils published their test plans (see the post).",
             "--section",
@@ -299,16 +313,23 @@ fn a_weeks_picks_render_in_order_with_link_outlet_author_excerpt_lead_and_note()
         "Over at **[LGIU](https://lgiu.example/)**, Jane Smith writes about \
          [Council budgets under pressure](https://lgiu.example/blog/council-budgets-under-pressure/):"
     ));
-    assert!(md.contains("Tom Jones at LocalGov has the housing numbers, and they are not good.\n"));
+    // The editor's lead links the outlet and, with `[words]()`, the post.
+    assert!(md.contains(
+        "Tom Jones at **[LocalGov](https://localgov.example/)** has \
+         [the housing numbers](https://localgov.example/news/housing-waiting-lists), and they are \
+         *not* good.\n"
+    ));
     assert!(md.contains("> — Tom Jones, [Housing waiting lists hit a record]("));
     assert!(md.contains(
         "Over at **[Comms Corner](https://commscorner.example/)**, Alex Brown writes about"
     ));
-    // Excerpts are blockquotes: the one from --excerpt-para 2, and a two-paragraph one.
+    // Excerpts are blockquotes: two paragraphs from --excerpt-para 2-3, and two of the editor's.
     assert!(md.contains(
         "\n> The survey of 140 councils found that nine in ten expect to raise council tax by the \
          maximum allowed without a referendum, and a third are considering selling assets to \
-         balance the books.\n>\n> — Jane Smith, [LGIU](https://lgiu.example/blog/council-budgets-under-pressure/#:~:text=The%20survey%20of%20140%20councils,assets%20to%20balance%20the%20books)\n"
+         balance the books.\n>\n> Social care remains the largest pressure, followed by \
+         temporary accommodation and home-to-school transport for children with special \
+         educational needs.\n>\n> — Jane Smith, [LGIU](https://lgiu.example/blog/council-budgets-under-pressure/#:~:text="
     ));
     assert!(md.contains(
         "\n> The worst thing you can post is nothing at all.\n>\n> Say sorry once, plainly.\n"
@@ -337,7 +358,44 @@ fn a_weeks_picks_render_in_order_with_link_outlet_author_excerpt_lead_and_note()
     assert!(html.contains("<h2>Also this week</h2>"));
     assert!(html.contains("A_B testing [draft] &amp; the *new* council website"));
     assert_inert(&html, "the HTML draft");
+    reads_like_the_seed(&html);
     golden("week48.html", &html);
+}
+
+/// The seed post's shape ("That was the local government week that was"), item by item: a
+/// lead-in that names the outlet and the author and links, the excerpt in a blockquote, then
+/// the editor's comment; around them an intro, tags and categories.
+#[track_caller]
+fn reads_like_the_seed(html: &str) {
+    let doc = scraper::Html::parse_fragment(html);
+    let sel = |s: &str| scraper::Selector::parse(s).expect("selector");
+    let text = |el: scraper::ElementRef<'_>| el.text().collect::<String>();
+    assert!(doc.select(&sel(".roundup-intro p")).next().is_some(), "an intro\n{html}");
+    assert!(doc.select(&sel(".roundup-tags")).next().is_some(), "tags\n{html}");
+    assert!(doc.select(&sel(".roundup-categories")).next().is_some(), "categories\n{html}");
+    let items: Vec<_> = doc.select(&sel("section.roundup-item")).collect();
+    assert!(items.len() >= 6, "at least six picks\n{html}");
+    let mut multi_paragraph_quotes = 0;
+    for item in items {
+        let paragraphs: Vec<_> = item.select(&sel(":scope > p")).collect();
+        let (lead, note) = (paragraphs.first().expect("a lead-in"), paragraphs.last().unwrap());
+        assert!(paragraphs.len() >= 2, "a lead-in and a comment: {}", item.html());
+        let caption = text(item.select(&sel("figcaption")).next().expect("a signed quote"));
+        let author = caption.trim_start_matches("— ").split(',').next().unwrap().trim();
+        let lead_text = text(*lead);
+        assert!(lead_text.contains(author), "the lead-in names {author:?}: {lead_text}");
+        assert!(
+            ["LGIU", "LocalGov", "Comms Corner"].iter().any(|o| lead_text.contains(o)),
+            "the lead-in names the outlet: {lead_text}"
+        );
+        assert!(lead.select(&sel("a[href^='https://']")).next().is_some(), "{}", lead.html());
+        let quote = item.select(&sel("blockquote")).next().expect("a blockquote");
+        if quote.select(&sel("p")).count() > 1 {
+            multi_paragraph_quotes += 1;
+        }
+        assert!(!text(*note).trim().is_empty(), "a comment: {}", item.html());
+    }
+    assert!(multi_paragraph_quotes >= 2, "two quotes of several paragraphs\n{html}");
 }
 
 #[test]

@@ -218,7 +218,13 @@ impl Config {
             file: path.to_path_buf(),
             line: None,
             key: None,
-            message: format!("cannot read the config file: {e}"),
+            // A newcomer running the installed binary away from the repository lands here:
+            // say how to point it at the file (issue 9 item 13).
+            message: format!(
+                "cannot read the config file: {e} (name it with --config FILE or the \
+                 ROUNDUP_CONFIG environment variable; the default is feeds.toml in the \
+                 current folder)"
+            ),
         })?;
         let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
         Config::parse(&text, path, dir)

@@ -94,6 +94,10 @@ fn a_missing_config_file_is_fatal_with_a_clear_message() {
             )),
             "{args:?}\n{run}"
         );
+        assert!(
+            run.stderr.contains("--config FILE") && run.stderr.contains("ROUNDUP_CONFIG"),
+            "the error says how to name the file\n{run}"
+        );
     }
 }
 

@@ -174,7 +174,7 @@ pub struct ExcerptsArgs {
 pub struct EditArgs {
     #[command(flatten)]
     pub week: WeekArg,
-    /// The post's title (default: `title` in the feeds file's [roundup] table).
+    /// The post's title (default: `title` in the feeds file's `[roundup]` table).
     #[arg(long, value_name = "TEXT")]
     pub title: Option<String>,
     /// The opening paragraph(s). Markdown: [words](https://…) links, *emphasis*, **strong**,

@@ -313,6 +313,11 @@ pub struct RoundupEdit {
     pub categories: Option<Vec<String>>,
 }
 
+/// Tags or categories as the editor types them: comma-separated, blanks dropped.
+pub fn comma_list(s: &str) -> Vec<String> {
+    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
 /// A stored entry with what a pick or an excerpt needs of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryDetail {

@@ -14,7 +14,7 @@ use crate::cli::{
     PicksArgs, WeekArg, WeekArgs,
 };
 use crate::config::Config;
-use crate::model::{PickChange, RoundupEdit, RoundupStatus};
+use crate::model::{PickChange, RoundupEdit, RoundupStatus, comma_list};
 use crate::render::{self, Format, Renderer};
 use crate::store::Store;
 use crate::week::IsoWeek;
@@ -210,10 +210,6 @@ pub(crate) fn excerpts(cli: &Cli, args: &ExcerptsArgs) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-fn list(s: &str) -> Vec<String> {
-    s.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
-}
-
 pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let mut store = open_store(cli, &config)?;
@@ -222,8 +218,8 @@ pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
         title: args.title.clone(),
         intro: args.intro.clone(),
         outro: args.outro.clone(),
-        tags: args.tags.as_deref().map(list),
-        categories: args.categories.as_deref().map(list),
+        tags: args.tags.as_deref().map(comma_list),
+        categories: args.categories.as_deref().map(comma_list),
     };
     if edit.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         bail!("--title must not be empty");

@@ -17,7 +17,9 @@
 //! list     ↑↓ / j k move, g G first / last, PgUp PgDn scroll the preview, Tab candidates / picks
 //!          / filter, Esc clears it; space or p pick / unpick; s skip (not shown again)
 //!          J K or shift-↑↓ move the pick down / up in the post; e excerpt; l lead-in; n note
-//!          q or Ctrl-C quit
+//!          r the post's own fields; q or Ctrl-C quit
+//! post     ↑↓ / j k choose title, intro, outro, tags or categories; Enter edits it in the
+//!          input (Ctrl-E there opens $EDITOR); E opens $EDITOR at once; Esc back
 //! filter   type; Backspace; ↑↓ move; Enter keeps the filter, Esc clears it
 //! excerpt  ↑↓ / j k or its number (any number of digits) choose a suggestion; space marks it
 //!          to quote several together (in article order, a paragraph each); Enter uses the
@@ -39,10 +41,10 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
 use crate::config::Config;
 use crate::error_chain::one_line;
-use crate::model::{EntryDetail, PickChange};
+use crate::model::{EntryDetail, PickChange, RoundupEdit, comma_list};
 use crate::store::{PickError, Store, StoreError};
 use crate::week::IsoWeek;
-use state::{Action, Field, PickerState};
+use state::{Action, Field, PickerState, PostFields};
 
 /// Why the picker stopped before the editor quit.
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +98,22 @@ struct Week {
 impl Week {
     fn reload(&self, store: &Store, state: &mut PickerState) -> Result<(), StoreError> {
         state.refresh(store.candidates(self.start, self.end, false)?, store.picks(self.week)?);
+        state.set_post(self.post_fields(store)?);
         Ok(())
+    }
+
+    /// The roundup's own fields; before it is started, its default title and nothing else.
+    fn post_fields(&self, store: &Store) -> Result<PostFields, StoreError> {
+        Ok(match store.find_roundup(self.week)? {
+            Some(r) => PostFields {
+                title: r.title,
+                intro: r.intro.unwrap_or_default(),
+                outro: r.outro.unwrap_or_default(),
+                tags: r.tags,
+                categories: r.categories,
+            },
+            None => PostFields { title: self.default_title.clone(), ..PostFields::default() },
+        })
     }
 }
 
@@ -118,6 +135,7 @@ pub fn run_with(
         store.picks(week.week)?,
     );
     state.set_feeds_notice(feeds_notice);
+    state.set_post(week.post_fields(store)?);
     let mut screen = term::Screen::enter()?;
     loop {
         load_preview(store, &mut state)?;
@@ -219,18 +237,46 @@ fn apply(
             let p = store.pick(name, title, *entry, &change, now)?;
             format!("moved {} to #{}", quoted(store, *entry), p.position)
         }
+        Action::Save { field, text, .. } if field.of_the_post() => {
+            if *field == Field::Title && text.trim().is_empty() {
+                return Ok("title not changed: the post needs one".to_string());
+            }
+            let text = Some(text.clone());
+            let edit = match field {
+                Field::Title => RoundupEdit { title: text, ..Default::default() },
+                Field::Intro => RoundupEdit { intro: text, ..Default::default() },
+                Field::Outro => RoundupEdit { outro: text, ..Default::default() },
+                Field::Tags => {
+                    RoundupEdit { tags: text.as_deref().map(comma_list), ..Default::default() }
+                }
+                _ => RoundupEdit {
+                    categories: text.as_deref().map(comma_list),
+                    ..Default::default()
+                },
+            };
+            let r = store.edit_roundup(name, title, &edit, now)?;
+            let now_set = match field {
+                Field::Title => true,
+                Field::Intro => r.intro.is_some(),
+                Field::Outro => r.outro.is_some(),
+                Field::Tags => !r.tags.is_empty(),
+                _ => !r.categories.is_empty(),
+            };
+            let what = if now_set { "saved" } else { "cleared" };
+            format!("{what} the {} of the post", field.label())
+        }
         Action::Save { entry, field, text } => {
             let text = Some(text.clone());
             let change = match field {
                 Field::Excerpt => PickChange { excerpt: text, ..Default::default() },
                 Field::Lead => PickChange { lead: text, ..Default::default() },
-                Field::Note => PickChange { note: text, ..Default::default() },
+                _ => PickChange { note: text, ..Default::default() },
             };
             let p = store.pick(name, title, *entry, &change, now)?;
             let now_set = match field {
                 Field::Excerpt => p.excerpt.is_some(),
                 Field::Lead => p.lead.is_some(),
-                Field::Note => p.note.is_some(),
+                _ => p.note.is_some(),
             };
             let what = if now_set { "saved" } else { "cleared" };
             format!("{what} the {} of #{} {}", field.label(), p.position, quoted(store, *entry))

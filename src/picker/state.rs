@@ -23,7 +23,7 @@ pub enum View {
     Picks,
 }
 
-/// A text field of a pick.
+/// A text field the editor writes: of a pick, or of the post itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     /// The quoted passage.
@@ -32,7 +32,21 @@ pub enum Field {
     Lead,
     /// The editor's comment after the excerpt.
     Note,
+    /// The post's title.
+    Title,
+    /// The post's opening words.
+    Intro,
+    /// The post's closing words.
+    Outro,
+    /// The post's tags, comma-separated.
+    Tags,
+    /// The post's categories, comma-separated.
+    Categories,
 }
+
+/// The fields of the post itself, in the order the post screen lists them.
+pub const POST_FIELDS: [Field; 5] =
+    [Field::Title, Field::Intro, Field::Outro, Field::Tags, Field::Categories];
 
 impl Field {
     /// Its name, for titles and messages.
@@ -41,6 +55,41 @@ impl Field {
             Field::Excerpt => "excerpt",
             Field::Lead => "lead-in",
             Field::Note => "note",
+            Field::Title => "title",
+            Field::Intro => "intro",
+            Field::Outro => "outro",
+            Field::Tags => "tags",
+            Field::Categories => "categories",
+        }
+    }
+
+    /// Whether it is a field of the post itself (not of a pick): its `entry` is unused.
+    pub fn of_the_post(self) -> bool {
+        POST_FIELDS.contains(&self)
+    }
+}
+
+/// The post's own fields, as the post screen shows them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PostFields {
+    pub title: String,
+    pub intro: String,
+    pub outro: String,
+    pub tags: Vec<String>,
+    pub categories: Vec<String>,
+}
+
+impl PostFields {
+    /// The value of `field` as the editor edits it (lists comma-separated); empty for the
+    /// fields of a pick.
+    pub fn text(&self, field: Field) -> String {
+        match field {
+            Field::Title => self.title.clone(),
+            Field::Intro => self.intro.clone(),
+            Field::Outro => self.outro.clone(),
+            Field::Tags => self.tags.join(", "),
+            Field::Categories => self.categories.join(", "),
+            Field::Excerpt | Field::Lead | Field::Note => String::new(),
         }
     }
 }
@@ -112,6 +161,9 @@ pub enum Mode {
     Excerpt { entry: i64, cursor: usize },
     /// Writing a field in the one-line input.
     Input(Input),
+    /// The post's own fields (title, intro, outro, tags, categories); `cursor` indexes
+    /// [`POST_FIELDS`].
+    Post { cursor: usize },
 }
 
 /// What a key asks the loop to do. Every write goes to the store at once.
@@ -164,6 +216,8 @@ pub struct PickerState {
     /// In the excerpt chooser: the number typed so far (digits go to suggestion N, however
     /// many digits N has).
     typed: Option<usize>,
+    /// The post's own fields.
+    post: PostFields,
     status: Option<Status>,
     preview_scroll: u16,
     /// The first row shown of the list; kept by `draw` so that the list scrolls smoothly.
@@ -187,6 +241,7 @@ impl PickerState {
             suggestions: HashMap::new(),
             marked: BTreeSet::new(),
             typed: None,
+            post: PostFields::default(),
             status: None,
             preview_scroll: 0,
             list_offset: Cell::new(0),
@@ -250,6 +305,16 @@ impl PickerState {
     /// The suggestions found for `entry`, if they have been.
     pub fn suggestions(&self, entry: i64) -> Option<&[String]> {
         self.suggestions.get(&entry).map(Vec::as_slice)
+    }
+
+    /// The post's own fields.
+    pub fn post(&self) -> &PostFields {
+        &self.post
+    }
+
+    /// The post's own fields, as stored now.
+    pub fn set_post(&mut self, post: PostFields) {
+        self.post = post;
     }
 
     /// In the excerpt chooser: the suggestions marked to be quoted together (0-based).
@@ -373,7 +438,38 @@ impl PickerState {
             Mode::Filter => self.filter_key(key),
             Mode::Excerpt { entry, cursor } => self.excerpt_key(entry, cursor, key),
             Mode::Input(input) => self.input_key(input, key),
+            Mode::Post { cursor } => self.post_key(cursor, key),
         }
+    }
+
+    fn post_key(&mut self, cursor: usize, key: KeyEvent) -> Action {
+        let field = POST_FIELDS[cursor.min(POST_FIELDS.len() - 1)];
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('r') => self.mode = Mode::Browse,
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.mode = Mode::Post { cursor: cursor.saturating_sub(1) };
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.mode = Mode::Post { cursor: (cursor + 1).min(POST_FIELDS.len() - 1) };
+            }
+            KeyCode::Enter => {
+                self.mode = Mode::Input(Input::new(0, field, self.post.text(field)));
+            }
+            KeyCode::Char('E') => {
+                return Action::Edit { entry: 0, field, text: self.post.text(field) };
+            }
+            _ => {}
+        }
+        Action::None
+    }
+
+    /// Where the editor goes back to after writing `field`: the post screen for the post's
+    /// fields, the list for a pick's.
+    fn after_writing(&mut self, field: Field) {
+        self.mode = match POST_FIELDS.iter().position(|f| *f == field) {
+            Some(cursor) => Mode::Post { cursor },
+            None => Mode::Browse,
+        };
     }
 
     fn browse_key(&mut self, key: KeyEvent) -> Action {
@@ -426,6 +522,7 @@ impl PickerState {
                     }
                 }
             }
+            KeyCode::Char('r') => self.mode = Mode::Post { cursor: 0 },
             KeyCode::Char('l') => self.open_input(Field::Lead),
             KeyCode::Char('n') => self.open_input(Field::Note),
             _ => {}
@@ -485,6 +582,7 @@ impl PickerState {
             Field::Excerpt => pick.and_then(|p| p.excerpt.clone()),
             Field::Lead => pick.and_then(|p| p.lead.clone()),
             Field::Note => pick.and_then(|p| p.note.clone()),
+            post_field => Some(self.post.text(post_field)),
         };
         value.unwrap_or_default()
     }
@@ -592,11 +690,11 @@ impl PickerState {
     fn input_key(&mut self, mut input: Input, key: KeyEvent) -> Action {
         match key.code {
             KeyCode::Enter => {
-                self.mode = Mode::Browse;
+                self.after_writing(input.field);
                 return Action::Save { entry: input.entry, field: input.field, text: input.text };
             }
             KeyCode::Esc => {
-                self.mode = Mode::Browse;
+                self.after_writing(input.field);
                 self.set_status(format!("{} not changed", input.field.label()));
             }
             KeyCode::Char('e') if key.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -621,7 +719,7 @@ impl PickerState {
     ) -> Action {
         match edited {
             Ok(text) => {
-                self.mode = Mode::Browse;
+                self.after_writing(field);
                 Action::Save { entry, field, text }
             }
             Err(e) => {
@@ -928,6 +1026,47 @@ pub(super) mod tests {
         s.key(ch(' '));
         s.key(ch(' '));
         assert_eq!(s.marked().len(), 2, "space toggles");
+    }
+
+    /// Issue 9, item 6: the post's own fields could not be set in the picker.
+    #[test]
+    fn r_opens_the_post_screen_whose_fields_are_written_like_a_lead_in() {
+        let mut s = PickerState::new(W48, three(), vec![]);
+        s.set_post(PostFields {
+            title: "The week".into(),
+            tags: vec!["budgets".into(), "housing".into()],
+            ..PostFields::default()
+        });
+        assert_eq!(s.key(ch('r')), Action::None);
+        assert_eq!(s.mode(), &Mode::Post { cursor: 0 });
+        s.key(ch('j'));
+        assert_eq!(s.key(press(KeyCode::Enter)), Action::None);
+        assert!(matches!(s.mode(), Mode::Input(Input { field: Field::Intro, .. })));
+        typed(&mut s, "A week of budgets.");
+        assert_eq!(
+            s.key(press(KeyCode::Enter)),
+            Action::Save { entry: 0, field: Field::Intro, text: "A week of budgets.".into() }
+        );
+        assert_eq!(s.mode(), &Mode::Post { cursor: 1 }, "back on the post screen");
+        for _ in 0..2 {
+            s.key(ch('j'));
+        }
+        assert_eq!(
+            s.key(ch('E')),
+            Action::Edit { entry: 0, field: Field::Tags, text: "budgets, housing".into() }
+        );
+        assert_eq!(
+            s.editor_done(0, Field::Tags, Ok("budgets, bins".into())),
+            Action::Save { entry: 0, field: Field::Tags, text: "budgets, bins".into() }
+        );
+        assert_eq!(s.mode(), &Mode::Post { cursor: 3 });
+        s.key(ch('k'));
+        s.key(press(KeyCode::Enter));
+        s.key(press(KeyCode::Esc));
+        assert_eq!(s.status().unwrap().text, "outro not changed");
+        assert_eq!(s.mode(), &Mode::Post { cursor: 2 });
+        s.key(press(KeyCode::Esc));
+        assert_eq!(s.mode(), &Mode::Browse);
     }
 
     #[test]

@@ -10,10 +10,11 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
-use super::state::{Field, Mode, PickerState, View};
+use super::state::{Field, Mode, POST_FIELDS, PickerState, View};
 
 const HELP_BROWSE: &str = "↑↓ move  / filter  space pick  s skip  J/K reorder  e excerpt  \
-                           l lead-in  n note  Tab picks  PgUp/PgDn preview  q quit";
+                           l lead-in  n note  r post  Tab picks  PgUp/Dn  q quit";
+const HELP_POST: &str = "↑↓/jk choose  Enter edit  E open $EDITOR  Esc back";
 const HELP_FILTER: &str = "type to filter  ↑↓ move  Enter keep filter  Esc clear";
 const HELP_EXCERPT: &str =
     "↑↓/jk/number choose  Space mark more  Enter use it  w write your own  E $EDITOR  Esc back";
@@ -43,11 +44,23 @@ pub fn draw(frame: &mut Frame, state: &PickerState) {
     match state.mode() {
         // The chooser takes the whole width: paragraphs are long.
         Mode::Excerpt { entry, cursor } => draw_chooser(frame, body, state, *entry, *cursor),
+        Mode::Post { cursor } => draw_post(frame, body, state, Some(*cursor)),
+        Mode::Input(input) if input.field.of_the_post() => {
+            let cursor = POST_FIELDS.iter().position(|f| *f == input.field);
+            draw_post(frame, body, state, cursor);
+        }
         _ => draw_preview(frame, preview, state),
     }
     if let (Some(area), Mode::Input(input)) = (input, state.mode()) {
-        let title =
-            state.detail(input.entry).and_then(|d| d.title.as_deref()).unwrap_or("(untitled)");
+        let title = if input.field.of_the_post() {
+            format!("the post of {}", state.week())
+        } else {
+            state
+                .detail(input.entry)
+                .and_then(|d| d.title.as_deref())
+                .unwrap_or("(untitled)")
+                .into()
+        };
         let block = Block::bordered().title(format!(" {} for: {title} ", capitalised(input.field)));
         let inner = block.inner(area);
         // One line: show the part around the cursor.
@@ -66,8 +79,48 @@ pub fn draw(frame: &mut Frame, state: &PickerState) {
         Mode::Filter => HELP_FILTER,
         Mode::Excerpt { .. } => HELP_EXCERPT,
         Mode::Input(_) => HELP_INPUT,
+        Mode::Post { .. } => HELP_POST,
     };
     frame.render_widget(Paragraph::new(keys).style(Style::new().reversed()), help);
+}
+
+/// The post screen: each of the post's own fields with its value, the chosen one marked.
+fn draw_post(frame: &mut Frame, area: Rect, state: &PickerState, cursor: Option<usize>) {
+    frame.render_widget(Clear, area);
+    let block = Block::bordered().title(format!(" The post of {} ", state.week()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let width = inner.width.saturating_sub(16) as usize;
+    let items: Vec<ListItem> = POST_FIELDS
+        .iter()
+        .map(|f| {
+            let value = state.post().text(*f);
+            let mut lines: Vec<Line> = if value.is_empty() {
+                vec![Line::from(vec![
+                    Span::raw(format!("{:<13}", capitalised(*f))),
+                    Span::styled("(empty)", Style::new().dim()),
+                ])]
+            } else {
+                let mut wrapped = wrap(&value, width.max(10));
+                wrapped.truncate(4);
+                wrapped
+                    .into_iter()
+                    .enumerate()
+                    .map(|(j, l)| {
+                        let label = if j == 0 { capitalised(*f) } else { String::new() };
+                        Line::raw(format!("{label:<13}{l}"))
+                    })
+                    .collect()
+            };
+            lines.push(Line::raw(""));
+            ListItem::new(Text::from(lines))
+        })
+        .collect();
+    let mut list_state = ListState::default().with_selected(cursor);
+    let list = List::new(items)
+        .highlight_symbol("▶ ")
+        .highlight_style(Style::new().add_modifier(Modifier::REVERSED));
+    frame.render_stateful_widget(list, inner, &mut list_state);
 }
 
 fn capitalised(field: Field) -> String {

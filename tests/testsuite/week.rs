@@ -485,3 +485,36 @@ fn a_failed_fetch_is_said_in_the_header_and_no_empty_draft_is_written() {
     tui.step("q", &[]);
     assert_eq!(tui.finish(), Some(0), "nothing was polled, nothing failed now");
 }
+
+/// Issue 9, item 6: the post's own fields could not be set in the picker, so every `roundup
+/// week` ended with "the intro is empty".
+#[test]
+fn the_post_screen_sets_title_intro_and_tags_with_the_input_and_editor() {
+    let (_server, env) = fetched_env();
+    let editor = editor_writing(&env, "budgets, housing");
+    let mut tui = Tui::start(&env, &[("EDITOR", &editor)]);
+    tui.wait_for(&[LIBRARIES, "r post"]);
+    tui.step(" ", &["picked “Library opening hours cut” as #1"]);
+    tui.step("r", &["The post of 2024-W48", "Intro", "(empty)", "Enter edit"]);
+    tui.step("j", &["▶ Intro"]);
+    tui.step("\r", &["Intro for: the post of 2024-W48"]);
+    tui.step("A week of budgets and bins.", &["│A week of budgets and bins."]);
+    tui.step("\r", &["saved the intro of the post", "Intro        A week of budgets and bins."]);
+    tui.step("jj", &["▶ Tags"]);
+    tui.step("E", &["saved the tags of the post", "Tags         budgets, housing"]);
+    tui.step("kkk", &["▶ Title"]);
+    tui.step("\r", &["Title for: the post of 2024-W48"]);
+    tui.step("\x15", &["Enter save"]);
+    tui.step("Bins and budgets\r", &["saved the title of the post", "Bins and budgets"]);
+    tui.send("\x1b");
+    tui.wait_for(&["Tab picks"]);
+    tui.step("q", &[]);
+    assert_eq!(tui.finish(), Some(0), "--- stderr ---\n{}", tui.stderr());
+    assert!(!tui.stderr().contains("the intro is empty"), "{}", tui.stderr());
+
+    let run = env.run(&["draft", "--week", WEEK, "-o", "-"]);
+    run.success();
+    assert!(run.stdout.contains("Bins and budgets"), "{run}");
+    assert!(run.stdout.contains("A week of budgets and bins."), "{run}");
+    assert!(run.stdout.contains("Tags: budgets, housing"), "{run}");
+}

@@ -11,6 +11,8 @@
 
 use std::borrow::Cow;
 
+use percent_encoding::{AsciiSet, utf8_percent_encode};
+
 /// The paragraphs of a plain text: split on blank lines, whitespace (and control characters)
 /// inside each folded to single spaces, empty ones dropped.
 pub(crate) fn paragraphs(text: &str) -> Vec<String> {
@@ -112,8 +114,11 @@ pub(crate) fn md_block(text: &str) -> String {
 /// percent-encodes spaces and angle brackets; parentheses would end `(…)` early, and a
 /// backslash (left alone in a query) would escape the closing one.
 pub(crate) fn md_url(url: &str) -> String {
-    url.replace('\\', "%5C").replace('(', "%28").replace(')', "%29")
+    utf8_percent_encode(url, MD_DESTINATION).to_string()
 }
+
+/// What [`md_url`] escapes in a URL the `url` crate made (already ASCII).
+const MD_DESTINATION: &AsciiSet = &AsciiSet::EMPTY.add(b'\\').add(b'(').add(b')');
 
 /// Text escaped for HTML element content.
 pub(crate) fn html_text(text: &str) -> Cow<'_, str> {

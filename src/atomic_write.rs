@@ -24,7 +24,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let tmp = dir.join(temp_name(&name));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
@@ -36,6 +36,45 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map(|()| Wrote::Written)
+}
+
+/// The temp file [`write_atomic`] writes `name` to first: `.NAME.PID.tmp`.
+fn temp_name(name: &str) -> String {
+    format!(".{name}.{}.tmp", std::process::id())
+}
+
+/// Whether `name` is one of [`write_atomic`]'s temp files (`.NAME.PID.tmp`).
+fn is_temp_name(name: &str) -> bool {
+    let Some(inner) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    inner.rsplit_once('.').is_some_and(|(file, pid)| {
+        !file.is_empty() && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// Removes the temp files a killed [`write_atomic`] left in `dir` and its subfolders (issue 10,
+/// item 4: a `kill -9` during publish left them for ever); gives the paths removed. Only safe
+/// while no other process writes into `dir` (the caller holds the lock that ensures it).
+pub fn remove_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let mut removed = Vec::new();
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(removed),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        let path = entry.path();
+        if kind.is_dir() {
+            removed.extend(remove_leftovers(&path)?);
+        } else if kind.is_file() && is_temp_name(&entry.file_name().to_string_lossy()) {
+            std::fs::remove_file(&path)?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
@@ -52,5 +91,23 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         let left: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().collect();
         assert_eq!(left.len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn only_temp_files_of_write_atomic_count_as_leftovers() {
+        assert!(is_temp_name(".feed.atom.123.tmp"));
+        assert!(is_temp_name(&temp_name("index.html")));
+        assert!(!is_temp_name("feed.atom"));
+        assert!(!is_temp_name(".feed.atom.tmp"));
+        assert!(!is_temp_name(".x.12a.tmp"));
+        assert!(!is_temp_name("..1.tmp"));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("2024-W48")).unwrap();
+        let left = dir.path().join("2024-W48/.index.html.999999.tmp");
+        std::fs::write(&left, "half").unwrap();
+        std::fs::write(dir.path().join("keep.tmp"), "mine").unwrap();
+        assert_eq!(remove_leftovers(dir.path()).unwrap(), vec![left.clone()]);
+        assert!(!left.exists());
+        assert!(dir.path().join("keep.tmp").exists());
     }
 }

@@ -7,16 +7,23 @@ use anyhow::Context;
 use chrono::Utc;
 
 use super::week::resolve_week;
-use super::{Exit, load_config, open_store};
+use super::{Exit, database_path, load_config, open_store};
 use crate::atomic_write::Wrote;
 use crate::cli::{Cli, PublishArgs};
+use crate::lock::PublishLock;
 use crate::publish::{self, Site};
 use crate::render::Renderer;
 use crate::store::published::{PublishError, Published, Snapshot};
 use crate::timefmt::rfc3339;
 
+/// How long a publish waits for another one to finish before giving up and saying so.
+const PUBLISH_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
+    // One publish at a time: a second one would build the public folder from the snapshots it
+    // saw and could overwrite the first's (issue 10, item 4).
+    let _lock = PublishLock::acquire(&database_path(cli, &config), PUBLISH_WAIT)?;
     let mut store = open_store(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
     let site = Site {
@@ -52,12 +59,25 @@ pub(crate) fn publish(cli: &Cli, args: &PublishArgs) -> anyhow::Result<Exit> {
     let outcome = store.publish(week, now)?;
     let files = publish::build(&site, &store.published()?, &renderer)?;
     let dir = &config.roundup.public;
+    for left in crate::atomic_write::remove_leftovers(dir)
+        .with_context(|| format!("cannot clean the public folder {}", dir.display()))?
+    {
+        println!("roundup: removed {}, left by an interrupted publish", left.display());
+    }
     let written = publish::write_all(dir, &files)
         .with_context(|| format!("cannot write the public folder {}", dir.display()))?;
 
     let p = &outcome.published;
     let links = p.snapshot.items.len();
-    if outcome.republished {
+    if outcome.republished && !outcome.changed {
+        println!(
+            "roundup: re-published {week} {:?} ({links} link{}) unchanged: first published {}, updated {} (kept)",
+            p.snapshot.title,
+            if links == 1 { "" } else { "s" },
+            rfc3339(p.published_at),
+            rfc3339(p.updated_at)
+        );
+    } else if outcome.republished {
         println!(
             "roundup: re-published {week} {:?} ({links} link{}): first published {}, updated {}",
             p.snapshot.title,

@@ -1,7 +1,9 @@
 //! Published roundups: publishing freezes a roundup (status `published`) and stores a snapshot of
 //! exactly what was published (its fields and its picks with their entries' data), so that later
 //! fetches that change an entry do not change a published page or feed entry. Re-publishing (a
-//! correction) takes a new snapshot, keeps the first publication time and moves the last one on.
+//! correction) takes a new snapshot, keeps the first publication time and moves the last one on
+//! only when the snapshot changed (issue 10, item 4: re-publishing an unchanged week must not
+//! make feed readers see it as updated).
 
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{OptionalExtension, params};
@@ -198,6 +200,9 @@ pub struct PublishOutcome {
     pub published: Published,
     /// It had been published before: this was a correction.
     pub republished: bool,
+    /// What readers see changed: a first publication, or a correction whose snapshot differs
+    /// from the last one (`false`: `updated_at` was kept).
+    pub changed: bool,
 }
 
 fn time(s: String) -> DateTime<Utc> {
@@ -206,8 +211,9 @@ fn time(s: String) -> DateTime<Utc> {
 
 impl Store {
     /// Publishes the roundup of `week` at `now`: status `published`, first publication time kept,
-    /// last publication time set (always later than the previous one, by a second at least, so
-    /// feed readers see a correction as newer), and a snapshot of its fields and picks stored.
+    /// last publication time set when the snapshot changed (always later than the previous one,
+    /// by a second at least, so feed readers see a correction as newer) and kept when it did
+    /// not, and a snapshot of its fields and picks stored.
     pub fn publish(
         &mut self,
         week: IsoWeek,
@@ -222,19 +228,22 @@ impl Store {
             }
             let snapshot = Snapshot::of(&roundup, &items);
             let json = serde_json::to_string(&snapshot).expect("a snapshot serialises");
-            let before: Option<(String, String)> = tx
+            let before: Option<(String, String, String)> = tx
                 .query_row(
-                    "SELECT published_at, updated_at FROM published WHERE roundup_id = ?1",
+                    "SELECT published_at, updated_at, snapshot FROM published
+                     WHERE roundup_id = ?1",
                     [roundup.id],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            let (published_at, updated_at) = match &before {
-                Some((first, last)) => {
+            let (published_at, updated_at, changed) = match &before {
+                Some((first, last, old)) => {
                     let last = time(last.clone());
-                    (time(first.clone()), now.max(last + Duration::seconds(1)))
+                    let same = serde_json::from_str::<Snapshot>(old).is_ok_and(|o| o == snapshot);
+                    let updated = if same { last } else { now.max(last + Duration::seconds(1)) };
+                    (time(first.clone()), updated, !same)
                 }
-                None => (now, now),
+                None => (now, now, true),
             };
             tx.execute(
                 "INSERT INTO published (roundup_id, week, published_at, updated_at, snapshot)
@@ -251,6 +260,7 @@ impl Store {
             Ok(PublishOutcome {
                 published: Published { week, published_at, updated_at, snapshot },
                 republished: before.is_some(),
+                changed,
             })
         })
     }
@@ -344,9 +354,15 @@ mod tests {
         let first = s.publish(W48, at("2024-12-01T10:00:00Z")).unwrap();
         assert!(!first.republished);
         assert_eq!(s.find_roundup(W48).unwrap().unwrap().status, RoundupStatus::Published);
+        // Nothing changed: the last time stays.
+        let same = s.publish(W48, at("2024-12-01T11:00:00Z")).unwrap();
+        assert!(same.republished && !same.changed);
+        assert_eq!(same.published.updated_at, at("2024-12-01T10:00:00Z"));
         // Same second: still strictly later.
+        let edit = crate::model::RoundupEdit { title: Some("T2".into()), ..Default::default() };
+        s.edit_roundup(W48, "T", &edit, at("2024-12-01T10:30:00Z")).unwrap();
         let again = s.publish(W48, at("2024-12-01T10:00:00Z")).unwrap();
-        assert!(again.republished);
+        assert!(again.republished && again.changed);
         assert_eq!(again.published.published_at, at("2024-12-01T10:00:00Z"));
         assert_eq!(again.published.updated_at, at("2024-12-01T10:00:01Z"));
         let all = s.published().unwrap();

@@ -945,3 +945,39 @@ fn readers_see_the_sites_name_language_and_each_weeks_dates() {
     assert!(missing.contains(&format!("<a href=\"{BASE}\">the front page</a>")), "{missing}");
     check_all(&d);
 }
+
+/// Issue 10, item 4: two publishes at once both land (the second waits for the first's lock,
+/// here held by the test), a temp file a killed publish left is removed, and re-publishing an
+/// unchanged week leaves `updated` (and so every feed) byte-identical.
+#[test]
+fn publishes_at_once_both_land_leftovers_go_and_an_unchanged_week_keeps_updated() {
+    let d = Desk::start(&[LGIU, LOCALGOV, COMMS]);
+    d.pick(W48, "Council budgets under pressure", &[]);
+    d.pick(W49, "Devolution deals", &[]);
+    let left = d.public().join(W48).join(".index.html.999999.tmp");
+    std::fs::create_dir_all(left.parent().unwrap()).unwrap();
+    std::fs::write(&left, "half a page from a killed publish").unwrap();
+
+    let mut name = d.env.db.clone().into_os_string();
+    name.push(".publish.lock");
+    let held = std::fs::File::create(&name).unwrap();
+    held.lock().unwrap();
+    let mut first = d.env.spawn(&["publish", "--week", W48]);
+    let mut second = d.env.spawn(&["publish", "--week", W49]);
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    assert!(first.is_running() && second.is_running(), "both wait for the publish lock");
+    drop(held);
+    let (a, b) = (first.finish(RUN_LIMIT), second.finish(RUN_LIMIT));
+    a.success();
+    b.success();
+    let atom = d.read("feed.atom");
+    for week in [W48, W49] {
+        assert!(atom.contains(&format!("<id>{BASE}{week}/</id>")), "{week} in {atom}");
+        assert!(d.read("index.html").contains(&format!("{week}/")), "{week} in the index");
+    }
+    assert!(!left.exists(), "the leftover temp file is removed");
+
+    let again = d.publish(W49);
+    assert!(again.stdout.contains("unchanged"), "{again}");
+    assert_eq!(d.read("feed.atom"), atom, "an unchanged week keeps `updated`");
+}

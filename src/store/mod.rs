@@ -1,10 +1,10 @@
 //! The SQLite store: one file, opened with WAL, foreign keys and a busy timeout; migrated on
 //! `user_version`; refused when newer than this binary. Split by domain: `feeds`, `entries`.
 //!
-//! Owns rusqlite. There is one way to write: [`Store::write`], an IMMEDIATE transaction (the
+//! Owns rusqlite. There is one way to write: `Store::write`, an IMMEDIATE transaction (the
 //! write lock is taken at BEGIN, so a busy database is waited for with the busy timeout instead
 //! of failing when a read must upgrade), with any SQLite error mapped once, naming the file.
-//! Reads go through [`Store::read`], which maps errors the same way.
+//! Reads go through `Store::read`, which maps errors the same way.
 
 mod candidates;
 mod entries;

@@ -3,6 +3,11 @@
 //! `roundup serve`, or a crash) sees the old file or the new one, never half of one. A file
 //! whose bytes have not changed is left alone, keeping its modification time (and so its
 //! Last-Modified).
+//!
+//! [`write_output`] is for a path the user names (`draft -o`): only a regular file (or a new
+//! path) is replaced that way; a symlink is followed, a FIFO or a character device (`/dev/null`,
+//! `/dev/stdout`) is written into, and anything else is refused, so the command never turns
+//! what the user pointed it at into a plain file (issue 10, item 5).
 
 use std::io::Write;
 use std::path::Path;
@@ -36,6 +41,58 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
         let _ = std::fs::remove_file(&tmp);
     }
     result.map(|()| Wrote::Written)
+}
+
+/// Writes `bytes` to a path the user named: a new path or a regular file (also through a
+/// symlink, whose target is replaced and the link kept) atomically with [`write_atomic`]; a FIFO
+/// or a character device by writing into it; anything else (a folder, a socket, a block device,
+/// a symlink to nothing) is refused with an error that says what the path is.
+pub fn write_output(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
+    use std::os::unix::fs::FileTypeExt;
+    let refuse = |what: &str| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{what}; roundup writes only to a regular file (replaced whole), a FIFO or a character device"
+            ),
+        ))
+    };
+    let link = match std::fs::symlink_metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return write_atomic(path, bytes),
+        Err(e) => return Err(e),
+    };
+    let target = if link.file_type().is_symlink() {
+        match std::fs::metadata(path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return refuse("it is a symbolic link to nothing");
+            }
+            Err(e) => return Err(e),
+        }
+    } else {
+        link
+    };
+    let kind = target.file_type();
+    if kind.is_file() {
+        // Replace what the link points to, not the link.
+        return write_atomic(&std::fs::canonicalize(path)?, bytes);
+    }
+    if kind.is_fifo() || kind.is_char_device() {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        f.write_all(bytes)?;
+        f.flush()?;
+        return Ok(Wrote::Written);
+    }
+    if kind.is_dir() {
+        refuse("it is a folder")
+    } else if kind.is_socket() {
+        refuse("it is a socket")
+    } else if kind.is_block_device() {
+        refuse("it is a block device")
+    } else {
+        refuse("it is not a regular file")
+    }
 }
 
 /// The temp file [`write_atomic`] writes `name` to first: `.NAME.PID.tmp`.
@@ -91,6 +148,23 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"two");
         let left: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().collect();
         assert_eq!(left.len(), 1, "no temp file left behind");
+    }
+
+    #[test]
+    fn an_output_through_a_symlink_replaces_its_target_and_keeps_the_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.md");
+        let link = dir.path().join("link.md");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink("real.md", &link).unwrap();
+        assert_eq!(write_output(&link, b"new").unwrap(), Wrote::Written);
+        assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert_eq!(std::fs::read(&real).unwrap(), b"new");
+        let folder = write_output(dir.path(), b"x").unwrap_err();
+        assert!(folder.to_string().contains("it is a folder"), "{folder}");
+        std::os::unix::fs::symlink("nowhere.md", dir.path().join("dangling.md")).unwrap();
+        let dangling = write_output(&dir.path().join("dangling.md"), b"x").unwrap_err();
+        assert!(dangling.to_string().contains("symbolic link to nothing"), "{dangling}");
     }
 
     #[test]

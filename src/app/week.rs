@@ -284,7 +284,7 @@ pub(crate) fn write_draft(
         Some(p) => p.to_path_buf(),
         None => config.roundup.drafts.join(format!("{week}.{}", format.extension())),
     };
-    crate::atomic_write::write_atomic(&path, draft.text.as_bytes())
+    crate::atomic_write::write_output(&path, draft.text.as_bytes())
         .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Some(path))
 }

@@ -665,3 +665,63 @@ fn strict_drafting_of_a_week_with_warnings_writes_nothing_and_says_error() {
     assert!(text.contains("Council budgets under pressure"), "{run}");
     assert_eq!(run.stderr, "", "{run}");
 }
+
+/// Issue 10, item 5: `-o` renamed a temp file over its target, so a symlink, a FIFO or a device
+/// (`-o /dev/null`) became a plain file. Now a symlink's target is replaced and the link kept,
+/// a FIFO and a character device are written into, and a folder is refused, naming the path.
+#[test]
+fn draft_o_keeps_a_symlink_a_fifo_and_a_device_what_they_are() {
+    use std::os::unix::fs::FileTypeExt;
+    let n = Newsroom::start(&[LGIU]);
+    n.pick("Council budgets", &[]);
+    let dir = n.env.dir();
+    let kind = |p: &std::path::Path| std::fs::symlink_metadata(p).expect("exists").file_type();
+
+    let real = dir.join("real.md");
+    let link = dir.join("link.md");
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink("real.md", &link).unwrap();
+    n.ok(&["draft", "-o", link.to_str().unwrap()]);
+    assert!(kind(&link).is_symlink(), "the link is kept");
+    let draft = std::fs::read_to_string(&real).unwrap();
+    assert!(draft.contains("Council budgets"), "the target holds the draft: {draft}");
+
+    let fifo = dir.join("draft.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", fifo.display());
+    let reader = std::thread::spawn({
+        let fifo = fifo.clone();
+        move || std::fs::read_to_string(fifo).unwrap()
+    });
+    let run = n.week(&["draft", "-o", fifo.to_str().unwrap()]);
+    if !reader.is_finished() {
+        // Never opened for writing: let the reader go, so the test fails instead of hanging.
+        let _ = std::fs::OpenOptions::new().write(true).open(&fifo);
+    }
+    let read = reader.join().unwrap();
+    run.success();
+    assert!(kind(&fifo).is_fifo(), "the FIFO is still one");
+    assert_eq!(read, draft, "the reader got the draft");
+
+    let folder = dir.join("a-folder");
+    std::fs::create_dir(&folder).unwrap();
+    let run = n.week(&["draft", "-o", folder.to_str().unwrap()]);
+    run.expect_code(2);
+    assert!(run.stderr.contains(&format!("cannot write {}", folder.display())), "{run}");
+    assert!(run.stderr.contains("it is a folder"), "{run}");
+
+    // A character device: a private one when this runs as root, and /dev/null if writable.
+    let null = dir.join("null");
+    let mknod = std::process::Command::new("mknod").arg(&null).args(["c", "1", "3"]).output();
+    if mknod.is_ok_and(|o| o.status.success()) {
+        n.ok(&["draft", "-o", null.to_str().unwrap()]);
+        assert!(kind(&null).is_char_device(), "the device is still one");
+    } else {
+        cannot_check("draft -o to a device made in a temp dir", "mknod needs root");
+    }
+    let dev_null = std::path::Path::new("/dev/null");
+    if std::fs::OpenOptions::new().write(true).open(dev_null).is_ok() {
+        n.ok(&["draft", "-o", "/dev/null"]);
+        assert!(kind(dev_null).is_char_device(), "/dev/null is still a device");
+    }
+}

@@ -518,3 +518,32 @@ fn the_post_screen_sets_title_intro_and_tags_with_the_input_and_editor() {
     assert!(run.stdout.contains("A week of budgets and bins."), "{run}");
     assert!(run.stdout.contains("Tags: budgets, housing"), "{run}");
 }
+
+/// Issue 8, item 2: an article page that could not be fetched was reported on stderr, over
+/// the picker's screen. It is said in the picker's status line, and the chooser still opens.
+#[test]
+fn an_article_page_that_cannot_be_fetched_is_said_in_the_status_line_not_on_stderr() {
+    let server = FixtureServer::start();
+    let missing = server.url("/doc/gone.html");
+    let feed = format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Digest</title>
+<link>https://digest.example/</link>
+<item><title>Summary only post</title><link>{missing}</link><guid>s-1</guid>
+<pubDate>Wed, 27 Nov 2024 09:00:00 GMT</pubDate>
+<description>A summary long enough to be offered as an excerpt here.</description></item>
+</channel></rss>"#
+    );
+    server.set_doc("digest.xml", "application/rss+xml", &feed);
+    let env = TestEnv::with_feeds("", &[("digest", server.url("/doc/digest.xml"))]);
+    env.fetch(&[]).success();
+    let mut tui = Tui::start(&env, &[]);
+    tui.wait_for(&["Summary only post"]);
+    tui.step("e", &["could not fetch the article", "Excerpt for: Summary only post"]);
+    // The chooser's own help line, drawn last: only then is the old "Tab picks" gone.
+    tui.wait_for(&[" 1. A summary long enough", "Space mark more"]);
+    tui.send("\x1b");
+    tui.wait_for(&["Tab picks"]);
+    tui.step("q", &[]);
+    tui.finish();
+    assert!(!tui.stderr().contains("could not fetch"), "{}", tui.stderr());
+}

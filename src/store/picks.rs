@@ -23,20 +23,39 @@ pub enum PickError {
     Store(#[from] StoreError),
 }
 
-/// Renumbers the picks of a roundup 1..n, keeping their order (ties: earlier pick first).
-fn renumber(conn: &Connection, roundup_id: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        "UPDATE picks SET position = (
-             SELECT count(*) FROM picks p2
-             WHERE p2.roundup_id = picks.roundup_id
-               AND (p2.position < picks.position
-                    OR (p2.position = picks.position AND p2.created_at < picks.created_at)
-                    OR (p2.position = picks.position AND p2.created_at = picks.created_at
-                        AND p2.entry_id <= picks.entry_id)))
-         WHERE roundup_id = ?1",
-        [roundup_id],
+/// The entries picked into a roundup, in post order.
+fn pick_order(conn: &Connection, roundup_id: i64) -> rusqlite::Result<Vec<i64>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT entry_id FROM picks WHERE roundup_id = ?1
+         ORDER BY position, created_at, entry_id",
     )?;
+    let ids = stmt.query_map([roundup_id], |r| r.get(0))?;
+    ids.collect()
+}
+
+/// Numbers the picks of a roundup 1..n in the order of `order` (every picked entry, once).
+///
+/// The order is decided here, in Rust, and written whole: renumbering in one SQL UPDATE whose
+/// subquery reads the positions it is rewriting made duplicate and missing numbers, and moving
+/// a pick down landed it one place short (issue 9, item 1).
+fn set_pick_order(conn: &Connection, roundup_id: i64, order: &[i64]) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "UPDATE picks SET position = ?3 WHERE roundup_id = ?1 AND entry_id = ?2
+         AND position IS NOT ?3",
+    )?;
+    for (i, entry) in order.iter().enumerate() {
+        stmt.execute(params![roundup_id, entry, i as i64 + 1])?;
+    }
     Ok(())
+}
+
+/// `order` with `entry` moved to 1-based place `wanted` (clamped to the list; appended first
+/// when absent).
+fn moved(mut order: Vec<i64>, entry: i64, wanted: u32) -> Vec<i64> {
+    order.retain(|e| *e != entry);
+    let at = (wanted.max(1) as usize - 1).min(order.len());
+    order.insert(at, entry);
+    order
 }
 
 pub(super) fn read_picks(conn: &Connection, week: IsoWeek) -> rusqlite::Result<Vec<PickedItem>> {
@@ -77,7 +96,7 @@ fn remove_pick(
     if removed == 0 {
         return Ok(false);
     }
-    renumber(tx, r.id)?;
+    set_pick_order(tx, r.id, &pick_order(tx, r.id)?)?;
     tx.execute("DELETE FROM triage WHERE entry_id = ?1 AND state = 'picked'", [entry])?;
     tx.execute("UPDATE roundups SET updated_at = ?2 WHERE id = ?1", params![r.id, rfc3339(now)])?;
     Ok(true)
@@ -129,20 +148,13 @@ impl Store {
                     now_text
                 ],
             )?;
-            if let Some(wanted) = change.position {
-                // Make room at `wanted` (positions are dense), then put the pick there.
-                let wanted = wanted.max(1);
-                tx.execute(
-                    "UPDATE picks SET position = position + 1
-                     WHERE roundup_id = ?1 AND position >= ?2 AND entry_id != ?3",
-                    params![r.id, wanted, entry],
-                )?;
-                tx.execute(
-                    "UPDATE picks SET position = ?3 WHERE roundup_id = ?1 AND entry_id = ?2",
-                    params![r.id, entry, wanted],
-                )?;
-            }
-            renumber(tx, r.id)?;
+            let order = pick_order(tx, r.id)?;
+            let order = match change.position {
+                // The others keep their order around it.
+                Some(wanted) => moved(order, entry, wanted),
+                None => order,
+            };
+            set_pick_order(tx, r.id, &order)?;
             tx.execute(
                 "INSERT INTO triage (entry_id, state, week, decided_at)
                  VALUES (?1, 'picked', ?2, ?3)
@@ -296,5 +308,124 @@ mod tests {
         let seen = s.recently_featured(WEEK, 10).unwrap();
         assert_eq!(seen, [(W46, "https://lgiu.example/a".to_string())]);
         assert!(s.recently_featured(W46, 10).unwrap().is_empty());
+    }
+
+    fn order(s: &Store) -> Vec<i64> {
+        s.picks(WEEK).unwrap().iter().map(|p| p.entry.id).collect()
+    }
+
+    fn positions(s: &Store) -> Vec<u32> {
+        s.picks(WEEK).unwrap().iter().map(|p| p.position).collect()
+    }
+
+    fn at_position(position: u32) -> PickChange {
+        PickChange { position: Some(position), ..Default::default() }
+    }
+
+    /// Issue 9, item 1: with 7 picks, `pick 1 --position 4` gave `1. 2 / 3. 1 / 3. 3 / 4. …`.
+    #[test]
+    fn moving_a_pick_down_puts_it_exactly_there() {
+        let entries: Vec<String> = (1..=7).map(|i| format!("e{i}")).collect();
+        let rows: Vec<(&str, &str, &str)> = entries
+            .iter()
+            .map(|e| (e.as_str(), "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"))
+            .collect();
+        let (_d, mut s) = test_store_with(&rows);
+        let now = at("2026-11-26T12:00:00Z");
+        for id in 1..=7 {
+            s.pick(WEEK, "T", id, &PickChange::default(), now).unwrap();
+        }
+        let p = s.pick(WEEK, "T", 1, &at_position(4), now).unwrap();
+        assert_eq!(p.position, 4);
+        assert_eq!(order(&s), [2, 3, 4, 1, 5, 6, 7]);
+        assert_eq!(positions(&s), [1, 2, 3, 4, 5, 6, 7]);
+        s.pick(WEEK, "T", 2, &at_position(2), now).unwrap();
+        assert_eq!(order(&s), [3, 2, 4, 1, 5, 6, 7], "one place down");
+        s.pick(WEEK, "T", 7, &at_position(99), now).unwrap();
+        assert_eq!(order(&s), [3, 2, 4, 1, 5, 6, 7], "past the end is last");
+        s.pick(WEEK, "T", 7, &at_position(0), now).unwrap();
+        assert_eq!(order(&s), [7, 3, 2, 4, 1, 5, 6], "0 is first");
+        assert_eq!(positions(&s), [1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    /// One editor action, as the CLI and the picker send them.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Pick(i64),
+        PickAt(i64, u32),
+        Unpick(i64),
+        Skip(i64),
+    }
+
+    fn op() -> impl proptest::strategy::Strategy<Value = Op> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (1..=8i64).prop_map(Op::Pick),
+            (1..=8i64, 0..=10u32).prop_map(|(e, p)| Op::PickAt(e, p)),
+            (1..=8i64).prop_map(Op::Unpick),
+            (1..=8i64).prop_map(Op::Skip),
+        ]
+    }
+
+    /// What the post order should be after `op`: a plain list.
+    fn model(mut order: Vec<i64>, op: &Op) -> Vec<i64> {
+        match *op {
+            Op::Pick(e) => {
+                if !order.contains(&e) {
+                    order.push(e);
+                }
+            }
+            Op::PickAt(e, wanted) => {
+                order.retain(|x| *x != e);
+                let at = (wanted.max(1) as usize - 1).min(order.len());
+                order.insert(at, e);
+            }
+            Op::Unpick(e) | Op::Skip(e) => order.retain(|x| *x != e),
+        }
+        order
+    }
+
+    #[test]
+    fn positions_stay_1_to_n_in_the_models_order_after_any_sequence() {
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, TestRunner};
+        let rows: Vec<(String, &str, &str)> = (1..=8)
+            .map(|i| (format!("e{i}"), "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"))
+            .collect();
+        let rows: Vec<(&str, &str, &str)> =
+            rows.iter().map(|(e, p, f)| (e.as_str(), *p, *f)).collect();
+        // One database for every case; each case works in a week of its own.
+        let (_d, store) = test_store_with(&rows);
+        let store = std::cell::RefCell::new(store);
+        let next_week = std::cell::Cell::new(0u32);
+        let mut runner =
+            TestRunner::new(Config { cases: 1000, failure_persistence: None, ..Config::default() });
+        runner
+            .run(&proptest::collection::vec(op(), 1..25), |ops| {
+                let n = next_week.get();
+                next_week.set(n + 1);
+                let week = IsoWeek { year: 2000 + (n / 52) as i32, week: n % 52 + 1 };
+                let mut s = store.borrow_mut();
+                let now = at("2026-11-26T12:00:00Z");
+                let mut expected: Vec<i64> = Vec::new();
+                for op in &ops {
+                    match *op {
+                        Op::Pick(e) => drop(s.pick(week, "T", e, &PickChange::default(), now)),
+                        Op::PickAt(e, p) => drop(s.pick(week, "T", e, &at_position(p), now)),
+                        Op::Unpick(e) => drop(s.unpick(week, e, now)),
+                        Op::Skip(e) => s.skip(week, e, now).unwrap(),
+                    }
+                    expected = model(expected, op);
+                    let picks = s.picks(week).unwrap();
+                    let got: Vec<i64> = picks.iter().map(|p| p.entry.id).collect();
+                    let numbers: Vec<u32> = picks.iter().map(|p| p.position).collect();
+                    let dense: Vec<u32> = (1..=picks.len() as u32).collect();
+                    prop_assert_eq!(&numbers, &dense, "after {:?}", op);
+                    prop_assert_eq!(&got, &expected, "after {:?}", op);
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert!(next_week.get() >= 1000, "ran {} sequences", next_week.get());
     }
 }

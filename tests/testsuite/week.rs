@@ -412,6 +412,50 @@ fn the_picker_makes_the_same_draft_as_the_scripted_commands() {
     assert_eq!(tui_draft, scripted_draft, "byte for byte");
 }
 
+/// Issue 9, item 1: `J` said `moved "…" to #3` and nothing moved (only `K` worked), and
+/// `roundup pick ID --position 4` from #1 left two #3s.
+#[test]
+fn j_and_k_both_move_a_pick_and_positions_stay_1_to_n() {
+    let (_server, env) = fetched_env();
+    let id = ids(&env);
+    let order = |env: &TestEnv| {
+        let made = picks(env);
+        let positions: Vec<i64> = made.iter().map(|p| p.1).collect();
+        assert_eq!(positions, (1..=made.len() as i64).collect::<Vec<_>>(), "{made:?}");
+        made.iter().map(|p| p.0).collect::<Vec<_>>()
+    };
+    let mut tui = Tui::start(&env, &[]);
+    tui.wait_for(&[&format!("Candidates ({CANDIDATES} of {CANDIDATES})")]);
+    for (n, (word, title)) in
+        [("budget", BUDGET), ("housing", HOUSING), ("open data", OPEN_DATA), ("hours", LIBRARIES)]
+            .into_iter()
+            .enumerate()
+    {
+        tui.filter(word);
+        tui.step(" ", &[&format!("picked “{title}” as #{}", n + 1)]);
+        tui.clear_filter(CANDIDATES);
+    }
+    assert_eq!(order(&env), [id[BUDGET], id[HOUSING], id[OPEN_DATA], id[LIBRARIES]]);
+
+    tui.step("\t", &["Picks in post order (4)"]);
+    tui.step("g", &["▶ 1. Town Hall W"]);
+    tui.step("J", &["moved “Council budget approved” to #2", "▶ 2. Town Hall W"]);
+    assert_eq!(order(&env), [id[HOUSING], id[BUDGET], id[OPEN_DATA], id[LIBRARIES]]);
+    tui.step("J", &["moved “Council budget approved” to #3", "▶ 3. Town Hall W"]);
+    assert_eq!(order(&env), [id[HOUSING], id[OPEN_DATA], id[BUDGET], id[LIBRARIES]]);
+    tui.step("K", &["moved “Council budget approved” to #2", "▶ 2. Town Hall W"]);
+    assert_eq!(order(&env), [id[HOUSING], id[BUDGET], id[OPEN_DATA], id[LIBRARIES]]);
+    tui.step("q", &[]);
+    assert_eq!(tui.finish(), Some(0), "--- stderr ---\n{}", tui.stderr());
+
+    // The scripted path: from #1 to #4 lands at #4.
+    let housing = id[HOUSING].to_string();
+    let run = env.run(&["pick", &housing, "--week", WEEK, "--position", "4"]);
+    run.success();
+    assert!(run.stdout.contains("at position 4"), "{run}");
+    assert_eq!(order(&env), [id[BUDGET], id[OPEN_DATA], id[LIBRARIES], id[HOUSING]]);
+}
+
 #[test]
 fn killing_the_picker_midway_loses_no_pick() {
     let (_server, env) = fetched_env();

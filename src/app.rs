@@ -74,9 +74,58 @@ fn database_path(cli: &Cli, config: &Config) -> PathBuf {
 }
 
 fn open_store(cli: &Cli, config: &Config) -> anyhow::Result<Store> {
-    let mut store = Store::open(&database_path(cli, config))?;
+    let path = database_path(cli, config);
+    if let Some(why) = read_only_because(&path) {
+        anyhow::bail!("cannot write to the database {}: {why}", path.display());
+    }
+    let mut store = Store::open(&path)?;
     store.sync_feeds(&config.feeds, Utc::now())?;
     Ok(store)
+}
+
+/// The store for a command that only reads (`feeds list`, `entries`, `candidates`, `picks`,
+/// `draft` to stdout). When the database or its folder cannot be written (issue 10, item 7) it
+/// is opened read-only, and neither feeds.toml is synced nor a migration run: the listing is
+/// as the last writing command left it, and that is said once on stderr.
+fn open_store_to_read(cli: &Cli, config: &Config) -> anyhow::Result<Store> {
+    let path = database_path(cli, config);
+    match read_only_because(&path) {
+        None => open_store(cli, config),
+        Some(why) => {
+            let store = Store::open_read_only(&path, &why)?;
+            eprintln!(
+                "roundup: note: reading {} read-only ({why}); changes to {} are not synced",
+                path.display(),
+                config.path.display()
+            );
+            Ok(store)
+        }
+    }
+}
+
+/// Why the existing database at `path` cannot be written, if it cannot: the file itself, or
+/// its folder (where SQLite makes its `-wal`, `-shm` and `-journal` files). `None` for a
+/// writable one or a missing file (opening makes it, or names the cause).
+fn read_only_because(path: &std::path::Path) -> Option<String> {
+    if !path.exists() {
+        return None;
+    }
+    if let Some(e) = not_writable(path) {
+        return Some(format!("the file is read-only: {e}"));
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(".".as_ref());
+    not_writable(dir).map(|e| format!("its folder {} is read-only: {e}", dir.display()))
+}
+
+/// Why this process may not write `path`, if it may not: access(2) with `W_OK`, which is what
+/// the kernel will say (permissions, read-only mounts, immutable files; root included).
+fn not_writable(path: &std::path::Path) -> Option<std::io::Error> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call; access(2) only
+    // reads it.
+    let rc = unsafe { libc::access(c.as_ptr(), libc::W_OK) };
+    (rc != 0).then(std::io::Error::last_os_error)
 }
 
 fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {

@@ -6,7 +6,7 @@ use anyhow::{Context, anyhow, bail};
 use chrono::Utc;
 use url::Url;
 
-use super::{Exit, load_config, open_store};
+use super::{Exit, load_config};
 use crate::cli::{Cli, EntriesArgs, ParseArgs};
 use crate::store::EntryFilter;
 use crate::timefmt::parse_duration;
@@ -14,7 +14,7 @@ use crate::week::IsoWeek;
 
 pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
-    let mut store = open_store(cli, &config)?;
+    let mut store = super::open_store_to_read(cli, &config)?;
     let mut filter = EntryFilter {
         feed: args.feed.clone(),
         search: args.search.clone(),

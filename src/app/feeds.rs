@@ -6,7 +6,7 @@ use std::path::Path;
 use anyhow::{Context, anyhow, bail};
 use url::Url;
 
-use super::{Exit, fetcher, load_config, open_store, runtime};
+use super::{Exit, fetcher, load_config, runtime};
 use crate::cli::{Cli, FeedsCommand};
 use crate::config::{Config, FeedConfig};
 use crate::fetch::FetchRequest;
@@ -26,7 +26,7 @@ pub(crate) fn feeds(cli: &Cli, cmd: &FeedsCommand) -> anyhow::Result<Exit> {
 
 fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
-    let store = open_store(cli, &config)?;
+    let store = super::open_store_to_read(cli, &config)?;
     let all = store.feed_listing()?;
     let listing: Vec<_> =
         config.feeds.iter().filter_map(|f| all.iter().find(|l| l.id == f.id).cloned()).collect();

@@ -29,7 +29,7 @@ pub(crate) fn resolve_week(arg: &WeekArg, config: &Config) -> anyhow::Result<Iso
 
 pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
-    let store = open_store(cli, &config)?;
+    let store = super::open_store_to_read(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
     let (start, end) = week.bounds(config.settings.timezone);
     let list = store.candidates(start, end, args.all)?;
@@ -159,7 +159,7 @@ pub(crate) fn skip(cli: &Cli, args: &EntryArgs) -> anyhow::Result<Exit> {
 
 pub(crate) fn picks(cli: &Cli, args: &PicksArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
-    let store = open_store(cli, &config)?;
+    let store = super::open_store_to_read(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
     let picks = store.picks(week)?;
     if args.json {
@@ -245,7 +245,23 @@ pub(crate) fn render_draft(
     week: IsoWeek,
     format: Format,
 ) -> anyhow::Result<Draft> {
-    let roundup = store.roundup(week, &config.roundup.title, Utc::now())?;
+    let roundup = if store.is_read_only() {
+        // Nothing can be started in a read-only database: a week never started drafts as a
+        // fresh one would.
+        store.find_roundup(week)?.unwrap_or_else(|| crate::model::Roundup {
+            id: 0,
+            week,
+            title: config.roundup.title.clone(),
+            intro: None,
+            outro: None,
+            tags: vec![],
+            categories: vec![],
+            status: crate::model::RoundupStatus::Draft,
+            published_at: None,
+        })
+    } else {
+        store.roundup(week, &config.roundup.title, Utc::now())?
+    };
     let items = store.picks(week)?;
     let featured: Vec<(String, String)> = store
         .recently_featured(week, 10)?
@@ -294,7 +310,13 @@ pub(crate) fn write_draft(
 /// the checks it was drafted with (issue 9, item 8).
 pub(crate) fn draft(cli: &Cli, args: &DraftArgs) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
-    let mut store = open_store(cli, &config)?;
+    // To stdout, a draft only reads; to a file, it starts the week's roundup if need be.
+    let to_stdout = args.output.as_deref().is_some_and(|o| o.as_os_str() == "-");
+    let mut store = if to_stdout {
+        super::open_store_to_read(cli, &config)?
+    } else {
+        open_store(cli, &config)?
+    };
     let week = resolve_week(&args.week, &config)?;
     let format = match args.format {
         DraftFormat::Markdown => Format::Markdown,

@@ -193,7 +193,8 @@ impl Store {
 
     /// Entries matching `filter`, newest first (ties by id, newest first).
     pub fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
-        if filter.search.is_some() {
+        // Read-only: search what is indexed (a writing command indexes the rest).
+        if filter.search.is_some() && !self.read_only {
             self.update_search_index()?;
         }
         let mut sql = String::from(

@@ -50,6 +50,12 @@ pub enum StoreError {
          is left at the version before)"
     )]
     Migration { path: PathBuf, step: i64, problem: String },
+    #[error(
+        "database {path} has schema version {found} and this roundup needs {known}; the upgrade \
+         writes to it, and it is opened read-only ({why}): run any writing command (e.g. \
+         `roundup fetch`) once with write access"
+    )]
+    NeedsUpgrade { path: PathBuf, found: i64, known: i64, why: String },
     #[error("cannot create the folder for database {path}: {source}")]
     Folder {
         path: PathBuf,
@@ -75,6 +81,8 @@ impl<E> From<rusqlite::Error> for Abort<E> {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Opened with [`Store::open_read_only`]: nothing is written, not even the search index.
+    read_only: bool,
 }
 
 impl Store {
@@ -86,7 +94,7 @@ impl Store {
         }
         let conn = Connection::open(path)
             .map_err(|source| StoreError::Sqlite { path: path.to_path_buf(), source })?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store { conn, path: path.to_path_buf(), read_only: false };
         store.read(|c| c.busy_timeout(Duration::from_secs(10)))?;
         // Refuse a database that is not ours to change before anything (even the journal
         // mode) is written to it.
@@ -94,6 +102,54 @@ impl Store {
         store.configure()?;
         store.migrate(version)?;
         Ok(store)
+    }
+
+    /// Opens the existing database at `path` for reading only, for a reading command when the
+    /// file or its folder is not writable (issue 10, item 7): no pragma, migration or search
+    /// index update is written. `why` says what is read-only, for the error when the database
+    /// needs an upgrade (which writes). SQLite's `mode=ro` needs the `-shm` file to exist or be
+    /// creatable under WAL; in a read-only folder without one the file is opened `immutable`
+    /// (no other process can be writing to it then: there is nowhere to put its journal).
+    pub fn open_read_only(path: &Path, why: &str) -> Result<Store, StoreError> {
+        use rusqlite::OpenFlags;
+        let sqlite = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        const PATH: &percent_encoding::AsciiSet =
+            &percent_encoding::NON_ALPHANUMERIC.remove(b'/').remove(b'.').remove(b'-').remove(b'_');
+        let encoded =
+            percent_encoding::utf8_percent_encode(&path.to_string_lossy(), PATH).to_string();
+        let probe = |conn: Connection| -> rusqlite::Result<Connection> {
+            conn.busy_timeout(Duration::from_secs(10))?;
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get::<_, i64>(0))?;
+            Ok(conn)
+        };
+        let conn = Connection::open_with_flags(format!("file:{encoded}?mode=ro"), flags)
+            .and_then(probe)
+            .or_else(|_| {
+                Connection::open_with_flags(format!("file:{encoded}?immutable=1"), flags)
+                    .and_then(probe)
+            })
+            .map_err(sqlite)?;
+        let store = Store { conn, path: path.to_path_buf(), read_only: true };
+        let version = store.refuse_unusable()?;
+        let known = migrations::SCHEMA_VERSION;
+        if version < known {
+            return Err(StoreError::NeedsUpgrade {
+                path: path.to_path_buf(),
+                found: version,
+                known,
+                why: why.to_string(),
+            });
+        }
+        store.read(|c| c.execute_batch("PRAGMA foreign_keys = ON"))?;
+        Ok(store)
+    }
+
+    /// Whether the store was opened with [`Store::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// The database file.

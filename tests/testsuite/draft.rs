@@ -725,3 +725,67 @@ fn draft_o_keeps_a_symlink_a_fifo_and_a_device_what_they_are() {
         assert!(kind(dev_null).is_char_device(), "/dev/null is still a device");
     }
 }
+
+/// Undoes `chattr +i` on drop, so the temp dir can be removed whatever the test did.
+struct Immutable(Vec<PathBuf>);
+
+impl Immutable {
+    /// Makes `paths` immutable (even root cannot write them), or says why it cannot.
+    fn set(paths: &[&std::path::Path]) -> Option<Immutable> {
+        let mut done = Immutable(Vec::new());
+        for p in paths {
+            let out = std::process::Command::new("chattr").arg("+i").arg(p).output();
+            match out {
+                Ok(o) if o.status.success() => done.0.push(p.to_path_buf()),
+                other => {
+                    cannot_check(
+                        "a read-only data folder",
+                        &format!("chattr +i failed: {other:?}"),
+                    );
+                    return None;
+                }
+            }
+        }
+        Some(done)
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::process::Command::new("chattr").arg("-i").arg(p).status();
+        }
+    }
+}
+
+/// Issue 10, item 7: on a read-only data folder even `feeds list` failed ("unable to open
+/// database file"). Reading commands now read it (read-only, no feeds.toml sync), and a writing
+/// one names the database and the cause. Read-only is made with `chattr +i` on the database and
+/// its folder, which binds root too (tests run as root here, and root ignores permissions).
+#[test]
+fn reading_commands_work_on_a_read_only_data_folder_and_writing_ones_say_why_not() {
+    let n = Newsroom::start(&[LGIU]);
+    n.pick("Council budgets", &[]);
+    let writable_draft = n.ok(&["draft", "-o", "-"]).stdout.clone();
+    let db = n.env.db.clone();
+    let Some(_guard) = Immutable::set(&[&db, n.env.dir()]) else { return };
+
+    let list = n.env.run(&["feeds", "list"]);
+    list.success();
+    assert!(list.stdout.contains("lgiu"), "{list}");
+    assert!(list.stderr.contains("read-only"), "says it reads read-only: {list}");
+    let entries = n.env.entries(&[]);
+    assert!(!entries.is_empty());
+    n.env.run(&["entries", "--search", "budgets"]).success();
+    n.ok(&["candidates"]);
+    assert!(n.ok(&["picks"]).stdout.contains("Council budgets"));
+    assert_eq!(n.ok(&["draft", "-o", "-"]).stdout, writable_draft, "the same draft");
+    // A week never started drafts too, without starting it.
+    n.env.run(&["draft", "--week", "2024-W30", "-o", "-"]).success();
+
+    let id = n.entry("Council budgets");
+    let run = n.week(&["skip", &id]);
+    run.expect_code(2);
+    let want = format!("cannot write to the database {}: the file is read-only", db.display());
+    assert!(run.stderr.contains(&want), "names the path and the cause: {run}");
+}

@@ -22,6 +22,7 @@ mod dialect;
 mod repair;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use feed_rs::model;
@@ -44,22 +45,65 @@ pub enum ParseError {
     /// feed-rs found no feed in the bytes (or they were not well-formed enough to read).
     #[error("not a feed: {0}")]
     NotAFeed(String),
+    /// Reading it took longer than the budget: given up rather than hold a core (issue 10).
+    #[error("gave up reading it after {0:?} (a document built to be slow to read?)")]
+    OverBudget(Duration),
+}
+
+/// How long one document may take to read before [`parse_feed`] gives up. Any feed up to the
+/// 15 MiB body cap reads in well under a second; this is a backstop, not a schedule.
+pub const PARSE_BUDGET: Duration = Duration::from_secs(5);
+
+/// A deadline checked between the stages of a parse and inside the repair pass.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    limit: Duration,
+    deadline: Instant,
+}
+
+impl Budget {
+    /// A budget of `limit` from now.
+    pub(crate) fn of(limit: Duration) -> Budget {
+        Budget { limit, deadline: Instant::now() + limit }
+    }
+
+    /// An error once the budget is spent.
+    pub(crate) fn check(&self) -> Result<(), ParseError> {
+        if Instant::now() > self.deadline {
+            Err(ParseError::OverBudget(self.limit))
+        } else {
+            Ok(())
+        }
+    }
 }
 
 /// Parses one feed document. `base` is the URL it was fetched from (after redirects), used for
-/// relative links; `http_charset` is the `charset` of the HTTP `Content-Type`, if any.
+/// relative links; `http_charset` is the `charset` of the HTTP `Content-Type`, if any. Gives up
+/// after [`PARSE_BUDGET`].
 pub fn parse_feed(
     bytes: &[u8],
     base: Option<&Url>,
     http_charset: Option<&str>,
 ) -> Result<ParsedFeed, ParseError> {
+    parse_feed_within(bytes, base, http_charset, Budget::of(PARSE_BUDGET))
+}
+
+/// [`parse_feed`] within `budget`.
+fn parse_feed_within(
+    bytes: &[u8],
+    base: Option<&Url>,
+    http_charset: Option<&str>,
+    budget: Budget,
+) -> Result<ParsedFeed, ParseError> {
     let text = to_utf8(bytes, http_charset);
+    budget.check()?;
     let dialect = sniff(&text);
     let text = if dialect == Dialect::Rss {
         wrap_raw_html_descriptions(rename_rss_elements(text))
     } else {
         text
     };
+    budget.check()?;
     let mut error = None;
     if dialect != Dialect::Rewrite {
         match read(&text, base) {
@@ -68,7 +112,9 @@ pub fn parse_feed(
                 if feed.feed_type == model::FeedType::RSS1
                     && count_items(&text) > feed.entries.len() =>
             {
-                let repaired = repair_xml(&text);
+                budget.check()?;
+                let repaired = repair_xml(&text, &budget)?;
+                budget.check()?;
                 return Ok(match read(&repaired, base) {
                     Ok(fuller) if fuller.entries.len() > feed.entries.len() => {
                         adapt(fuller, base, &repaired)
@@ -84,10 +130,12 @@ pub fn parse_feed(
         }
     }
     // The second attempt, only for documents feed-rs refused or would misread.
+    budget.check()?;
     let repaired = match dialect {
         Dialect::Json => repair_json(&text),
-        Dialect::Xml | Dialect::Rss | Dialect::Rewrite => Some(repair_xml(&text)),
+        Dialect::Xml | Dialect::Rss | Dialect::Rewrite => Some(repair_xml(&text, &budget)?),
     };
+    budget.check()?;
     if let Some(repaired) = repaired {
         match read(&repaired, base) {
             Ok(feed) => return Ok(adapt(feed, base, &repaired)),
@@ -365,6 +413,14 @@ impl ParseReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parse_over_its_budget_gives_up_with_an_error_that_says_so() {
+        let ill_formed = b"<rss><channel><title>t</title><item><title>x</item>";
+        let err = parse_feed_within(ill_formed, None, None, Budget::of(Duration::ZERO));
+        assert_eq!(err, Err(ParseError::OverBudget(Duration::ZERO)));
+        assert!(err.unwrap_err().to_string().starts_with("gave up reading it after"));
+    }
 
     fn parse(s: &[u8]) -> ParsedFeed {
         parse_feed(s, Some(&Url::parse("https://blog.example.org/feed/").unwrap()), None).unwrap()

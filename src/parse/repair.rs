@@ -12,6 +12,7 @@
 use quick_xml::events::{BytesStart, Event};
 
 use super::dialect::{ATOM_03, ATOM_10, RSS_10, RSS_090, Root, rename};
+use super::{Budget, ParseError};
 use crate::html_text::decode;
 
 /// Elements whose content is an Atom text construct (feed-rs refuses unknown types and empty
@@ -43,6 +44,60 @@ struct Frame {
     markup: bool,
 }
 
+/// The elements open in [`repair_xml`]'s output, innermost last, with counts kept as they open
+/// and close so that no tag has to scan them: how many hold markup, and how many of each name
+/// are open.
+#[derive(Default)]
+struct Open {
+    frames: Vec<Frame>,
+    /// Open frames with `markup` set.
+    markup: usize,
+    /// Open frames by name.
+    names: std::collections::HashMap<String, usize>,
+}
+
+impl Open {
+    fn push(&mut self, frame: Frame) {
+        self.markup += usize::from(frame.markup);
+        *self.names.entry(frame.name.clone()).or_default() += 1;
+        self.frames.push(frame);
+    }
+
+    fn pop(&mut self) -> Option<Frame> {
+        let frame = self.frames.pop()?;
+        self.markup -= usize::from(frame.markup);
+        if let Some(n) = self.names.get_mut(&frame.name) {
+            *n -= 1;
+            if *n == 0 {
+                self.names.remove(&frame.name);
+            }
+        }
+        Some(frame)
+    }
+
+    /// Whether an element of this name is open.
+    fn contains(&self, name: &str) -> bool {
+        self.names.contains_key(name)
+    }
+
+    fn last_mut(&mut self) -> Option<&mut Frame> {
+        self.frames.last_mut()
+    }
+
+    fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+/// Elements nested deeper than this are flattened: their start and end tags go, their content
+/// stays in the element around them. Feeds nest a few levels (XHTML content a few dozen); a
+/// hostile document nests 100,000, which feed-rs would then have to read.
+const MAX_DEPTH: usize = 256;
+
 /// The link given to an RSS 1.0 item with neither `<link>` nor `rdf:about` so that feed-rs
 /// keeps it; [`pick_link`](super::pick_link) never picks it.
 pub(super) const NO_LINK: &str = "roundup:no-link";
@@ -54,7 +109,11 @@ pub(super) const NO_LINK: &str = "roundup:no-link";
 /// channel and loses a foreign default namespace, Atom 0.3 and RSS 0.90 become Atom 1.0 and
 /// RSS 1.0, text constructs with a MIME type or base64 content are made readable, and empty
 /// elements feed-rs would refuse are dropped.
-pub(super) fn repair_xml(text: &str) -> String {
+///
+/// Linear in the document (issue 10: a scan of the open elements per tag made 100,000 unclosed
+/// `<item><title>` take half a minute): what a tag needs to know of the open elements is kept
+/// as counts ([`Open`]), and nesting deeper than [`MAX_DEPTH`] is flattened.
+pub(super) fn repair_xml(text: &str, budget: &Budget) -> Result<String, ParseError> {
     let mut reader = quick_xml::Reader::from_str(text);
     let config = reader.config_mut();
     config.allow_dangling_amp = true;
@@ -63,14 +122,24 @@ pub(super) fn repair_xml(text: &str) -> String {
     config.check_comments = false;
     config.trim_text(false);
     let mut out = String::with_capacity(text.len() + 128);
-    let mut open: Vec<Frame> = Vec::new();
+    let mut open = Open::default();
+    // Start tags flattened at MAX_DEPTH, by name: their end tags are dropped too.
+    let mut flattened: std::collections::HashMap<String, usize> = Default::default();
     let mut root = Root::Other;
     let mut channel = false;
     // At damage the reading stops: what came before is kept, open elements are closed below.
+    let mut events: u32 = 0;
     while let Ok(event) = reader.read_event() {
+        events = events.wrapping_add(1);
+        if events.is_multiple_of(4096) {
+            budget.check()?;
+        }
         match event {
             // A second root: the document has ended.
             Event::Start(_) | Event::Empty(_) if open.is_empty() && !out.is_empty() => break,
+            Event::Start(ref e) if open.len() >= MAX_DEPTH => {
+                *flattened.entry(rename(e.name().as_ref(), root)).or_default() += 1;
+            }
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let empty = matches!(event, Event::Empty(_));
                 if open.is_empty() {
@@ -88,7 +157,7 @@ pub(super) fn repair_xml(text: &str) -> String {
                     };
                 }
                 // Inside XHTML or RSS descriptions, elements are content, kept as they are.
-                let in_markup = open.iter().any(|f| f.markup);
+                let in_markup = open.markup > 0;
                 let construct =
                     if in_markup { None } else { construct(&rename(e.name().as_ref(), root), e) };
                 let (name, tag, xhtml) = rewrite_start(e, open.is_empty(), root, construct);
@@ -144,7 +213,18 @@ pub(super) fn repair_xml(text: &str) -> String {
             }
             Event::End(e) => {
                 let name = rename(e.as_ref(), root);
-                let Some(depth) = open.iter().rposition(|f| f.name == name) else { continue };
+                if let Some(n) = flattened.get_mut(&name).filter(|n| **n > 0) {
+                    *n -= 1;
+                    continue;
+                }
+                // A stray end tag costs nothing; a matching one is found scanning down the
+                // elements it closes, so the scan is paid for by the closing.
+                if !open.contains(&name) {
+                    continue;
+                }
+                let Some(depth) = open.frames.iter().rposition(|f| f.name == name) else {
+                    continue;
+                };
                 while open.len() > depth {
                     close(&mut out, &mut open, root == Root::Rss && !channel);
                 }
@@ -195,7 +275,7 @@ pub(super) fn repair_xml(text: &str) -> String {
     while !open.is_empty() {
         close(&mut out, &mut open, root == Root::Rss && !channel);
     }
-    out
+    Ok(out)
 }
 
 /// Whether an Atom text construct's content is base64: Atom 0.3 says so with `mode`, Atom 1.0
@@ -215,7 +295,7 @@ fn is_base64(e: &BytesStart<'_>) -> bool {
 /// Writes the end tag of the innermost open element: one that stayed empty and may be dropped
 /// is taken out again, base64 content is written decoded, and an `<rss>` that never had a
 /// channel gets an empty one.
-fn close(out: &mut String, open: &mut Vec<Frame>, missing_channel: bool) {
+fn close(out: &mut String, open: &mut Open, missing_channel: bool) {
     let Some(frame) = open.pop() else { return };
     if let Some(b64) = &frame.base64 {
         // Not base64 after all: the text as it is.
@@ -502,7 +582,36 @@ pub(super) fn repair_json(text: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use super::{MAX_DEPTH, repair_xml};
+    use crate::parse::Budget;
     use crate::parse::tests::bare;
+
+    #[test]
+    fn nesting_past_the_limit_is_flattened_its_text_kept_and_its_end_tags_dropped() {
+        let doc = format!(
+            "<rss version=\"2.0\"><channel><item><title>a{}b{}</title><link>L</link>",
+            "<i>".repeat(1000),
+            "</i>".repeat(1000)
+        );
+        let out = repair_xml(&doc, &Budget::of(Duration::from_secs(60))).unwrap();
+        let kept = MAX_DEPTH - 4; // rss, channel, item, title
+        let want = format!(
+            "<rss version=\"2.0\"><channel><item><title>a{}b{}</title><link>L</link></item>\
+             </channel></rss>",
+            "<i>".repeat(kept),
+            "</i>".repeat(kept)
+        );
+        assert_eq!(out, want);
+    }
+
+    #[test]
+    fn stray_end_tags_close_nothing() {
+        let doc = "<feed><entry><title>x</nope></title></wrong></entry></feed>";
+        let out = repair_xml(doc, &Budget::of(Duration::from_secs(60))).unwrap();
+        assert_eq!(out, "<feed><entry><title>x</title></entry></feed>");
+    }
 
     #[test]
     fn rss_1_0_items_without_a_link_are_kept_with_their_rdf_about() {

@@ -7,6 +7,7 @@ mod docs;
 mod draft;
 mod extract;
 mod fetch;
+mod hostile;
 mod parse;
 mod publish;
 mod select;

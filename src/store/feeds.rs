@@ -61,6 +61,22 @@ impl Store {
         feeds: &[FeedConfig],
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        // Every command opens the store through here: when the file has not changed, nothing is
+        // written, so a reading command never waits for (or fails on) a writer such as a
+        // running `watch` (issue 10, item 1).
+        let stored: Vec<(String, String, Option<String>)> = self.read(|c| {
+            let mut stmt = c.prepare("SELECT id, url, name FROM feeds")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect()
+        })?;
+        let unchanged = feeds.iter().all(|f| {
+            stored.iter().any(|(id, url, name)| {
+                *id == f.id && url.as_str() == f.url.as_str() && *name == f.name
+            })
+        });
+        if unchanged {
+            return Ok(());
+        }
         self.write(|tx| {
             let mut stmt = tx.prepare(
                 "INSERT INTO feeds (id, url, name, created_at) VALUES (?1, ?2, ?3, ?4)

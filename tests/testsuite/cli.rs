@@ -744,3 +744,20 @@ fn parse_resolves_relative_links_against_base_strips_title_tags_and_refuses_html
     run.expect_code(2);
     assert!(run.stderr.contains("is not a readable feed"), "{run}");
 }
+
+/// Issue 10, item 1: a command that only reads writes nothing when it opens the store (the
+/// feeds file has not changed), so a writer holding the database, such as a running `watch`,
+/// neither delays nor fails it. Before, the feeds-file sync waited out the busy timeout and
+/// failed with "database is locked".
+#[test]
+fn reading_commands_write_nothing_and_do_not_wait_for_a_writer() {
+    let server = FixtureServer::start();
+    let env = TestEnv::with_feeds("", &[("rss", server.url("/rss.xml"))]);
+    env.fetch(&[]).success();
+    let writer = env.sqlite();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    for args in [&["entries", "--json"][..], &["feeds", "list"], &["candidates", "--all"]] {
+        env.run(args).success();
+    }
+    writer.execute_batch("ROLLBACK").unwrap();
+}

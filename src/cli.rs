@@ -273,7 +273,8 @@ pub struct EntriesArgs {
     /// gives, else when roundup first saw them.
     #[arg(long, value_name = "DURATION", conflicts_with = "week")]
     pub since: Option<String>,
-    /// Only entries of this ISO week in the configured time zone (e.g. 2026-W48).
+    /// Only entries of this ISO week in the configured time zone (e.g. 2026-W48): those dated
+    /// in it and its late arrivals, the same entries as `roundup candidates --all`.
     #[arg(long, value_name = "WEEK")]
     pub week: Option<String>,
     /// Only entries of this feed (by id).

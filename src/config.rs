@@ -62,6 +62,9 @@ pub struct RoundupSettings {
     /// The language the roundup is written in, a BCP 47 tag such as `en-GB` (pages' `lang`,
     /// Atom's `xml:lang`, RSS `<language>`).
     pub language: String,
+    /// How old a late arrival may be: an entry first seen in a week but dated before it counts
+    /// as that week's when dated no more than this before the week starts.
+    pub late_horizon: Duration,
 }
 
 impl RoundupSettings {
@@ -79,6 +82,7 @@ impl RoundupSettings {
             site_name: "That was the week that was".into(),
             description: "That was the week that was: the weekly roundup".into(),
             language: "en".into(),
+            late_horizon: Duration::from_secs(14 * 86_400),
         }
     }
 }
@@ -184,6 +188,7 @@ struct RawRoundup {
     site_name: Option<Spanned<String>>,
     description: Option<Spanned<String>>,
     language: Option<Spanned<String>>,
+    late_horizon: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -355,6 +360,9 @@ impl Config {
                 url.set_path(&format!("{}/", url.path()));
             }
             roundup.base_url = url;
+        }
+        if let Some(v) = &r.late_horizon {
+            roundup.late_horizon = duration(v, "roundup.late_horizon")?;
         }
         if let Some(v) = &r.feed_entries {
             roundup.feed_entries = count(v, "roundup.feed_entries", 1000)?;
@@ -671,5 +679,15 @@ mod tests {
         assert_eq!(parse_size("100").unwrap(), 100);
         assert!(parse_size("ten MiB").is_err());
         assert!(parse_size("1 PB").is_err());
+    }
+
+    #[test]
+    fn the_late_horizon_defaults_to_14_days_and_takes_a_duration() {
+        let c = parse("").unwrap();
+        assert_eq!(c.roundup.late_horizon, Duration::from_secs(14 * 86_400));
+        let c = parse("[roundup]\nlate_horizon = \"3d\"\n").unwrap();
+        assert_eq!(c.roundup.late_horizon, Duration::from_secs(3 * 86_400));
+        let e = parse("[roundup]\nlate_horizon = \"soon\"\n").unwrap_err();
+        assert!(e.to_string().contains("roundup.late_horizon"), "{e}");
     }
 }

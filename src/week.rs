@@ -70,6 +70,30 @@ impl fmt::Display for IsoWeek {
     }
 }
 
+/// What belongs to a week: the entries filed in `[start, end)`, and its late arrivals: entries
+/// first seen in it whose date is before `start` but not before `late_since` (the week's start
+/// less the configured horizon). What a feed held at its first successful poll is its backlog,
+/// never a late arrival (the store decides that, from the fetch history).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeekSpan {
+    /// Monday 00:00 in the editor's time zone.
+    pub start: DateTime<Utc>,
+    /// The next Monday 00:00.
+    pub end: DateTime<Utc>,
+    /// The earliest date a late arrival may carry.
+    pub late_since: DateTime<Utc>,
+}
+
+impl IsoWeek {
+    /// The week's [`WeekSpan`] in `tz`, with late arrivals dated up to `late_horizon` before it.
+    pub fn span(self, tz: Tz, late_horizon: std::time::Duration) -> WeekSpan {
+        let (start, end) = self.bounds(tz);
+        let horizon = chrono::Duration::from_std(late_horizon).unwrap_or(chrono::Duration::MAX);
+        let late_since = start.checked_sub_signed(horizon).unwrap_or(DateTime::<Utc>::MIN_UTC);
+        WeekSpan { start, end, late_since }
+    }
+}
+
 impl FromStr for IsoWeek {
     type Err = String;
 

@@ -28,9 +28,7 @@ pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
     }
     if let Some(week) = &args.week {
         let w = IsoWeek::parse(week).map_err(|m| anyhow!("--week: {m}"))?;
-        let (start, end) = w.bounds(config.settings.timezone);
-        filter.since = Some(start);
-        filter.until = Some(end);
+        filter.week = Some(w.span(config.settings.timezone, config.roundup.late_horizon));
     }
     if let Some(feed) = &args.feed
         && !config.feeds.iter().any(|f| &f.id == feed)

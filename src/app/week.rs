@@ -31,8 +31,8 @@ pub(crate) fn candidates(cli: &Cli, args: &CandidatesArgs) -> anyhow::Result<Exi
     let config = load_config(cli)?;
     let store = super::open_store_to_read(cli, &config)?;
     let week = resolve_week(&args.week, &config)?;
-    let (start, end) = week.bounds(config.settings.timezone);
-    let list = store.candidates(start, end, args.all)?;
+    let span = week.span(config.settings.timezone, config.roundup.late_horizon);
+    let list = store.candidates(&span, args.all)?;
     if args.json {
         super::print_json(&list)?;
         return Ok(Exit::Ok);

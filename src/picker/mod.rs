@@ -43,7 +43,7 @@ use crate::config::Config;
 use crate::error_chain::one_line;
 use crate::model::{EntryDetail, PickChange, RoundupEdit, comma_list};
 use crate::store::{PickError, Store, StoreError};
-use crate::week::IsoWeek;
+use crate::week::{IsoWeek, WeekSpan};
 use state::{Action, Field, PickerState, PostFields};
 
 /// Why the picker stopped before the editor quit.
@@ -89,15 +89,14 @@ pub fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), Pick
 /// The week the picker works on.
 struct Week {
     week: IsoWeek,
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
+    span: WeekSpan,
     /// The title a roundup started by a pick gets.
     default_title: String,
 }
 
 impl Week {
     fn reload(&self, store: &Store, state: &mut PickerState) -> Result<(), StoreError> {
-        state.refresh(store.candidates(self.start, self.end, false)?, store.picks(self.week)?);
+        state.refresh(store.candidates(&self.span, false)?, store.picks(self.week)?);
         state.set_post(self.post_fields(store)?);
         Ok(())
     }
@@ -127,13 +126,10 @@ pub fn run_with(
     feeds_notice: Option<String>,
     suggest: &mut Suggest<'_>,
 ) -> Result<(), PickerError> {
-    let (start, end) = week.bounds(config.settings.timezone);
-    let week = Week { week, start, end, default_title: config.roundup.title.clone() };
-    let mut state = PickerState::new(
-        week.week,
-        store.candidates(week.start, week.end, false)?,
-        store.picks(week.week)?,
-    );
+    let span = week.span(config.settings.timezone, config.roundup.late_horizon);
+    let week = Week { week, span, default_title: config.roundup.title.clone() };
+    let mut state =
+        PickerState::new(week.week, store.candidates(&week.span, false)?, store.picks(week.week)?);
     state.set_feeds_notice(feeds_notice);
     state.set_post(week.post_fields(store)?);
     let mut screen = term::Screen::enter()?;
@@ -327,8 +323,8 @@ mod tests {
 
     fn week() -> Week {
         let w = IsoWeek::parse("2024-W48").unwrap();
-        let (start, end) = w.bounds(chrono_tz::UTC);
-        Week { week: w, start, end, default_title: "Weekly".into() }
+        let span = w.span(chrono_tz::UTC, std::time::Duration::from_secs(14 * 86_400));
+        Week { week: w, span, default_title: "Weekly".into() }
     }
 
     fn order(s: &Store) -> Vec<i64> {
@@ -364,7 +360,7 @@ mod tests {
         apply(&mut s, &w, &Action::Unpick(2), now).unwrap();
         apply(&mut s, &w, &Action::Skip(4), now).unwrap();
         assert_eq!(order(&s), [1, 3]);
-        let c = s.candidates(w.start, w.end, false).unwrap();
+        let c = s.candidates(&w.span, false).unwrap();
         assert_eq!(c.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 2, 1], "4 is skipped");
         assert_eq!(c[1].triage, Triage::New, "an unpicked entry is a candidate again");
     }
@@ -385,7 +381,7 @@ mod tests {
         let w = week();
         let mut state = PickerState::new(
             w.week,
-            s.candidates(w.start, w.end, false).unwrap(),
+            s.candidates(&w.span, false).unwrap(),
             s.picks(w.week).unwrap(),
         );
         load_preview(&s, &mut state).unwrap();

@@ -3,7 +3,7 @@
 //! current mode; the excerpt chooser and the one-line input draw over it. Reads the state,
 //! never changes it (but for where the list is scrolled to).
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -172,9 +172,14 @@ fn long_date(published: &DateTime<Utc>) -> String {
     published.format("%a %d %b %Y %H:%M UTC").to_string()
 }
 
-/// `26 Nov` (in UTC, as stored).
-fn date(published: &DateTime<Utc>) -> String {
-    published.format("%d %b").to_string()
+/// `26 Nov` (in UTC, as stored), with the year when it is not `year` (`02 Mar 2009`): an old
+/// post must not pass for this year's.
+fn date(published: &DateTime<Utc>, year: i32) -> String {
+    if published.year() == year {
+        published.format("%d %b").to_string()
+    } else {
+        published.format("%d %b %Y").to_string()
+    }
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, state: &PickerState) {
@@ -188,12 +193,16 @@ fn draw_list(frame: &mut Frame, area: Rect, state: &PickerState) {
                         Some(p) => format!("[x]{:>2}", p.position),
                         None => "[ ]  ".to_string(),
                     };
-                    let mut spans = vec![
-                        Span::raw(format!("{mark} {} ", date(&c.published))),
+                    let when = date(&c.published, state.week().monday().year());
+                    let mut spans = vec![Span::raw(format!("{mark} {when} "))];
+                    if c.late {
+                        spans.push(Span::styled("late ", Style::new().fg(Color::Yellow)));
+                    }
+                    spans.extend([
                         Span::styled(fit(&c.outlet, 12), Style::new().fg(Color::Cyan)),
                         Span::raw("  "),
                         Span::raw(c.title.clone().unwrap_or_else(|| "(untitled)".into())),
-                    ];
+                    ]);
                     if let Some(a) = &c.author {
                         spans.push(Span::styled(format!(" — {a}"), Style::new().italic()));
                     }
@@ -562,6 +571,28 @@ mod tests {
         assert!(out.contains("Note for: Budget night"), "{out}");
         assert!(out.contains("│Worth a read"), "{out}");
         assert!(out.contains("Ctrl-E open $EDITOR"), "{out}");
+    }
+
+    /// Issue 9, item 2: old posts showed as `02 Mar`, as if this year's, and late arrivals were
+    /// not told apart in the list.
+    #[test]
+    fn the_list_shows_the_year_of_other_years_posts_and_marks_late_arrivals() {
+        let mut old = candidate(1, "Archive", "From the archive", None);
+        old.published = "2009-03-02T09:00:00Z".parse().unwrap();
+        let mut late = candidate(2, "LGIU", "Arrived late", None);
+        late.published = "2024-11-15T09:00:00Z".parse().unwrap();
+        late.late = true;
+        let fresh = candidate(3, "LGIU", "This week", None);
+        let s = PickerState::new(W48, vec![fresh, late, old], vec![]);
+        let out = screen(&s, 100, 12);
+        let line = |text: &str| out.lines().find(|l| l.contains(text)).unwrap_or("").to_string();
+        assert!(line("From the archive").contains("02 Mar 2009"), "{out}");
+        assert!(line("Arrived late").contains("15 Nov late"), "{out}");
+        assert!(line("This week").contains("27 Nov "), "{out}");
+        assert!(
+            !line("This week").contains("2024") && !line("This week").contains("late"),
+            "{out}"
+        );
     }
 
     #[test]

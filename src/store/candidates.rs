@@ -1,58 +1,85 @@
 //! The week's candidates: the entries an editor chooses from, with what was decided about
-//! each. What counts as the week's is decided here, in one query.
+//! each. What counts as the week's is decided here, in one SQL condition that `candidates` and
+//! `entries --week` share ([`IN_WEEK`]).
 
-use chrono::{DateTime, Utc};
-use rusqlite::params;
+use rusqlite::named_params;
 
 use super::sql::time;
 use super::{Store, StoreError};
 use crate::model::{Candidate, Triage};
 use crate::timefmt::rfc3339;
+use crate::week::WeekSpan;
+
+/// Whether entry `e` belongs to the week bound as `:start`, `:end` and `:late_since` (see
+/// [`WeekSpan`]): filed in it, or a late arrival (first seen in it, dated before it but not
+/// before `:late_since`).
+///
+/// What a feed already held at its first successful poll is its backlog (its entries' first
+/// seen time is that poll's): never a late arrival, and when undated (filed under the time
+/// roundup first saw it) not the week's either. Without this, a first run or a newly added blog
+/// put its whole archive into the week (issue 9, item 2).
+pub(super) const IN_WEEK: &str = "(
+    ((e.published >= :start AND e.published < :end
+      AND NOT (e.dated_by = 'first_seen' AND {backlog}))
+     OR (e.published < :start AND e.published >= :late_since
+         AND e.first_seen >= :start AND e.first_seen < :end AND NOT {backlog})))";
+
+/// Whether entry `e` came with its feed's first successful poll.
+const BACKLOG: &str = "e.first_seen <= coalesce(
+    (SELECT min(x.started_at) FROM fetches x
+     WHERE x.feed_id = e.feed_id AND x.error IS NULL AND x.status BETWEEN 200 AND 299), '')";
+
+/// [`IN_WEEK`] ready to use.
+pub(super) fn in_week() -> String {
+    IN_WEEK.replace("{backlog}", BACKLOG)
+}
 
 impl Store {
-    /// The candidates of the week `[start, end)`: entries filed in it, plus entries dated earlier
-    /// that were first seen in it (they arrived late) and were never triaged. Skipped entries are
-    /// left out unless `include_skipped`. Newest first.
+    /// The candidates of `week`: the entries that belong to it (see [`IN_WEEK`]), with what was
+    /// decided about each. Skipped entries are left out unless `include_skipped`. Newest first.
     pub fn candidates(
         &self,
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
+        week: &WeekSpan,
         include_skipped: bool,
     ) -> Result<Vec<Candidate>, StoreError> {
         self.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare(&format!(
                 "SELECT e.id, e.feed_id, coalesce(nullif(f.name, ''), nullif(f.title, ''), f.id),
                         e.title, e.url, e.author, e.published, e.dated_by, t.state, t.week,
-                        e.published < ?1
+                        e.published < :start
                  FROM entries e JOIN feeds f ON f.id = e.feed_id
                  LEFT JOIN triage t ON t.entry_id = e.id
-                 WHERE ((e.published >= ?1 AND e.published < ?2)
-                        OR (e.published < ?1 AND e.first_seen >= ?1 AND e.first_seen < ?2
-                            AND t.entry_id IS NULL))
-                   AND (?3 OR t.state IS NOT 'skipped')
+                 WHERE {}
+                   AND (:all OR t.state IS NOT 'skipped')
                  ORDER BY e.published DESC, e.id DESC",
-            )?;
-            let rows =
-                stmt.query_map(params![rfc3339(start), rfc3339(end), include_skipped], |r| {
-                    let triage = match r.get::<_, Option<String>>(8)?.as_deref() {
-                        Some("picked") => Triage::Picked,
-                        Some("skipped") => Triage::Skipped,
-                        _ => Triage::New,
-                    };
-                    Ok(Candidate {
-                        id: r.get(0)?,
-                        feed: r.get(1)?,
-                        outlet: r.get(2)?,
-                        title: r.get(3)?,
-                        url: r.get(4)?,
-                        author: r.get(5)?,
-                        published: time(r, 6)?,
-                        dated_by: r.get(7)?,
-                        triage,
-                        triage_week: r.get(9)?,
-                        late: r.get(10)?,
-                    })
-                })?;
+                in_week()
+            ))?;
+            let params = named_params! {
+                ":start": rfc3339(week.start),
+                ":end": rfc3339(week.end),
+                ":late_since": rfc3339(week.late_since),
+                ":all": include_skipped,
+            };
+            let rows = stmt.query_map(params, |r| {
+                let triage = match r.get::<_, Option<String>>(8)?.as_deref() {
+                    Some("picked") => Triage::Picked,
+                    Some("skipped") => Triage::Skipped,
+                    _ => Triage::New,
+                };
+                Ok(Candidate {
+                    id: r.get(0)?,
+                    feed: r.get(1)?,
+                    outlet: r.get(2)?,
+                    title: r.get(3)?,
+                    url: r.get(4)?,
+                    author: r.get(5)?,
+                    published: time(r, 6)?,
+                    dated_by: r.get(7)?,
+                    triage,
+                    triage_week: r.get(9)?,
+                    late: r.get(10)?,
+                })
+            })?;
             rows.collect()
         })
     }
@@ -62,15 +89,12 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::test_store_with;
-    use crate::timefmt::parse_rfc3339;
+    use crate::week::IsoWeek;
+    use chrono::Utc;
 
-    fn at(s: &str) -> DateTime<Utc> {
-        parse_rfc3339(s).unwrap()
-    }
-
-    const WEEK: crate::week::IsoWeek = crate::week::IsoWeek { year: 2026, week: 48 };
-    fn bounds() -> (DateTime<Utc>, DateTime<Utc>) {
-        (at("2026-11-23T00:00:00Z"), at("2026-11-30T00:00:00Z"))
+    const WEEK: IsoWeek = IsoWeek { year: 2026, week: 48 };
+    fn span() -> WeekSpan {
+        WEEK.span(chrono_tz::UTC, std::time::Duration::from_secs(14 * 86_400))
     }
 
     fn ids(c: &[Candidate]) -> Vec<i64> {
@@ -78,23 +102,50 @@ mod tests {
     }
 
     #[test]
-    fn candidates_are_the_weeks_entries_plus_late_arrivals_never_triaged() {
+    fn candidates_are_the_weeks_entries_plus_late_arrivals() {
         let (_d, mut s) = test_store_with(&[
             ("in-week", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
             ("late", "2026-11-10T09:00:00Z", "2026-11-25T10:00:00Z"),
             ("old", "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z"),
             ("next-week", "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z"),
         ]);
-        let (start, end) = bounds();
-        let c = s.candidates(start, end, false).unwrap();
+        let c = s.candidates(&span(), false).unwrap();
         assert_eq!(ids(&c), [1, 2]);
         assert!(!c[0].late && c[1].late);
         assert_eq!(c[0].outlet, "LGIU");
         s.skip(WEEK, 2, Utc::now()).unwrap();
         s.skip(WEEK, 1, Utc::now()).unwrap();
-        assert!(s.candidates(start, end, false).unwrap().is_empty(), "skipped: not shown again");
-        let all = s.candidates(start, end, true).unwrap();
-        assert_eq!(ids(&all), [1], "a skipped late arrival is triaged, so no longer a candidate");
-        assert_eq!(all[0].triage, Triage::Skipped);
+        assert!(s.candidates(&span(), false).unwrap().is_empty(), "skipped: not shown again");
+        let all = s.candidates(&span(), true).unwrap();
+        assert_eq!(ids(&all), [1, 2], "--all lists skipped late arrivals like any other");
+        assert!(all.iter().all(|c| c.triage == Triage::Skipped));
+    }
+
+    /// Issue 9, item 2: a first run, or a blog added this week, put its whole archive (posts
+    /// from 2009 to 2022) into the week as late arrivals.
+    #[test]
+    fn a_feeds_backlog_is_never_a_late_arrival_and_late_ones_are_recent() {
+        let first_poll = "2026-11-24T10:00:00Z";
+        let later_poll = "2026-11-26T10:00:00Z";
+        let (_d, s) = test_store_with(&[
+            // The first successful poll: what the feed already held.
+            ("archive-2009", "2009-03-02T09:00:00Z", first_poll),
+            ("archive-2022", "2022-06-01T09:00:00Z", first_poll),
+            ("recent-backlog", "2026-11-20T09:00:00Z", first_poll),
+            ("undated-backlog", "", first_poll),
+            ("this-week", "2026-11-23T09:00:00Z", first_poll),
+            // Later polls: new to the feed.
+            ("within-horizon", "2026-11-10T09:00:00Z", later_poll),
+            ("beyond-horizon", "2026-11-01T09:00:00Z", later_poll),
+            ("undated-new", "", later_poll),
+        ]);
+        let c = s.candidates(&span(), true).unwrap();
+        let titles: Vec<&str> = c.iter().map(|c| c.title.as_deref().unwrap()).collect();
+        assert_eq!(titles, ["Post undated-new", "Post this-week", "Post within-horizon"]);
+        assert_eq!(c.iter().map(|c| c.late).collect::<Vec<_>>(), [false, false, true]);
+        // The horizon is the setting's: a day catches nothing late.
+        let narrow = WEEK.span(chrono_tz::UTC, std::time::Duration::from_secs(86_400));
+        let c = s.candidates(&narrow, true).unwrap();
+        assert_eq!(c.len(), 2, "{c:?}");
     }
 }

@@ -8,6 +8,7 @@ use super::sql::time;
 use super::{Store, StoreError};
 use crate::model::{DatedBy, EntryDetail, EntryRecord, WriteCounts};
 use crate::timefmt::rfc3339;
+use crate::week::WeekSpan;
 
 /// Writes `entries` of `feed_id`: a new identity is inserted, a known one is rewritten only
 /// when its content hash changed.
@@ -138,6 +139,8 @@ pub struct EntryFilter {
     pub since: Option<DateTime<Utc>>,
     /// Filed before this instant.
     pub until: Option<DateTime<Utc>>,
+    /// Belongs to this week, as its candidates do (filed in it, or a late arrival).
+    pub week: Option<WeekSpan>,
     pub feed: Option<String>,
     /// Words that must all appear (title, author or text).
     pub search: Option<String>,
@@ -209,6 +212,14 @@ impl Store {
         if let Some(until) = filter.until {
             args.push(rfc3339(until).into());
             sql.push_str(&format!(" AND e.published < ?{}", args.len()));
+        }
+        if let Some(w) = &filter.week {
+            let mut belongs = super::candidates::in_week();
+            for (name, t) in [(":late_since", w.late_since), (":start", w.start), (":end", w.end)] {
+                args.push(rfc3339(t).into());
+                belongs = belongs.replace(name, &format!("?{}", args.len()));
+            }
+            sql.push_str(&format!(" AND {belongs}"));
         }
         if let Some(feed) = &filter.feed {
             args.push(feed.clone().into());

@@ -274,32 +274,40 @@ pub(crate) fn test_store(now: chrono::DateTime<chrono::Utc>) -> (tempfile::TempD
 }
 
 /// For other modules' unit tests: [`test_store`] holding one entry of `lgiu` per
-/// `(identity, published, first seen)`, each recorded by its own poll at its first-seen time.
+/// `(identity, published, first seen)`. Consecutive entries first seen at the same time come
+/// with one poll at that time; an empty `published` is an undated entry.
 #[cfg(test)]
 pub(crate) fn test_store_with(entries: &[(&str, &str, &str)]) -> (tempfile::TempDir, Store) {
     use crate::model::{DatedBy, EntryRecord, FeedPoll};
     let at = |s: &str| crate::timefmt::parse_rfc3339(s).unwrap();
     let (dir, mut s) = test_store(chrono::Utc::now());
-    for (identity, published, seen) in entries {
-        let record = EntryRecord {
-            identity: identity.to_string(),
-            url: Some(format!("https://lgiu.example/{identity}")),
-            title: Some(format!("Post {identity}")),
-            author: Some("Ann".into()),
-            published: at(published),
-            dated_by: DatedBy::Published,
-            updated: None,
-            summary_html: None,
-            content_html: Some("<p>One.</p><p>Two.</p>".into()),
-            text: "One.\n\nTwo.".into(),
-            categories: vec![],
-            content_hash: identity.to_string(),
-        };
+    for poll in entries.chunk_by(|a, b| a.2 == b.2) {
+        let records = poll
+            .iter()
+            .map(|(identity, published, seen)| EntryRecord {
+                identity: identity.to_string(),
+                url: Some(format!("https://lgiu.example/{identity}")),
+                title: Some(format!("Post {identity}")),
+                author: Some("Ann".into()),
+                published: at(if published.is_empty() { seen } else { published }),
+                dated_by: if published.is_empty() {
+                    DatedBy::FirstSeen
+                } else {
+                    DatedBy::Published
+                },
+                updated: None,
+                summary_html: None,
+                content_html: Some("<p>One.</p><p>Two.</p>".into()),
+                text: "One.\n\nTwo.".into(),
+                categories: vec![],
+                content_hash: identity.to_string(),
+            })
+            .collect();
         s.record_poll(&FeedPoll::stored(
             "lgiu",
             "https://lgiu.example/feed",
-            at(seen),
-            vec![record],
+            at(poll[0].2),
+            records,
         ))
         .unwrap();
     }

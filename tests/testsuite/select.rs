@@ -431,3 +431,73 @@ fn the_fair_dealing_check_measures_every_paragraph_of_the_quote() {
         "{draft}"
     );
 }
+
+/// An RSS feed of `(guid, title, date)` items.
+fn dated_feed(items: &[(&str, &str, chrono::DateTime<chrono::Utc>)]) -> String {
+    let mut s = String::from(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Old Blog</title>\
+         <link>https://old.example/</link>",
+    );
+    for (guid, title, date) in items {
+        s.push_str(&format!(
+            "<item><guid>{guid}</guid><title>{title}</title>\
+             <link>https://old.example/{guid}</link><pubDate>{}</pubDate></item>",
+            date.to_rfc2822()
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+/// The titles of a JSON list of entries or candidates.
+fn titles(list: &Value) -> Vec<String> {
+    let Value::Array(list) = list else { panic!("not a list: {list}") };
+    let mut t: Vec<String> = list.iter().map(|e| e["title"].as_str().unwrap().into()).collect();
+    t.sort();
+    t
+}
+
+/// Issue 9, item 2: a blog's first poll put its whole archive into this week as late arrivals
+/// (309 of 333 candidates), while `entries --week` showed 24.
+#[test]
+fn a_new_feeds_archive_stays_out_of_the_week_and_candidates_agree_with_entries() {
+    let now = chrono::Utc::now();
+    let days = chrono::Duration::days;
+    let old = |y: i32| chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, y, 3, 2, 9, 0, 0).unwrap();
+    let server = FixtureServer::start();
+    let rss = "application/rss+xml";
+    let mut items = vec![
+        ("a-2009", "Archive 2009", old(2009)),
+        ("a-2022", "Archive 2022", old(2022)),
+        ("a-recent", "Backlog from last month", now - days(40)),
+        ("fresh", "Posted now", now),
+    ];
+    server.set_doc("old", rss, &dated_feed(&items));
+    let env = TestEnv::with_feeds("", &[("old", server.url("/doc/old"))]);
+    env.fetch(&[]).success();
+    let week = json(&env, &["candidates", "--json", "--all"]);
+    assert_eq!(titles(&week), ["Posted now"], "the archive is backlog, not late: {week}");
+    assert_eq!(titles(&json(&env, &["entries", "--week", &this_week(), "--json"])), titles(&week));
+
+    // Later polls bring new posts dated before the week: late arrivals when recent enough.
+    items.push(("late", "Arrived late", now - days(12)));
+    items.push(("too-old", "Found late but old", now - days(40)));
+    server.set_doc("old", rss, &dated_feed(&items));
+    // Times are stored to the second: the next poll must be a later one than the first.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    env.fetch(&["--force"]).success();
+    let week = json(&env, &["candidates", "--json", "--all"]);
+    assert_eq!(titles(&week), ["Arrived late", "Posted now"], "{week}");
+    let late: Vec<bool> = match &week {
+        Value::Array(l) => l.iter().map(|c| c["late"].as_bool().unwrap()).collect(),
+        _ => unreachable!(),
+    };
+    assert_eq!(late, [false, true], "newest first: the late one is marked");
+    assert_eq!(titles(&json(&env, &["entries", "--week", &this_week(), "--json"])), titles(&week));
+}
+
+/// The current ISO week, as `roundup` names it (in UTC, the tests' time zone).
+fn this_week() -> String {
+    let w = chrono::Datelike::iso_week(&chrono::Utc::now());
+    format!("{}-W{:02}", w.year(), w.week())
+}

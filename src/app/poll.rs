@@ -16,7 +16,7 @@ use crate::fetch::Fetcher;
 use crate::lock::RunLock;
 use crate::poll;
 use crate::schedule::{self, PollJob};
-use crate::store::{FeedState, Store};
+use crate::store::{FeedState, Store, StoreError};
 use crate::timefmt::rfc3339;
 use crate::update::{FeedOutcome, Note, OutcomeKind};
 
@@ -63,8 +63,11 @@ pub(crate) fn fetch_run(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Fetched> 
     let fetcher = Arc::new(fetcher(&config)?);
     let clock = Instant::now();
     let total = jobs.len();
-    let (_store, outcomes) =
-        rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))))?;
+    let (_store, outcomes, error) =
+        rt.block_on(poll_with_progress(fetcher, jobs, store, Arc::new(AtomicBool::new(false))));
+    if let Some(e) = error {
+        return Err(write_failed(e));
+    }
     report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
     let failing = Failing::after(&states, &considered, &outcomes);
     if let Some(f) = &failing
@@ -170,7 +173,7 @@ async fn poll_with_progress(
     jobs: Vec<PollJob>,
     store: Store,
     stop: Arc<AtomicBool>,
-) -> anyhow::Result<(Store, Vec<FeedOutcome>)> {
+) -> (Store, Vec<FeedOutcome>, Option<StoreError>) {
     let bar = indicatif::ProgressBar::with_draw_target(
         Some(jobs.len() as u64),
         indicatif::ProgressDrawTarget::stderr(),
@@ -194,13 +197,18 @@ async fn poll_with_progress(
             bar.inc(1);
         })
     };
-    let (store, outcomes, error) = poll::run(fetcher, jobs, store, on_done, stop).await;
+    let result = poll::run(fetcher, jobs, store, on_done, stop).await;
     bar.finish_and_clear();
-    if let Some(e) = error {
-        return Err(anyhow!(e).context("stopped: could not write to the database"));
-    }
-    Ok((store, outcomes))
+    result
 }
+
+/// The error that ends a run whose write failed.
+fn write_failed(e: StoreError) -> anyhow::Error {
+    anyhow!(e).context("stopped: could not write to the database")
+}
+
+/// How long `watch` waits before trying a round again on a busy database.
+const BUSY_RETRY: Duration = Duration::from_secs(5);
 
 /// Configured feeds not polled because an earlier 410 Gone stopped them.
 fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[PollJob]) -> usize {
@@ -327,7 +335,15 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         match Config::load(&cli.config) {
             Ok(fresh) => {
                 if fresh.feeds != config.feeds {
-                    store.sync_feeds(&fresh.feeds, Utc::now())?;
+                    match store.sync_feeds(&fresh.feeds, Utc::now()) {
+                        Ok(()) => {}
+                        Err(e) if e.is_busy() => {
+                            // The old list stays, so the next round syncs again.
+                            busy_pause(&rt, &e, &wake, args.quiet);
+                            continue;
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                     if !args.quiet {
                         println!(
                             "roundup: {} changed; now watching {} feeds",
@@ -354,13 +370,30 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         if !jobs.is_empty() {
             let clock = Instant::now();
             let total = jobs.len();
-            let (s, outcomes) =
-                rt.block_on(poll_with_progress(fetcher.clone(), jobs, store, stop.clone()))?;
+            let (s, outcomes, error) =
+                rt.block_on(poll_with_progress(fetcher.clone(), jobs, store, stop.clone()));
             store = s;
             report(&outcomes, total, clock.elapsed(), &left_out, args.quiet);
+            match error {
+                None => {}
+                // An editor's command holds the database: what was not written is polled
+                // again next round (issue 10, item 1).
+                Some(e) if e.is_busy() => {
+                    busy_pause(&rt, &e, &wake, args.quiet);
+                    continue;
+                }
+                Some(e) => return Err(write_failed(e)),
+            }
         }
         // Idle time is when the search index catches up with what was just stored.
-        store.update_search_index()?;
+        match store.update_search_index() {
+            Ok(_) => {}
+            Err(e) if e.is_busy() => {
+                busy_pause(&rt, &e, &wake, args.quiet);
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        }
         let ids: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
         let next = store.next_due(&ids)?;
         let wait = next
@@ -386,6 +419,29 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         println!("roundup: stopped");
     }
     Ok(Exit::Ok)
+}
+
+/// Says that the database is busy and waits [`BUSY_RETRY`] (or until stopped) before the
+/// round is tried again.
+fn busy_pause(
+    rt: &tokio::runtime::Runtime,
+    e: &StoreError,
+    wake: &tokio::sync::Notify,
+    quiet: bool,
+) {
+    if !quiet {
+        println!(
+            "roundup: the database is busy ({}); trying this round again in {}s",
+            crate::error_chain::one_line(e),
+            BUSY_RETRY.as_secs()
+        );
+    }
+    rt.block_on(async {
+        tokio::select! {
+            _ = tokio::time::sleep(BUSY_RETRY) => {}
+            _ = wake.notified() => {}
+        }
+    });
 }
 
 async fn wait_for_signal(stop: Arc<AtomicBool>, wake: Arc<tokio::sync::Notify>) {

@@ -64,6 +64,18 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Another connection holds the database (SQLITE_BUSY or SQLITE_LOCKED, after the busy
+    /// timeout): worth trying again later, not a broken database.
+    pub fn is_busy(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
+                if matches!(e.code, rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        )
+    }
+}
+
 /// Why a write transaction ended without committing: SQLite failed, or the caller found a
 /// reason of its own (`E`) to roll back.
 pub(crate) enum Abort<E> {

@@ -761,3 +761,25 @@ fn reading_commands_write_nothing_and_do_not_wait_for_a_writer() {
     }
     writer.execute_batch("ROLLBACK").unwrap();
 }
+
+/// Issue 10, item 1: `watch` waits out a busy database (an editor's command writing) instead of
+/// dying: it says so, tries the round again, and stores what it polled once the database is
+/// free.
+#[test]
+fn watch_retries_a_round_on_a_busy_database_and_says_so() {
+    let server = FixtureServer::start();
+    let env = TestEnv::with_feeds("", &[("rss", server.url("/rss.xml"))]);
+    env.run(&["feeds", "list"]).success();
+    let writer = env.sqlite();
+    writer.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut watch = env.spawn(&["watch"]);
+    // The write waits out the 10 s busy timeout, then the round is tried again.
+    watch.wait_for_line("roundup: the database is busy", Duration::from_secs(30));
+    writer.execute_batch("ROLLBACK").unwrap();
+    watch.wait_for_line("roundup: next poll at", Duration::from_secs(30));
+    watch.signal("TERM");
+    let run = watch.finish(Duration::from_secs(10));
+    run.success();
+    assert!(run.stdout.contains("trying this round again in 5s"), "{run}");
+    assert_eq!(env.entries(&[]).len(), RSS_ENTRIES, "stored once the database was free");
+}

@@ -81,6 +81,15 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub addr: String,
+    /// Seconds a connection may take to send a request's headers, counted from when the server
+    /// waits for them (a new connection, or a kept-alive one between requests); then it is
+    /// closed.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub header_timeout: u64,
+    /// Connections open at once, at most (further ones wait); never more than the open-file
+    /// limit allows.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_connections: usize,
 }
 
 /// Which week: an ISO week such as 2026-W48; the current week (in the configured time zone) when

@@ -118,6 +118,79 @@ pub(crate) fn not_modified(
     false
 }
 
+/// Whether a request's preconditions fail (412 Precondition Failed, RFC 9110 §13.1.1-2):
+/// `If-Match` lists none of the file's `etags` (strong comparison; `*` matches any file), or,
+/// without `If-Match`, the file changed after `If-Unmodified-Since`.
+pub(crate) fn precondition_failed(
+    if_match: Option<&str>,
+    if_unmodified_since: Option<&str>,
+    etags: &[&str],
+    modified: SystemTime,
+) -> bool {
+    if let Some(im) = if_match {
+        let strong = |t: &str| !t.starts_with("W/");
+        return !im
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .any(|t| t == "*" || (strong(t) && etags.contains(&t)));
+    }
+    if let Some(ius) = if_unmodified_since
+        && let Some(since) = parse_http_date(ius)
+    {
+        return DateTime::<Utc>::from(modified).timestamp() > since.timestamp();
+    }
+    false
+}
+
+/// What a `Range` header asks of a representation of `len` bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RangeAsk {
+    /// No range, several ranges, or one this server does not take: the whole (200).
+    Whole,
+    /// One satisfiable range: bytes `start..=end` (206).
+    Part { start: u64, end: u64 },
+    /// One range that lies past the end (416).
+    Unsatisfiable,
+}
+
+/// Reads a `Range` header as static servers do: one `bytes=` range (`a-b`, `a-` or `-n`);
+/// anything else is ignored (the whole is sent), as RFC 9110 §14.2 allows.
+pub(crate) fn range(header: Option<&str>, len: u64) -> RangeAsk {
+    let Some(spec) = header.and_then(|h| h.trim().strip_prefix("bytes=")) else {
+        return RangeAsk::Whole;
+    };
+    if spec.contains(',') {
+        return RangeAsk::Whole;
+    }
+    let Some((a, b)) = spec.trim().split_once('-') else { return RangeAsk::Whole };
+    let num = |s: &str| -> Option<u64> {
+        let s = s.trim();
+        (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse().ok())?
+    };
+    match (a.trim().is_empty(), num(a), num(b)) {
+        // bytes=-n: the last n bytes.
+        (true, _, Some(n)) => {
+            if n == 0 || len == 0 {
+                RangeAsk::Unsatisfiable
+            } else {
+                RangeAsk::Part { start: len.saturating_sub(n), end: len - 1 }
+            }
+        }
+        (false, Some(start), end) if b.trim().is_empty() || end.is_some() => {
+            if start >= len {
+                return RangeAsk::Unsatisfiable;
+            }
+            match end {
+                Some(end) if end < start => RangeAsk::Whole,
+                Some(end) => RangeAsk::Part { start, end: end.min(len - 1) },
+                None => RangeAsk::Part { start, end: len - 1 },
+            }
+        }
+        _ => RangeAsk::Whole,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +280,42 @@ mod tests {
         assert!(!nm(None, None));
         // If-None-Match wins: a stale tag with a fresh date is a 200.
         assert!(!nm(Some("\"old\""), Some(&date)));
+    }
+
+    #[test]
+    fn if_match_and_if_unmodified_since_fail_as_rfc_9110_says() {
+        let t = parse_rfc3339("2026-11-26T12:00:00Z").unwrap().into();
+        let tags = ["\"abc\"", "\"abc-gz\""];
+        assert!(!precondition_failed(None, None, &tags, t));
+        assert!(!precondition_failed(Some("\"abc\""), None, &tags, t));
+        assert!(!precondition_failed(Some("\"x\", \"abc-gz\""), None, &tags, t));
+        assert!(!precondition_failed(Some("*"), None, &tags, t));
+        assert!(precondition_failed(Some("\"x\""), None, &tags, t));
+        assert!(precondition_failed(Some("W/\"abc\""), None, &tags, t), "weak never matches");
+        let before = "Thu, 26 Nov 2026 11:59:59 GMT";
+        let at = "Thu, 26 Nov 2026 12:00:00 GMT";
+        assert!(precondition_failed(None, Some(before), &tags, t));
+        assert!(!precondition_failed(None, Some(at), &tags, t));
+        assert!(!precondition_failed(None, Some("not a date"), &tags, t));
+        // If-Match decides alone when both are sent.
+        assert!(!precondition_failed(Some("\"abc\""), Some(before), &tags, t));
+    }
+
+    #[test]
+    fn single_byte_ranges_are_read_and_others_give_the_whole() {
+        use RangeAsk::*;
+        assert_eq!(range(None, 10), Whole);
+        assert_eq!(range(Some("bytes=0-3"), 10), Part { start: 0, end: 3 });
+        assert_eq!(range(Some("bytes=4-"), 10), Part { start: 4, end: 9 });
+        assert_eq!(range(Some("bytes=-3"), 10), Part { start: 7, end: 9 });
+        assert_eq!(range(Some("bytes=-30"), 10), Part { start: 0, end: 9 });
+        assert_eq!(range(Some("bytes=5-100"), 10), Part { start: 5, end: 9 });
+        assert_eq!(range(Some("bytes=10-"), 10), Unsatisfiable);
+        assert_eq!(range(Some("bytes=-0"), 10), Unsatisfiable);
+        assert_eq!(range(Some("bytes=0-1,4-5"), 10), Whole);
+        assert_eq!(range(Some("bytes=3-1"), 10), Whole);
+        assert_eq!(range(Some("items=0-1"), 10), Whole);
+        assert_eq!(range(Some("bytes=a-b"), 10), Whole);
+        assert_eq!(range(Some("bytes=-"), 10), Whole);
     }
 }

@@ -2,9 +2,15 @@
 //!
 //! The decisions are pure functions, unit-tested without sockets: [`parse_request_path`] (the
 //! path rules), [`locate`] (the file inside the folder, or not), [`content_type`] and [`etag`];
-//! HTTP's own rules (gzip negotiation, conditional requests) are `crate::http`'s. [`serve`]
-//! wires them into an axum fallback handler with an access log on stderr and a graceful
+//! HTTP's own rules (gzip negotiation, conditional requests, ranges) are `crate::http`'s.
+//! [`serve`] wires them into hyper connections with an access log on stderr and a graceful
 //! shutdown.
+//!
+//! Limits (issue 10, item 6: 1,100 half-open connections starved it): a connection that has
+//! not sent a request's headers within [`Limits::header_timeout`] of the server waiting for them
+//! (a new one, a slow one, or a kept-alive one idle between requests) is closed; at most
+//! [`Limits::max_connections`] are open at once (the next wait in the listen queue); and the
+//! open-file soft limit is raised to the hard limit at start ([`raise_open_file_limit`]).
 //!
 //! Path rules: the request path is percent-decoded exactly once; NUL, backslash, a `..`
 //! segment or bytes that are not UTF-8 after decoding are a 400; a segment starting with `.`
@@ -19,14 +25,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::Response;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use sha2::{Digest, Sha256};
 
-use crate::http::{accepts_gzip, http_date, not_modified};
+use crate::http::{RangeAsk, accepts_gzip, http_date, not_modified, precondition_failed, range};
 
 /// What readers may cache without asking again (feed readers poll; five minutes is polite).
 pub const CACHE_CONTROL: &str = "public, max-age=300";
@@ -205,36 +210,96 @@ struct Served {
     root: PathBuf,
 }
 
-/// Serves `root` (canonical) on `listener` until `stop` resolves; then waits up to
-/// [`SHUTDOWN_GRACE`] for requests in flight.
+/// What connections may hold, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a connection may take to send a request's headers, counted from when the server
+    /// starts waiting for them: on a new connection, and on a kept-alive one between requests
+    /// (so it is also the idle keep-alive timeout). Then it is closed.
+    pub header_timeout: Duration,
+    /// At most this many connections are open at once; the next wait in the listen queue.
+    pub max_connections: usize,
+}
+
+/// Raises the open-file soft limit to the hard limit, so that the connection cap, not the
+/// usual 1,024 files, is what bounds the server; gives the soft limit now in force.
+pub fn raise_open_file_limit() -> std::io::Result<u64> {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `lim` is a valid rlimit the calls read and write; no other memory is touched.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    if lim.rlim_cur < lim.rlim_max {
+        let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+        // SAFETY: as above.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        lim = raised;
+    }
+    Ok(lim.rlim_cur)
+}
+
+/// Serves `root` (canonical) on `listener` within `limits` until `stop` resolves; then asks
+/// every connection to close after its request in flight, and waits up to [`SHUTDOWN_GRACE`]
+/// for them.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     root: PathBuf,
+    limits: Limits,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = Arc::new(Served { root });
-    let app = Router::new().fallback(handle).with_state(state);
-    let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            stop.await;
-            let _ = stopped_tx.send(());
+    let max = limits.max_connections.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
+    let slots = Arc::new(tokio::sync::Semaphore::new(max));
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    tokio::pin!(stop);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut stop => break,
+            p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of files, or the peer left before accept: not the server's end.
+                    let line = format!("roundup: cannot accept a connection: {e}\n");
+                    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let state = state.clone();
+        let mut closing = closing_rx.clone();
+        tokio::spawn(async move {
+            let _slot = permit;
+            let service = hyper::service::service_fn(move |req| handle(state.clone(), peer, req));
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
+            let conn = builder.serve_connection(TokioIo::new(stream), service);
+            tokio::pin!(conn);
+            tokio::select! {
+                _ = conn.as_mut() => return,
+                _ = closing.wait_for(|c| *c) => {}
+            }
+            conn.as_mut().graceful_shutdown();
+            let _ = conn.await;
         });
-    let server = std::future::IntoFuture::into_future(server);
-    tokio::pin!(server);
-    tokio::select! {
-        r = &mut server => r,
-        _ = async {
-            let _ = stopped_rx.await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
-        } => Ok(()),
     }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, slots.acquire_many(all)).await;
+    Ok(())
 }
 
 async fn handle(
-    State(state): State<Arc<Served>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    req: Request,
+    state: Arc<Served>,
+    peer: SocketAddr,
+    req: axum::http::Request<hyper::body::Incoming>,
 ) -> Result<Response, Infallible> {
     let clock = Instant::now();
     let method = req.method().clone();
@@ -343,8 +408,20 @@ async fn answer(
     h.insert(header::ETAG, HeaderValue::from_str(tag).expect("hex etag"));
     h.insert(header::LAST_MODIFIED, HeaderValue::from_str(&last_modified).expect("ascii date"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
     if compressible {
         h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    if precondition_failed(
+        header_text(headers, header::IF_MATCH),
+        header_text(headers, header::IF_UNMODIFIED_SINCE),
+        &[&plain_tag, &gz_tag],
+        modified,
+    ) {
+        let (mut failed, n) =
+            simple(StatusCode::PRECONDITION_FAILED, "412 Precondition Failed", head);
+        failed.headers_mut().insert(header::ETAG, HeaderValue::from_str(tag).expect("hex etag"));
+        return (failed, n);
     }
     if not_modified(
         header_text(headers, header::IF_NONE_MATCH),
@@ -354,6 +431,42 @@ async fn answer(
     ) {
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         return (r, 0);
+    }
+    // One byte range of the file as it is (ranges are never of the gzip form), unless
+    // If-Range names another version.
+    let if_range = header_text(headers, header::IF_RANGE);
+    let current = if_range.is_none_or(|v| v.trim() == plain_tag || v.trim() == last_modified);
+    let ask = if current {
+        range(header_text(headers, header::RANGE), bytes.len() as u64)
+    } else {
+        RangeAsk::Whole
+    };
+    match ask {
+        RangeAsk::Whole => {}
+        RangeAsk::Unsatisfiable => {
+            let (mut r, n) =
+                simple(StatusCode::RANGE_NOT_SATISFIABLE, "416 Range Not Satisfiable", head);
+            let all = format!("bytes */{}", bytes.len());
+            r.headers_mut().insert(header::CONTENT_RANGE, HeaderValue::from_str(&all).unwrap());
+            return (r, n);
+        }
+        RangeAsk::Part { start, end } => {
+            let part = bytes[start as usize..=end as usize].to_vec();
+            let len = part.len();
+            *r.status_mut() = StatusCode::PARTIAL_CONTENT;
+            let h = r.headers_mut();
+            h.insert(header::ETAG, HeaderValue::from_str(&plain_tag).expect("hex etag"));
+            let cr = format!("bytes {start}-{end}/{}", bytes.len());
+            h.insert(header::CONTENT_RANGE, HeaderValue::from_str(&cr).expect("ascii"));
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+            if head {
+                return (r, 0);
+            }
+            *r.body_mut() = Body::from(part);
+            return (r, len);
+        }
     }
     let body = if gzip { gzip_bytes(&bytes) } else { bytes };
     let len = body.len();

@@ -24,6 +24,19 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Exit> {
             ));
         }
     };
+    let files = match crate::serve::raise_open_file_limit() {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("roundup: warning: cannot raise the open-file limit: {e}");
+            1024
+        }
+    };
+    // Leave room for the files a request reads and the runtime's own.
+    let room = usize::try_from(files.saturating_sub(64)).unwrap_or(usize::MAX).max(1);
+    let limits = crate::serve::Limits {
+        header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
+        max_connections: args.max_connections.min(room),
+    };
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr.as_str()).await.map_err(|e| {
@@ -36,7 +49,9 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Exit> {
         })?;
         let addr = listener.local_addr().context("cannot read the listening address")?;
         println!("roundup: serving {} at http://{addr}/ (Ctrl-C to stop)", public.display());
-        crate::serve::serve(listener, root, stop_signal()).await.context("the server failed")?;
+        crate::serve::serve(listener, root, limits, stop_signal())
+            .await
+            .context("the server failed")?;
         println!("roundup: stopped");
         Ok(Exit::Ok)
     })

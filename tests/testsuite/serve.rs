@@ -443,3 +443,85 @@ fn newsboat_validators(cache: &Path) -> bool {
     .unwrap_or(0)
         > 0
 }
+
+/// Issue 10, item 6: 1,100 idle half-open connections starved the server, and none was ever
+/// closed. Now 300 of them (TCP connected, nothing sent) leave a normal request answered within
+/// a second, and each is closed once the header timeout (1 s here) has passed.
+#[test]
+fn half_open_connections_neither_starve_the_server_nor_stay_open() {
+    let (env, _public) = public_env();
+    let mut server = env.spawn(&["serve", "--addr", "127.0.0.1:0", "--header-timeout", "1"]);
+    let line = server.wait_for_line("roundup: serving", Duration::from_secs(20));
+    let addr: SocketAddr =
+        line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+
+    let held: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect"))
+        .collect();
+    let clock = std::time::Instant::now();
+    let answer = get(addr, "/feed.atom");
+    let took = clock.elapsed();
+    assert_eq!(answer.status, 200);
+    assert!(took < Duration::from_secs(1), "answered in {took:?} beside 300 idle connections");
+
+    std::thread::sleep(Duration::from_millis(2500));
+    let mut closed = 0;
+    for mut s in held {
+        s.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+        let mut buf = [0u8; 256];
+        // Closed: end of stream (hyper may say 408 first) or a reset; open: a read timeout.
+        let gone = loop {
+            match s.read(&mut buf) {
+                Ok(0) => break true,
+                Ok(_) => continue,
+                Err(e) => {
+                    break !matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    );
+                }
+            }
+        };
+        closed += usize::from(gone);
+    }
+    assert_eq!(closed, 300, "every idle connection is closed after the header timeout");
+    assert_eq!(get(addr, "/").status, 200);
+    stop(server);
+}
+
+/// Issue 10, item 6: `If-Match` / `If-Unmodified-Since` (412) and single `Range` requests
+/// (206, 416), as static servers answer them.
+#[test]
+fn preconditions_give_412_and_single_ranges_206() {
+    let (env, _public) = public_env();
+    let (server, addr) = start(&env);
+    let whole = get(addr, "/feed.atom");
+    let tag = whole.must("ETag").to_string();
+    let modified = whole.must("Last-Modified").to_string();
+    assert_eq!(whole.must("Accept-Ranges"), "bytes");
+
+    let h = |k: &'static str, v: &str| request(addr, "GET", "/feed.atom", &[(k, v)]);
+    assert_eq!(h("If-Match", &tag).status, 200);
+    assert_eq!(h("If-Match", "*").status, 200);
+    assert_eq!(h("If-Match", "\"other\"").status, 412);
+    assert_eq!(h("If-Unmodified-Since", &modified).status, 200);
+    assert_eq!(h("If-Unmodified-Since", "Mon, 01 Jan 2001 00:00:00 GMT").status, 412);
+
+    let part = h("Range", "bytes=0-37");
+    assert_eq!(part.status, 206);
+    assert_eq!(part.body, FEED_ATOM.as_bytes()[..38].to_vec());
+    assert_eq!(part.must("Content-Range"), format!("bytes 0-37/{}", FEED_ATOM.len()));
+    let tail = h("Range", "bytes=-8");
+    assert_eq!(
+        (tail.status, tail.body.as_slice()),
+        (206, &FEED_ATOM.as_bytes()[FEED_ATOM.len() - 8..])
+    );
+    let past = h("Range", &format!("bytes={}-", FEED_ATOM.len()));
+    assert_eq!(past.status, 416);
+    assert_eq!(past.must("Content-Range"), format!("bytes */{}", FEED_ATOM.len()));
+    assert_eq!(h("Range", "bytes=0-1,4-5").status, 200, "several ranges: the whole");
+    let stale =
+        request(addr, "GET", "/feed.atom", &[("Range", "bytes=0-3"), ("If-Range", "\"old\"")]);
+    assert_eq!((stale.status, stale.body.len()), (200, FEED_ATOM.len()));
+    stop(server);
+}

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::model::EntryId;
+
 /// roundup: poll your sector's blogs, pick the week's best, draft the roundup post.
 #[derive(Debug, Parser)]
 #[command(name = "roundup", version, about, long_about = None)]
@@ -128,7 +130,7 @@ pub struct CandidatesArgs {
 #[derive(Debug, Args)]
 pub struct PickArgs {
     /// The entry's id (as printed by `roundup entries --json` or `roundup candidates`).
-    pub entry: i64,
+    pub entry: EntryId,
     #[command(flatten)]
     pub week: WeekArg,
     /// The excerpt to quote.
@@ -156,7 +158,7 @@ pub struct PickArgs {
 #[derive(Debug, Args)]
 pub struct EntryArgs {
     /// The entry's id.
-    pub entry: i64,
+    pub entry: EntryId,
     #[command(flatten)]
     pub week: WeekArg,
 }
@@ -173,7 +175,7 @@ pub struct PicksArgs {
 #[derive(Debug, Args)]
 pub struct ExcerptsArgs {
     /// The entry's id.
-    pub entry: i64,
+    pub entry: EntryId,
     /// Print a JSON array.
     #[arg(long)]
     pub json: bool,

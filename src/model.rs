@@ -2,11 +2,30 @@
 //! each stage translates its library's types into these at its own edge.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::fetch::FetchError;
 use crate::parse::ParseError;
 use crate::week::IsoWeek;
+
+/// A stored entry's id (the `entries.id` row id). Serialised as the bare number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntryId(pub i64);
+
+impl std::fmt::Display for EntryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::str::FromStr for EntryId {
+    type Err = std::num::ParseIntError;
+
+    fn from_str(s: &str) -> Result<EntryId, Self::Err> {
+        s.parse().map(EntryId)
+    }
+}
 
 /// A feed document after parsing, before anything is stored.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -321,7 +340,7 @@ pub fn comma_list(s: &str) -> Vec<String> {
 /// A stored entry with what a pick or an excerpt needs of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryDetail {
-    pub id: i64,
+    pub id: EntryId,
     pub feed: String,
     /// The outlet: the feed's configured name, else its own title, else its id.
     pub outlet: String,
@@ -377,7 +396,7 @@ pub enum Triage {
 /// A candidate for a week's roundup.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
-    pub id: i64,
+    pub id: EntryId,
     pub feed: String,
     pub outlet: String,
     pub title: Option<String>,

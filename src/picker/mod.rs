@@ -41,7 +41,7 @@ use ratatui::crossterm::event::{self, Event, KeyEventKind};
 
 use crate::config::Config;
 use crate::error_chain::one_line;
-use crate::model::{EntryDetail, PickChange, RoundupEdit, comma_list};
+use crate::model::{EntryDetail, EntryId, PickChange, RoundupEdit, comma_list};
 use crate::store::{PickError, Store, StoreError};
 use crate::week::{IsoWeek, WeekSpan};
 use state::{Action, Field, PickerState, PostFields};
@@ -200,7 +200,7 @@ fn perform(
     }
 }
 
-fn quoted(store: &Store, entry: i64) -> String {
+fn quoted(store: &Store, entry: EntryId) -> String {
     match store.entry(entry) {
         Ok(Some(d)) => format!("“{}”", d.title.as_deref().unwrap_or("(untitled)")),
         _ => format!("entry {entry}"),
@@ -328,7 +328,7 @@ mod tests {
     }
 
     fn order(s: &Store) -> Vec<i64> {
-        s.picks(W48).unwrap().iter().map(|p| p.entry.id).collect()
+        s.picks(W48).unwrap().iter().map(|p| p.entry.id.0).collect()
     }
 
     #[test]
@@ -336,32 +336,34 @@ mod tests {
         let (_d, mut s) = store_with(4);
         let w = week();
         let now = at("2024-11-29T12:00:00Z");
-        let msg = apply(&mut s, &w, &Action::Pick(2), now).unwrap();
+        let msg = apply(&mut s, &w, &Action::Pick(EntryId(2)), now).unwrap();
         assert_eq!(msg, "picked “Post 2” as #1");
-        apply(&mut s, &w, &Action::Pick(4), now).unwrap();
-        apply(&mut s, &w, &Action::Pick(1), now).unwrap();
+        apply(&mut s, &w, &Action::Pick(EntryId(4)), now).unwrap();
+        apply(&mut s, &w, &Action::Pick(EntryId(1)), now).unwrap();
         assert_eq!(order(&s), [2, 4, 1]);
-        let msg = apply(&mut s, &w, &Action::Move { entry: 1, position: 2 }, now).unwrap();
+        let msg = apply(&mut s, &w, &Action::Move { entry: EntryId(1), position: 2 }, now).unwrap();
         assert_eq!(msg, "moved “Post 1” to #2");
         assert_eq!(order(&s), [2, 1, 4]);
-        let note = Action::Save { entry: 1, field: Field::Note, text: "Read it.".into() };
+        let note = Action::Save { entry: EntryId(1), field: Field::Note, text: "Read it.".into() };
         assert_eq!(apply(&mut s, &w, &note, now).unwrap(), "saved the note of #2 “Post 1”");
-        let excerpt = Action::Save { entry: 3, field: Field::Excerpt, text: "One two.".into() };
+        let excerpt =
+            Action::Save { entry: EntryId(3), field: Field::Excerpt, text: "One two.".into() };
         apply(&mut s, &w, &excerpt, now).unwrap();
-        let lead = Action::Save { entry: 3, field: Field::Lead, text: "Meanwhile:".into() };
+        let lead =
+            Action::Save { entry: EntryId(3), field: Field::Lead, text: "Meanwhile:".into() };
         apply(&mut s, &w, &lead, now).unwrap();
         let picks = s.picks(W48).unwrap();
         assert_eq!(order(&s), [2, 1, 4, 3], "saving a field of an unpicked entry picks it");
         assert_eq!(picks[1].note.as_deref(), Some("Read it."));
         assert_eq!(picks[3].excerpt.as_deref(), Some("One two."));
         assert_eq!(picks[3].lead.as_deref(), Some("Meanwhile:"));
-        let clear = Action::Save { entry: 1, field: Field::Note, text: String::new() };
+        let clear = Action::Save { entry: EntryId(1), field: Field::Note, text: String::new() };
         assert_eq!(apply(&mut s, &w, &clear, now).unwrap(), "cleared the note of #2 “Post 1”");
-        apply(&mut s, &w, &Action::Unpick(2), now).unwrap();
-        apply(&mut s, &w, &Action::Skip(4), now).unwrap();
+        apply(&mut s, &w, &Action::Unpick(EntryId(2)), now).unwrap();
+        apply(&mut s, &w, &Action::Skip(EntryId(4)), now).unwrap();
         assert_eq!(order(&s), [1, 3]);
         let c = s.candidates(&w.span, false).unwrap();
-        assert_eq!(c.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 2, 1], "4 is skipped");
+        assert_eq!(c.iter().map(|c| c.id.0).collect::<Vec<_>>(), [3, 2, 1], "4 is skipped");
         assert_eq!(c[1].triage, Triage::New, "an unpicked entry is a candidate again");
     }
 
@@ -369,10 +371,10 @@ mod tests {
     fn a_refused_write_is_a_message_not_a_crash() {
         let (_d, mut s) = store_with(1);
         let w = week();
-        let err = apply(&mut s, &w, &Action::Unpick(1), Utc::now()).unwrap_err();
+        let err = apply(&mut s, &w, &Action::Unpick(EntryId(1)), Utc::now()).unwrap_err();
         assert!(matches!(err, PickError::NotPicked { .. }), "{err}");
-        let err = apply(&mut s, &w, &Action::Pick(99), Utc::now()).unwrap_err();
-        assert!(matches!(err, PickError::NoEntry(99)), "{err}");
+        let err = apply(&mut s, &w, &Action::Pick(EntryId(99)), Utc::now()).unwrap_err();
+        assert!(matches!(err, PickError::NoEntry(EntryId(99))), "{err}");
     }
 
     #[test]
@@ -385,15 +387,15 @@ mod tests {
             s.picks(w.week).unwrap(),
         );
         load_preview(&s, &mut state).unwrap();
-        assert_eq!(state.selected(), Some(3), "newest first");
-        assert!(state.detail(3).is_some());
+        assert_eq!(state.selected(), Some(EntryId(3)), "newest first");
+        assert!(state.detail(EntryId(3)).is_some());
         let action = state.key(ratatui::crossterm::event::KeyEvent::from(
             ratatui::crossterm::event::KeyCode::Char('s'),
         ));
         apply(&mut s, &w, &action, Utc::now()).unwrap();
         w.reload(&s, &mut state).unwrap();
         assert_eq!(state.candidates().len(), 2);
-        assert_eq!(state.selected(), Some(2));
+        assert_eq!(state.selected(), Some(EntryId(2)));
     }
 
     /// The shape `app` passes to [`run_with`]: a closure over the config that calls a
@@ -408,7 +410,7 @@ mod tests {
             Ok(Suggested { paragraphs: vec![e.text.clone()], warnings: Vec::new() })
         }
         let (_d, mut s) = store_with(1);
-        let entry = s.entry(1).unwrap().unwrap();
+        let entry = s.entry(EntryId(1)).unwrap().unwrap();
         let config = String::from("config");
         let suggest: &mut Suggest<'_> =
             &mut |store, entry| app_like(&config, store, entry).map_err(Into::into);

@@ -8,7 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use crate::model::{Candidate, EntryDetail, PickedItem};
+use crate::model::{Candidate, EntryDetail, EntryId, PickedItem};
 use crate::week::IsoWeek;
 
 /// How far PageUp / PageDown scroll the preview.
@@ -97,7 +97,7 @@ impl PostFields {
 /// A one-line text input for one field of one pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Input {
-    pub entry: i64,
+    pub entry: EntryId,
     pub field: Field,
     pub text: String,
     /// The cursor, in characters from the start.
@@ -105,7 +105,7 @@ pub struct Input {
 }
 
 impl Input {
-    fn new(entry: i64, field: Field, text: String) -> Input {
+    fn new(entry: EntryId, field: Field, text: String) -> Input {
         let cursor = text.chars().count();
         Input { entry, field, text, cursor }
     }
@@ -158,7 +158,7 @@ pub enum Mode {
     /// Typing the filter.
     Filter,
     /// Choosing the excerpt of `entry` from its numbered suggestions.
-    Excerpt { entry: i64, cursor: usize },
+    Excerpt { entry: EntryId, cursor: usize },
     /// Writing a field in the one-line input.
     Input(Input),
     /// The post's own fields (title, intro, outro, tags, categories); `cursor` indexes
@@ -174,19 +174,19 @@ pub enum Action {
     /// Leave the picker.
     Quit,
     /// Pick the entry into the week (at the end of the post).
-    Pick(i64),
+    Pick(EntryId),
     /// Take the entry out of the week.
-    Unpick(i64),
+    Unpick(EntryId),
     /// Triage the entry out: not shown again.
-    Skip(i64),
+    Skip(EntryId),
     /// Put the pick at this 1-based place in the post.
-    Move { entry: i64, position: u32 },
+    Move { entry: EntryId, position: u32 },
     /// Set a field of the entry's pick (picking it if need be); empty text clears the field.
-    Save { entry: i64, field: Field, text: String },
+    Save { entry: EntryId, field: Field, text: String },
     /// Find the entry's excerpt suggestions, then call [`PickerState::suggestions_ready`].
-    Suggest(i64),
+    Suggest(EntryId),
     /// Open `$EDITOR` on `text`, then call [`PickerState::editor_done`].
-    Edit { entry: i64, field: Field, text: String },
+    Edit { entry: EntryId, field: Field, text: String },
 }
 
 /// The line under the lists: what just happened.
@@ -208,9 +208,9 @@ pub struct PickerState {
     /// The selected row of each view (index into its visible rows).
     cursors: [usize; 2],
     /// Entries loaded for the preview, by id (picks carry their own).
-    details: HashMap<i64, EntryDetail>,
+    details: HashMap<EntryId, EntryDetail>,
     /// Excerpt suggestions already found, by entry id.
-    suggestions: HashMap<i64, Vec<String>>,
+    suggestions: HashMap<EntryId, Vec<String>>,
     /// In the excerpt chooser: the suggestions marked to be quoted together (0-based).
     marked: BTreeSet<usize>,
     /// In the excerpt chooser: the number typed so far (digits go to suggestion N, however
@@ -293,17 +293,17 @@ impl PickerState {
     }
 
     /// The pick of `entry` in this week, if it is picked.
-    pub fn pick_of(&self, entry: i64) -> Option<&PickedItem> {
+    pub fn pick_of(&self, entry: EntryId) -> Option<&PickedItem> {
         self.picks.iter().find(|p| p.entry.id == entry)
     }
 
     /// The stored entry, when it has been loaded (picks always are).
-    pub fn detail(&self, entry: i64) -> Option<&EntryDetail> {
+    pub fn detail(&self, entry: EntryId) -> Option<&EntryDetail> {
         self.pick_of(entry).map(|p| &p.entry).or_else(|| self.details.get(&entry))
     }
 
     /// The suggestions found for `entry`, if they have been.
-    pub fn suggestions(&self, entry: i64) -> Option<&[String]> {
+    pub fn suggestions(&self, entry: EntryId) -> Option<&[String]> {
         self.suggestions.get(&entry).map(Vec::as_slice)
     }
 
@@ -323,7 +323,7 @@ impl PickerState {
     }
 
     /// The selected entry whose preview has not been loaded yet.
-    pub fn missing_detail(&self) -> Option<i64> {
+    pub fn missing_detail(&self) -> Option<EntryId> {
         self.selected().filter(|id| self.detail(*id).is_none())
     }
 
@@ -370,7 +370,7 @@ impl PickerState {
     }
 
     /// The entry ids of the rows shown in the current view.
-    fn rows(&self) -> Vec<i64> {
+    fn rows(&self) -> Vec<EntryId> {
         match self.view {
             View::Candidates => self.visible_candidates().iter().map(|c| c.id).collect(),
             View::Picks => self.visible_picks().iter().map(|p| p.entry.id).collect(),
@@ -388,7 +388,7 @@ impl PickerState {
     }
 
     /// The entry of the selected row.
-    pub fn selected(&self) -> Option<i64> {
+    pub fn selected(&self) -> Option<EntryId> {
         self.rows().get(self.cursor()).copied()
     }
 
@@ -453,10 +453,10 @@ impl PickerState {
                 self.mode = Mode::Post { cursor: (cursor + 1).min(POST_FIELDS.len() - 1) };
             }
             KeyCode::Enter => {
-                self.mode = Mode::Input(Input::new(0, field, self.post.text(field)));
+                self.mode = Mode::Input(Input::new(EntryId(0), field, self.post.text(field)));
             }
             KeyCode::Char('E') => {
-                return Action::Edit { entry: 0, field, text: self.post.text(field) };
+                return Action::Edit { entry: EntryId(0), field, text: self.post.text(field) };
             }
             _ => {}
         }
@@ -576,7 +576,7 @@ impl PickerState {
         Action::Move { entry: id, position: to as u32 }
     }
 
-    fn current(&self, entry: i64, field: Field) -> String {
+    fn current(&self, entry: EntryId, field: Field) -> String {
         let pick = self.pick_of(entry);
         let value = match field {
             Field::Excerpt => pick.and_then(|p| p.excerpt.clone()),
@@ -596,7 +596,7 @@ impl PickerState {
 
     /// Opens the chooser on the current excerpt: on its suggestion, or, for a quote of several
     /// paragraphs, with each of its paragraphs marked.
-    fn open_excerpts(&mut self, entry: i64) {
+    fn open_excerpts(&mut self, entry: EntryId) {
         let current = self.current(entry, Field::Excerpt);
         let list = self.suggestions(entry).unwrap_or_default();
         let whole = list.iter().position(|p| *p == current);
@@ -627,7 +627,7 @@ impl PickerState {
 
     /// The suggestions asked for by [`Action::Suggest`] have come (or could not be had): the
     /// chooser opens either way, so that the editor can still write their own.
-    pub fn suggestions_ready(&mut self, entry: i64, found: Result<Vec<String>, String>) {
+    pub fn suggestions_ready(&mut self, entry: EntryId, found: Result<Vec<String>, String>) {
         match found {
             Ok(list) => {
                 self.suggestions.insert(entry, list);
@@ -637,7 +637,7 @@ impl PickerState {
         self.open_excerpts(entry);
     }
 
-    fn excerpt_key(&mut self, entry: i64, cursor: usize, key: KeyEvent) -> Action {
+    fn excerpt_key(&mut self, entry: EntryId, cursor: usize, key: KeyEvent) -> Action {
         let list = self.suggestions(entry).unwrap_or_default().to_vec();
         let count = list.len();
         let typed = self.typed.take();
@@ -713,7 +713,7 @@ impl PickerState {
     /// (the input or chooser stays open then).
     pub fn editor_done(
         &mut self,
-        entry: i64,
+        entry: EntryId,
         field: Field,
         edited: Result<String, String>,
     ) -> Action {
@@ -737,7 +737,12 @@ pub(super) mod tests {
 
     const W48: IsoWeek = IsoWeek { year: 2024, week: 48 };
 
-    pub(crate) fn candidate(id: i64, outlet: &str, title: &str, author: Option<&str>) -> Candidate {
+    pub(crate) fn candidate(
+        id: EntryId,
+        outlet: &str,
+        title: &str,
+        author: Option<&str>,
+    ) -> Candidate {
         Candidate {
             id,
             feed: outlet.to_lowercase(),
@@ -747,7 +752,7 @@ pub(super) mod tests {
             author: author.map(str::to_string),
             // 30 November less `id` days: 29 November for entry 1.
             published: crate::timefmt::parse_rfc3339("2024-11-30T09:00:00Z").unwrap()
-                - chrono::Duration::days(id),
+                - chrono::Duration::days(id.0),
             dated_by: crate::model::DatedBy::Published,
             triage: Triage::New,
             triage_week: None,
@@ -786,9 +791,9 @@ pub(super) mod tests {
 
     pub(crate) fn three() -> Vec<Candidate> {
         vec![
-            candidate(1, "LGIU", "Council budget approved", Some("Ann Smith")),
-            candidate(2, "Town Hall", "Housing waiting lists grow", None),
-            candidate(3, "Civic Tech", "Open data for councils", Some("Bob Jones")),
+            candidate(EntryId(1), "LGIU", "Council budget approved", Some("Ann Smith")),
+            candidate(EntryId(2), "Town Hall", "Housing waiting lists grow", None),
+            candidate(EntryId(3), "Civic Tech", "Open data for councils", Some("Bob Jones")),
         ]
     }
 
@@ -814,32 +819,32 @@ pub(super) mod tests {
     #[test]
     fn arrows_and_j_k_move_within_the_list_and_stop_at_its_ends() {
         let mut s = PickerState::new(W48, three(), vec![]);
-        assert_eq!(s.selected(), Some(1));
+        assert_eq!(s.selected(), Some(EntryId(1)));
         s.key(press(KeyCode::Down));
         s.key(ch('j'));
-        assert_eq!(s.selected(), Some(3));
+        assert_eq!(s.selected(), Some(EntryId(3)));
         s.key(ch('j'));
-        assert_eq!(s.selected(), Some(3), "stays on the last row");
+        assert_eq!(s.selected(), Some(EntryId(3)), "stays on the last row");
         s.key(press(KeyCode::Up));
-        assert_eq!(s.selected(), Some(2));
+        assert_eq!(s.selected(), Some(EntryId(2)));
         s.key(ch('k'));
         s.key(ch('k'));
-        assert_eq!(s.selected(), Some(1));
+        assert_eq!(s.selected(), Some(EntryId(1)));
         s.key(ch('G'));
-        assert_eq!(s.selected(), Some(3));
+        assert_eq!(s.selected(), Some(EntryId(3)));
         s.key(ch('g'));
-        assert_eq!(s.selected(), Some(1));
+        assert_eq!(s.selected(), Some(EntryId(1)));
     }
 
     #[test]
     fn space_picks_an_entry_and_takes_a_picked_one_out() {
         let c = three();
         let mut s = PickerState::new(W48, c.clone(), vec![]);
-        assert_eq!(s.key(ch(' ')), Action::Pick(1));
+        assert_eq!(s.key(ch(' ')), Action::Pick(EntryId(1)));
         s.refresh(c.clone(), vec![pick(&c[0], 1)]);
-        assert_eq!(s.key(ch('p')), Action::Unpick(1));
+        assert_eq!(s.key(ch('p')), Action::Unpick(EntryId(1)));
         s.key(ch('j'));
-        assert_eq!(s.key(ch('s')), Action::Skip(2));
+        assert_eq!(s.key(ch('s')), Action::Skip(EntryId(2)));
     }
 
     #[test]
@@ -849,7 +854,7 @@ pub(super) mod tests {
         assert_eq!(s.mode(), &Mode::Filter);
         typed(&mut s, "hou");
         let titles =
-            |s: &PickerState| s.visible_candidates().iter().map(|c| c.id).collect::<Vec<_>>();
+            |s: &PickerState| s.visible_candidates().iter().map(|c| c.id.0).collect::<Vec<_>>();
         assert_eq!(titles(&s), [2], "matches the title, case-insensitively");
         for _ in 0..3 {
             s.key(press(KeyCode::Backspace));
@@ -864,8 +869,8 @@ pub(super) mod tests {
         }
         typed(&mut s, "town hall");
         s.key(press(KeyCode::Enter));
-        assert_eq!(s.selected(), Some(2), "matches the outlet");
-        assert_eq!(s.key(ch(' ')), Action::Pick(2), "keys act on the filtered list");
+        assert_eq!(s.selected(), Some(EntryId(2)), "matches the outlet");
+        assert_eq!(s.key(ch(' ')), Action::Pick(EntryId(2)), "keys act on the filtered list");
         s.key(press(KeyCode::Esc));
         assert_eq!(titles(&s), [1, 2, 3], "Esc in the list clears the filter");
         s.key(ch('/'));
@@ -889,11 +894,11 @@ pub(super) mod tests {
         let c = three();
         let picks = vec![pick(&c[2], 1), pick(&c[0], 2)];
         let mut s = PickerState::new(W48, c.clone(), picks);
-        assert_eq!(s.key(ch('K')), Action::Move { entry: 1, position: 1 });
+        assert_eq!(s.key(ch('K')), Action::Move { entry: EntryId(1), position: 1 });
         assert_eq!(s.key(ch('J')), Action::None, "already last");
         assert!(s.status().unwrap().text.contains("already #2 of 2"));
         let shift_up = KeyEvent::new(KeyCode::Up, KeyModifiers::SHIFT);
-        assert_eq!(s.key(shift_up), Action::Move { entry: 1, position: 1 });
+        assert_eq!(s.key(shift_up), Action::Move { entry: EntryId(1), position: 1 });
         s.key(ch('j'));
         assert_eq!(s.key(ch('J')), Action::None, "entry 2 is not picked");
         assert!(s.status().unwrap().error);
@@ -907,15 +912,15 @@ pub(super) mod tests {
         s.key(ch('j'));
         s.key(press(KeyCode::Tab));
         assert_eq!(s.view(), View::Picks);
-        assert_eq!(s.selected(), Some(3), "the first pick");
+        assert_eq!(s.selected(), Some(EntryId(3)), "the first pick");
         s.key(ch('j'));
-        assert_eq!(s.key(ch(' ')), Action::Unpick(1));
-        assert_eq!(s.key(ch('K')), Action::Move { entry: 1, position: 1 });
+        assert_eq!(s.key(ch(' ')), Action::Unpick(EntryId(1)));
+        assert_eq!(s.key(ch('K')), Action::Move { entry: EntryId(1), position: 1 });
         // The store moved it: the selection follows the entry.
         s.refresh(c.clone(), vec![pick(&c[0], 1), pick(&c[2], 2)]);
-        assert_eq!((s.cursor(), s.selected()), (0, Some(1)));
+        assert_eq!((s.cursor(), s.selected()), (0, Some(EntryId(1))));
         s.key(press(KeyCode::Tab));
-        assert_eq!(s.selected(), Some(2), "the candidates view kept its row");
+        assert_eq!(s.selected(), Some(EntryId(2)), "the candidates view kept its row");
     }
 
     #[test]
@@ -923,13 +928,13 @@ pub(super) mod tests {
         let c = three();
         let mut s = PickerState::new(W48, c.clone(), vec![]);
         s.key(ch('j'));
-        assert_eq!(s.key(ch('s')), Action::Skip(2));
+        assert_eq!(s.key(ch('s')), Action::Skip(EntryId(2)));
         s.refresh(vec![c[0].clone(), c[2].clone()], vec![]);
-        assert_eq!(s.selected(), Some(3));
+        assert_eq!(s.selected(), Some(EntryId(3)));
         s.key(ch('j'));
-        assert_eq!(s.key(ch('s')), Action::Skip(3));
+        assert_eq!(s.key(ch('s')), Action::Skip(EntryId(3)));
         s.refresh(vec![c[0].clone()], vec![]);
-        assert_eq!(s.selected(), Some(1), "the last row was skipped: the one before");
+        assert_eq!(s.selected(), Some(EntryId(1)), "the last row was skipped: the one before");
         s.refresh(vec![], vec![]);
         assert_eq!((s.selected(), s.key(ch(' '))), (None, Action::None));
     }
@@ -938,24 +943,33 @@ pub(super) mod tests {
     fn e_finds_suggestions_once_and_enter_saves_the_chosen_one() {
         let c = three();
         let mut s = PickerState::new(W48, c.clone(), vec![]);
-        assert_eq!(s.key(ch('e')), Action::Suggest(1));
-        s.suggestions_ready(1, Ok(vec!["First para.".into(), "Second para.".into()]));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        assert_eq!(s.key(ch('e')), Action::Suggest(EntryId(1)));
+        s.suggestions_ready(EntryId(1), Ok(vec!["First para.".into(), "Second para.".into()]));
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 0 });
         s.key(ch('2'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 });
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 1 });
         s.key(ch('9'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 }, "no ninth suggestion");
-        let saved = Action::Save { entry: 1, field: Field::Excerpt, text: "Second para.".into() };
+        assert_eq!(
+            s.mode(),
+            &Mode::Excerpt { entry: EntryId(1), cursor: 1 },
+            "no ninth suggestion"
+        );
+        let saved =
+            Action::Save { entry: EntryId(1), field: Field::Excerpt, text: "Second para.".into() };
         assert_eq!(s.key(press(KeyCode::Enter)), saved);
         assert_eq!(s.mode(), &Mode::Browse);
         let mut picked = pick(&c[0], 1);
         picked.excerpt = Some("Second para.".into());
         s.refresh(c.clone(), vec![picked]);
         assert_eq!(s.key(ch('e')), Action::None, "suggestions are kept");
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 }, "on the current excerpt");
+        assert_eq!(
+            s.mode(),
+            &Mode::Excerpt { entry: EntryId(1), cursor: 1 },
+            "on the current excerpt"
+        );
         s.key(press(KeyCode::Up));
         s.key(press(KeyCode::Up));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 0 });
         s.key(press(KeyCode::Esc));
         assert_eq!(s.mode(), &Mode::Browse);
     }
@@ -969,22 +983,30 @@ pub(super) mod tests {
     fn a_number_of_any_length_reaches_its_suggestion() {
         let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('e'));
-        s.suggestions_ready(1, Ok(paragraphs(12)));
+        s.suggestions_ready(EntryId(1), Ok(paragraphs(12)));
         s.key(ch('1'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 0 });
         s.key(ch('2'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 11 }, "12");
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 11 }, "12");
         s.key(ch('3'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 2 }, "no 123: a new number, 3");
+        assert_eq!(
+            s.mode(),
+            &Mode::Excerpt { entry: EntryId(1), cursor: 2 },
+            "no 123: a new number, 3"
+        );
         s.key(ch('1'));
         s.key(ch('0'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 9 }, "10");
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 9 }, "10");
         s.key(press(KeyCode::Down));
         s.key(ch('1'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 }, "another key ends a number");
+        assert_eq!(
+            s.mode(),
+            &Mode::Excerpt { entry: EntryId(1), cursor: 0 },
+            "another key ends a number"
+        );
         assert_eq!(
             s.key(press(KeyCode::Enter)),
-            Action::Save { entry: 1, field: Field::Excerpt, text: "Paragraph 1.".into() }
+            Action::Save { entry: EntryId(1), field: Field::Excerpt, text: "Paragraph 1.".into() }
         );
     }
 
@@ -994,7 +1016,7 @@ pub(super) mod tests {
         let c = three();
         let mut s = PickerState::new(W48, c.clone(), vec![]);
         s.key(ch('e'));
-        s.suggestions_ready(1, Ok(paragraphs(12)));
+        s.suggestions_ready(EntryId(1), Ok(paragraphs(12)));
         for k in ['1', '1', ' ', '2', ' ', '5', ' ', ' '] {
             s.key(ch(k));
         }
@@ -1002,13 +1024,13 @@ pub(super) mod tests {
         assert_eq!(
             s.key(ch('E')),
             Action::Edit {
-                entry: 1,
+                entry: EntryId(1),
                 field: Field::Excerpt,
                 text: "Paragraph 2.\n\nParagraph 11.".into()
             }
         );
         let saved = Action::Save {
-            entry: 1,
+            entry: EntryId(1),
             field: Field::Excerpt,
             text: "Paragraph 2.\n\nParagraph 11.".into(),
         };
@@ -1019,7 +1041,7 @@ pub(super) mod tests {
         picked.excerpt = Some("Paragraph 2.\n\nParagraph 11.".into());
         s.refresh(c.clone(), vec![picked]);
         s.key(ch('e'));
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 1 });
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 1 });
         assert_eq!(s.marked().iter().copied().collect::<Vec<_>>(), [1, 10]);
         s.key(press(KeyCode::Esc));
         s.key(ch('e'));
@@ -1045,7 +1067,11 @@ pub(super) mod tests {
         typed(&mut s, "A week of budgets.");
         assert_eq!(
             s.key(press(KeyCode::Enter)),
-            Action::Save { entry: 0, field: Field::Intro, text: "A week of budgets.".into() }
+            Action::Save {
+                entry: EntryId(0),
+                field: Field::Intro,
+                text: "A week of budgets.".into()
+            }
         );
         assert_eq!(s.mode(), &Mode::Post { cursor: 1 }, "back on the post screen");
         for _ in 0..2 {
@@ -1053,11 +1079,11 @@ pub(super) mod tests {
         }
         assert_eq!(
             s.key(ch('E')),
-            Action::Edit { entry: 0, field: Field::Tags, text: "budgets, housing".into() }
+            Action::Edit { entry: EntryId(0), field: Field::Tags, text: "budgets, housing".into() }
         );
         assert_eq!(
-            s.editor_done(0, Field::Tags, Ok("budgets, bins".into())),
-            Action::Save { entry: 0, field: Field::Tags, text: "budgets, bins".into() }
+            s.editor_done(EntryId(0), Field::Tags, Ok("budgets, bins".into())),
+            Action::Save { entry: EntryId(0), field: Field::Tags, text: "budgets, bins".into() }
         );
         assert_eq!(s.mode(), &Mode::Post { cursor: 3 });
         s.key(ch('k'));
@@ -1073,19 +1099,22 @@ pub(super) mod tests {
     fn w_in_the_chooser_writes_your_own_excerpt_and_e_edits_a_suggestion() {
         let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('e'));
-        s.suggestions_ready(1, Ok(vec!["First para.".into()]));
+        s.suggestions_ready(EntryId(1), Ok(vec!["First para.".into()]));
         assert_eq!(
             s.key(ch('E')),
-            Action::Edit { entry: 1, field: Field::Excerpt, text: "First para.".into() }
+            Action::Edit { entry: EntryId(1), field: Field::Excerpt, text: "First para.".into() }
         );
-        assert_eq!(s.editor_done(1, Field::Excerpt, Err("editor exited 1".into())), Action::None);
+        assert_eq!(
+            s.editor_done(EntryId(1), Field::Excerpt, Err("editor exited 1".into())),
+            Action::None
+        );
         assert!(s.status().unwrap().text.contains("editor exited 1"));
         assert!(matches!(s.mode(), Mode::Excerpt { .. }), "still choosing");
         s.key(ch('w'));
         typed(&mut s, "My own");
         assert_eq!(
             s.key(press(KeyCode::Enter)),
-            Action::Save { entry: 1, field: Field::Excerpt, text: "My own".into() }
+            Action::Save { entry: EntryId(1), field: Field::Excerpt, text: "My own".into() }
         );
     }
 
@@ -1093,9 +1122,9 @@ pub(super) mod tests {
     fn failed_suggestions_still_open_the_chooser_to_write_your_own() {
         let mut s = PickerState::new(W48, three(), vec![]);
         s.key(ch('e'));
-        s.suggestions_ready(1, Err("HTTP 500".into()));
+        s.suggestions_ready(EntryId(1), Err("HTTP 500".into()));
         assert!(s.status().unwrap().error);
-        assert_eq!(s.mode(), &Mode::Excerpt { entry: 1, cursor: 0 });
+        assert_eq!(s.mode(), &Mode::Excerpt { entry: EntryId(1), cursor: 0 });
         assert_eq!(s.key(press(KeyCode::Enter)), Action::None, "nothing to choose");
         assert_eq!(s.key(ch('e')), Action::None);
         s.key(ch('w'));
@@ -1119,7 +1148,7 @@ pub(super) mod tests {
         typed(&mut s, "?");
         assert_eq!(
             s.key(press(KeyCode::Enter)),
-            Action::Save { entry: 1, field: Field::Note, text: "So Wrth it?".into() }
+            Action::Save { entry: EntryId(1), field: Field::Note, text: "So Wrth it?".into() }
         );
         s.key(ch('l'));
         typed(&mut s, "Lead");
@@ -1128,7 +1157,7 @@ pub(super) mod tests {
         assert_eq!(s.key(press(KeyCode::Esc)), Action::None, "Esc cancels");
         assert_eq!(s.mode(), &Mode::Browse);
         s.key(ch('l'));
-        assert_eq!(s.mode(), &Mode::Input(Input::new(1, Field::Lead, String::new())));
+        assert_eq!(s.mode(), &Mode::Input(Input::new(EntryId(1), Field::Lead, String::new())));
     }
 
     #[test]
@@ -1139,13 +1168,14 @@ pub(super) mod tests {
         typed(&mut s, "Short");
         assert_eq!(
             s.key(ctrl('e')),
-            Action::Edit { entry: 2, field: Field::Note, text: "Short".into() }
+            Action::Edit { entry: EntryId(2), field: Field::Note, text: "Short".into() }
         );
-        let saved = s.editor_done(2, Field::Note, Ok("A long note\n\nover two paragraphs".into()));
+        let saved =
+            s.editor_done(EntryId(2), Field::Note, Ok("A long note\n\nover two paragraphs".into()));
         assert_eq!(
             saved,
             Action::Save {
-                entry: 2,
+                entry: EntryId(2),
                 field: Field::Note,
                 text: "A long note\n\nover two paragraphs".into()
             }
@@ -1157,7 +1187,7 @@ pub(super) mod tests {
     fn the_preview_asks_for_the_selected_entry_once() {
         let c = three();
         let mut s = PickerState::new(W48, c.clone(), vec![pick(&c[1], 1)]);
-        assert_eq!(s.missing_detail(), Some(1));
+        assert_eq!(s.missing_detail(), Some(EntryId(1)));
         s.add_detail(detail(&c[0], "Text"));
         assert_eq!(s.missing_detail(), None);
         s.key(ch('j'));
@@ -1165,6 +1195,6 @@ pub(super) mod tests {
         s.key(press(KeyCode::PageDown));
         assert_eq!(s.preview_scroll(), PREVIEW_PAGE);
         s.key(ch('j'));
-        assert_eq!((s.missing_detail(), s.preview_scroll()), (Some(3), 0));
+        assert_eq!((s.missing_detail(), s.preview_scroll()), (Some(EntryId(3)), 0));
     }
 }

@@ -10,6 +10,8 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
+use crate::model::EntryId;
+
 use super::state::{Field, Mode, POST_FIELDS, PickerState, View};
 
 const HELP_BROWSE: &str = "↑↓ move  / filter  space pick  s skip  J/K reorder  e excerpt  \
@@ -381,7 +383,7 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
-fn draw_chooser(frame: &mut Frame, area: Rect, state: &PickerState, entry: i64, cursor: usize) {
+fn draw_chooser(frame: &mut Frame, area: Rect, state: &PickerState, entry: EntryId, cursor: usize) {
     frame.render_widget(Clear, area);
     let title = state.detail(entry).and_then(|d| d.title.as_deref()).unwrap_or("(untitled)");
     let block = Block::bordered().title(format!(" Excerpt for: {title} "));
@@ -527,7 +529,7 @@ mod tests {
         s.add_detail(detail(&c[0], "x"));
         key(&mut s, 'e');
         s.suggestions_ready(
-            1,
+            EntryId(1),
             Ok(vec![
                 "The council set its budget on Tuesday night after a debate that ran for four \
                  hours."
@@ -550,7 +552,10 @@ mod tests {
         let mut s = PickerState::new(W48, c.clone(), vec![]);
         s.add_detail(detail(&c[0], "x"));
         key(&mut s, 'e');
-        s.suggestions_ready(1, Ok(vec!["First para here.".into(), "Second para here.".into()]));
+        s.suggestions_ready(
+            EntryId(1),
+            Ok(vec!["First para here.".into(), "Second para here.".into()]),
+        );
         key(&mut s, '2');
         key(&mut s, ' ');
         let out = screen(&s, 100, 16);
@@ -561,7 +566,7 @@ mod tests {
 
     #[test]
     fn the_input_box_names_the_field_and_the_entry() {
-        let c = vec![candidate(7, "LGIU", "Budget night", None)];
+        let c = vec![candidate(EntryId(7), "LGIU", "Budget night", None)];
         let mut s = PickerState::new(W48, c.clone(), vec![pick(&c[0], 1)]);
         key(&mut s, 'n');
         for ch in "Worth a read".chars() {
@@ -577,12 +582,12 @@ mod tests {
     /// not told apart in the list.
     #[test]
     fn the_list_shows_the_year_of_other_years_posts_and_marks_late_arrivals() {
-        let mut old = candidate(1, "Archive", "From the archive", None);
+        let mut old = candidate(EntryId(1), "Archive", "From the archive", None);
         old.published = "2009-03-02T09:00:00Z".parse().unwrap();
-        let mut late = candidate(2, "LGIU", "Arrived late", None);
+        let mut late = candidate(EntryId(2), "LGIU", "Arrived late", None);
         late.published = "2024-11-15T09:00:00Z".parse().unwrap();
         late.late = true;
-        let fresh = candidate(3, "LGIU", "This week", None);
+        let fresh = candidate(EntryId(3), "LGIU", "This week", None);
         let s = PickerState::new(W48, vec![fresh, late, old], vec![]);
         let out = screen(&s, 100, 12);
         let line = |text: &str| out.lines().find(|l| l.contains(text)).unwrap_or("").to_string();
@@ -616,7 +621,7 @@ mod tests {
     #[test]
     fn a_long_list_scrolls_to_keep_the_selection_in_view() {
         let many: Vec<_> =
-            (1..=30).map(|i| candidate(i, "Blog", &format!("Post {i}"), None)).collect();
+            (1..=30).map(|i| candidate(EntryId(i), "Blog", &format!("Post {i}"), None)).collect();
         let mut s = PickerState::new(W48, many, vec![]);
         for _ in 0..20 {
             key(&mut s, 'j');

@@ -270,7 +270,7 @@ pub(crate) mod tests {
             excerpt: Some("Councils are under pressure.".into()),
             note: Some("Worth a read.".into()),
             entry: EntryDetail {
-                id: i64::from(position) + 100,
+                id: crate::model::EntryId(i64::from(position) + 100),
                 feed: outlet.to_lowercase(),
                 outlet: outlet.into(),
                 outlet_url: Some(format!("https://{}.example/", outlet.to_lowercase())),

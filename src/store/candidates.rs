@@ -88,6 +88,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EntryId;
     use crate::store::test_store_with;
     use crate::week::IsoWeek;
     use chrono::Utc;
@@ -98,7 +99,7 @@ mod tests {
     }
 
     fn ids(c: &[Candidate]) -> Vec<i64> {
-        c.iter().map(|c| c.id).collect()
+        c.iter().map(|c| c.id.0).collect()
     }
 
     #[test]
@@ -113,8 +114,8 @@ mod tests {
         assert_eq!(ids(&c), [1, 2]);
         assert!(!c[0].late && c[1].late);
         assert_eq!(c[0].outlet, "LGIU");
-        s.skip(WEEK, 2, Utc::now()).unwrap();
-        s.skip(WEEK, 1, Utc::now()).unwrap();
+        s.skip(WEEK, EntryId(2), Utc::now()).unwrap();
+        s.skip(WEEK, EntryId(1), Utc::now()).unwrap();
         assert!(s.candidates(&span(), false).unwrap().is_empty(), "skipped: not shown again");
         let all = s.candidates(&span(), true).unwrap();
         assert_eq!(ids(&all), [1, 2], "--all lists skipped late arrivals like any other");

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, named_params};
 
 use super::sql::time;
 use super::{Store, StoreError};
-use crate::model::{DatedBy, EntryDetail, EntryRecord, WriteCounts};
+use crate::model::{DatedBy, EntryDetail, EntryId, EntryRecord, WriteCounts};
 use crate::timefmt::rfc3339;
 use crate::week::WeekSpan;
 
@@ -126,7 +126,7 @@ pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
 }
 
 /// One stored entry with its attribution.
-pub(super) fn read_entry(conn: &Connection, id: i64) -> rusqlite::Result<Option<EntryDetail>> {
+pub(super) fn read_entry(conn: &Connection, id: EntryId) -> rusqlite::Result<Option<EntryDetail>> {
     conn.prepare_cached(&format!("{ENTRY_DETAIL_SELECT} WHERE e.id = ?1"))?
         .query_row([id], |r| entry_detail(r, 0))
         .optional()
@@ -150,7 +150,7 @@ pub struct EntryFilter {
 /// One entry as listed by `roundup entries`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EntryRow {
-    pub id: i64,
+    pub id: EntryId,
     pub feed: String,
     pub title: Option<String>,
     pub url: Option<String>,
@@ -180,13 +180,13 @@ impl Store {
     }
 
     /// One stored entry.
-    pub fn entry(&self, id: i64) -> Result<Option<EntryDetail>, StoreError> {
+    pub fn entry(&self, id: EntryId) -> Result<Option<EntryDetail>, StoreError> {
         self.read(|c| read_entry(c, id))
     }
 
     /// The link of an entry exactly as its feed gives it: the key its article page is cached
     /// under (an `EntryDetail`'s `url` is the cleaned, canonical one).
-    pub fn entry_link(&self, id: i64) -> Result<Option<String>, StoreError> {
+    pub fn entry_link(&self, id: EntryId) -> Result<Option<String>, StoreError> {
         self.read(|c| {
             c.query_row("SELECT url FROM entries WHERE id = ?1", [id], |r| r.get(0))
                 .optional()

@@ -329,6 +329,7 @@ pub(crate) fn test_store_with(entries: &[(&str, &str, &str)]) -> (tempfile::Temp
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::EntryId;
 
     #[test]
     fn every_migration_applies_to_an_empty_database() {
@@ -432,9 +433,9 @@ mod tests {
         let found = store
             .entries(&EntryFilter { search: Some("budgets".into()), ..Default::default() })
             .unwrap();
-        assert_eq!(found.iter().map(|e| e.id).collect::<Vec<_>>(), [1]);
+        assert_eq!(found.iter().map(|e| e.id.0).collect::<Vec<_>>(), [1]);
         let week = crate::week::IsoWeek::parse("2026-W48").unwrap();
-        store.pick(week, "T", 3, &Default::default(), chrono::Utc::now()).unwrap();
+        store.pick(week, "T", EntryId(3), &Default::default(), chrono::Utc::now()).unwrap();
         assert_eq!(store.picks(week).unwrap()[0].entry.outlet, "nlgn");
     }
 

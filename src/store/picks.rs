@@ -8,7 +8,7 @@ use rusqlite::{Connection, params};
 use super::entries::{ENTRY_DETAIL_SELECT, entry_detail, read_entry};
 use super::roundups::{ensure_roundup, read_roundup};
 use super::{Abort, Store, StoreError};
-use crate::model::{PickChange, PickedItem};
+use crate::model::{EntryId, PickChange, PickedItem};
 use crate::timefmt::rfc3339;
 use crate::week::IsoWeek;
 
@@ -16,15 +16,15 @@ use crate::week::IsoWeek;
 #[derive(Debug, thiserror::Error)]
 pub enum PickError {
     #[error("there is no entry {0} (see `roundup entries --json` or `roundup candidates`)")]
-    NoEntry(i64),
+    NoEntry(EntryId),
     #[error("entry {entry} is not picked in {week}")]
-    NotPicked { entry: i64, week: IsoWeek },
+    NotPicked { entry: EntryId, week: IsoWeek },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 /// The entries picked into a roundup, in post order.
-fn pick_order(conn: &Connection, roundup_id: i64) -> rusqlite::Result<Vec<i64>> {
+fn pick_order(conn: &Connection, roundup_id: i64) -> rusqlite::Result<Vec<EntryId>> {
     let mut stmt = conn.prepare_cached(
         "SELECT entry_id FROM picks WHERE roundup_id = ?1
          ORDER BY position, created_at, entry_id",
@@ -38,7 +38,7 @@ fn pick_order(conn: &Connection, roundup_id: i64) -> rusqlite::Result<Vec<i64>> 
 /// The order is decided here, in Rust, and written whole: renumbering in one SQL UPDATE whose
 /// subquery reads the positions it is rewriting made duplicate and missing numbers, and moving
 /// a pick down landed it one place short (issue 9, item 1).
-fn set_pick_order(conn: &Connection, roundup_id: i64, order: &[i64]) -> rusqlite::Result<()> {
+fn set_pick_order(conn: &Connection, roundup_id: i64, order: &[EntryId]) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached(
         "UPDATE picks SET position = ?3 WHERE roundup_id = ?1 AND entry_id = ?2
          AND position IS NOT ?3",
@@ -51,7 +51,7 @@ fn set_pick_order(conn: &Connection, roundup_id: i64, order: &[i64]) -> rusqlite
 
 /// `order` with `entry` moved to 1-based place `wanted` (clamped to the list; appended first
 /// when absent).
-fn moved(mut order: Vec<i64>, entry: i64, wanted: u32) -> Vec<i64> {
+fn moved(mut order: Vec<EntryId>, entry: EntryId, wanted: u32) -> Vec<EntryId> {
     order.retain(|e| *e != entry);
     let at = (wanted.max(1) as usize - 1).min(order.len());
     order.insert(at, entry);
@@ -83,7 +83,7 @@ pub(super) fn read_picks(conn: &Connection, week: IsoWeek) -> rusqlite::Result<V
 fn remove_pick(
     tx: &Connection,
     week: IsoWeek,
-    entry: i64,
+    entry: EntryId,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<bool> {
     let Some(r) = read_roundup(tx, week)? else {
@@ -109,7 +109,7 @@ impl Store {
         &mut self,
         week: IsoWeek,
         default_title: &str,
-        entry: i64,
+        entry: EntryId,
         change: &PickChange,
         now: DateTime<Utc>,
     ) -> Result<PickedItem, PickError> {
@@ -174,7 +174,7 @@ impl Store {
     pub fn unpick(
         &mut self,
         week: IsoWeek,
-        entry: i64,
+        entry: EntryId,
         now: DateTime<Utc>,
     ) -> Result<(), PickError> {
         self.write(|tx| {
@@ -188,7 +188,12 @@ impl Store {
 
     /// Triages `entry` out: it is not shown as a candidate again (unpicked if it was picked).
     /// One transaction.
-    pub fn skip(&mut self, week: IsoWeek, entry: i64, now: DateTime<Utc>) -> Result<(), PickError> {
+    pub fn skip(
+        &mut self,
+        week: IsoWeek,
+        entry: EntryId,
+        now: DateTime<Utc>,
+    ) -> Result<(), PickError> {
         self.write(|tx| {
             if read_entry(tx, entry)?.is_none() {
                 return Err(Abort::Reason(PickError::NoEntry(entry)));
@@ -268,32 +273,38 @@ mod tests {
         ]);
         let now = at("2026-11-26T12:00:00Z");
         for id in [1, 2, 3] {
-            s.pick(WEEK, "T", id, &PickChange::default(), now).unwrap();
+            s.pick(WEEK, "T", EntryId(id), &PickChange::default(), now).unwrap();
         }
         let order =
-            |s: &Store| s.picks(WEEK).unwrap().iter().map(|p| p.entry.id).collect::<Vec<_>>();
+            |s: &Store| s.picks(WEEK).unwrap().iter().map(|p| p.entry.id.0).collect::<Vec<_>>();
         assert_eq!(order(&s), [1, 2, 3]);
         let moved = PickChange {
             position: Some(1),
             note: Some("Worth a read.".into()),
             ..Default::default()
         };
-        let p = s.pick(WEEK, "T", 3, &moved, now).unwrap();
+        let p = s.pick(WEEK, "T", EntryId(3), &moved, now).unwrap();
         assert_eq!((p.position, p.note.as_deref()), (1, Some("Worth a read.")));
         assert_eq!(order(&s), [3, 1, 2]);
-        s.unpick(WEEK, 1, now).unwrap();
+        s.unpick(WEEK, EntryId(1), now).unwrap();
         let picks = s.picks(WEEK).unwrap();
         assert_eq!(picks.iter().map(|p| p.position).collect::<Vec<_>>(), [1, 2]);
         assert_eq!(order(&s), [3, 2]);
         // Changing one field leaves the others.
-        s.pick(WEEK, "T", 3, &PickChange { lead: Some("Lead".into()), ..Default::default() }, now)
-            .unwrap();
+        s.pick(
+            WEEK,
+            "T",
+            EntryId(3),
+            &PickChange { lead: Some("Lead".into()), ..Default::default() },
+            now,
+        )
+        .unwrap();
         let p = &s.picks(WEEK).unwrap()[0];
         assert_eq!((p.lead.as_deref(), p.note.as_deref()), (Some("Lead"), Some("Worth a read.")));
-        assert!(matches!(s.unpick(WEEK, 1, now), Err(PickError::NotPicked { .. })));
+        assert!(matches!(s.unpick(WEEK, EntryId(1), now), Err(PickError::NotPicked { .. })));
         assert!(matches!(
-            s.pick(WEEK, "T", 99, &PickChange::default(), now),
-            Err(PickError::NoEntry(99))
+            s.pick(WEEK, "T", EntryId(99), &PickChange::default(), now),
+            Err(PickError::NoEntry(EntryId(99)))
         ));
     }
 
@@ -303,15 +314,15 @@ mod tests {
             ("a", "2026-11-10T09:00:00Z", "2026-11-10T10:00:00Z"),
             ("b", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
         ]);
-        s.pick(W46, "T", 1, &PickChange::default(), Utc::now()).unwrap();
-        s.pick(WEEK, "T", 2, &PickChange::default(), Utc::now()).unwrap();
+        s.pick(W46, "T", EntryId(1), &PickChange::default(), Utc::now()).unwrap();
+        s.pick(WEEK, "T", EntryId(2), &PickChange::default(), Utc::now()).unwrap();
         let seen = s.recently_featured(WEEK, 10).unwrap();
         assert_eq!(seen, [(W46, "https://lgiu.example/a".to_string())]);
         assert!(s.recently_featured(W46, 10).unwrap().is_empty());
     }
 
     fn order(s: &Store) -> Vec<i64> {
-        s.picks(WEEK).unwrap().iter().map(|p| p.entry.id).collect()
+        s.picks(WEEK).unwrap().iter().map(|p| p.entry.id.0).collect()
     }
 
     fn positions(s: &Store) -> Vec<u32> {
@@ -333,17 +344,17 @@ mod tests {
         let (_d, mut s) = test_store_with(&rows);
         let now = at("2026-11-26T12:00:00Z");
         for id in 1..=7 {
-            s.pick(WEEK, "T", id, &PickChange::default(), now).unwrap();
+            s.pick(WEEK, "T", EntryId(id), &PickChange::default(), now).unwrap();
         }
-        let p = s.pick(WEEK, "T", 1, &at_position(4), now).unwrap();
+        let p = s.pick(WEEK, "T", EntryId(1), &at_position(4), now).unwrap();
         assert_eq!(p.position, 4);
         assert_eq!(order(&s), [2, 3, 4, 1, 5, 6, 7]);
         assert_eq!(positions(&s), [1, 2, 3, 4, 5, 6, 7]);
-        s.pick(WEEK, "T", 2, &at_position(2), now).unwrap();
+        s.pick(WEEK, "T", EntryId(2), &at_position(2), now).unwrap();
         assert_eq!(order(&s), [3, 2, 4, 1, 5, 6, 7], "one place down");
-        s.pick(WEEK, "T", 7, &at_position(99), now).unwrap();
+        s.pick(WEEK, "T", EntryId(7), &at_position(99), now).unwrap();
         assert_eq!(order(&s), [3, 2, 4, 1, 5, 6, 7], "past the end is last");
-        s.pick(WEEK, "T", 7, &at_position(0), now).unwrap();
+        s.pick(WEEK, "T", EntryId(7), &at_position(0), now).unwrap();
         assert_eq!(order(&s), [7, 3, 2, 4, 1, 5, 6], "0 is first");
         assert_eq!(positions(&s), [1, 2, 3, 4, 5, 6, 7]);
     }
@@ -410,14 +421,18 @@ mod tests {
                 let mut expected: Vec<i64> = Vec::new();
                 for op in &ops {
                     match *op {
-                        Op::Pick(e) => drop(s.pick(week, "T", e, &PickChange::default(), now)),
-                        Op::PickAt(e, p) => drop(s.pick(week, "T", e, &at_position(p), now)),
-                        Op::Unpick(e) => drop(s.unpick(week, e, now)),
-                        Op::Skip(e) => s.skip(week, e, now).unwrap(),
+                        Op::Pick(e) => {
+                            drop(s.pick(week, "T", EntryId(e), &PickChange::default(), now))
+                        }
+                        Op::PickAt(e, p) => {
+                            drop(s.pick(week, "T", EntryId(e), &at_position(p), now))
+                        }
+                        Op::Unpick(e) => drop(s.unpick(week, EntryId(e), now)),
+                        Op::Skip(e) => s.skip(week, EntryId(e), now).unwrap(),
                     }
                     expected = model(expected, op);
                     let picks = s.picks(week).unwrap();
-                    let got: Vec<i64> = picks.iter().map(|p| p.entry.id).collect();
+                    let got: Vec<i64> = picks.iter().map(|p| p.entry.id.0).collect();
                     let numbers: Vec<u32> = picks.iter().map(|p| p.position).collect();
                     let dense: Vec<u32> = (1..=picks.len() as u32).collect();
                     prop_assert_eq!(&numbers, &dense, "after {:?}", op);

@@ -13,7 +13,7 @@ use super::picks::read_picks;
 use super::roundups::read_roundup;
 use super::{Abort, Store, StoreError};
 use crate::model::RoundupStatus;
-use crate::model::{DatedBy, EntryDetail, PickedItem, Roundup};
+use crate::model::{DatedBy, EntryDetail, EntryId, PickedItem, Roundup};
 use crate::timefmt::{parse_rfc3339, rfc3339};
 use crate::week::IsoWeek;
 
@@ -88,7 +88,7 @@ impl From<&PickedItem> for SnapshotItem {
             excerpt: p.excerpt.clone(),
             note: p.note.clone(),
             entry: SnapshotEntry {
-                id: e.id,
+                id: e.id.0,
                 feed: e.feed.clone(),
                 outlet: e.outlet.clone(),
                 outlet_url: e.outlet_url.clone(),
@@ -114,7 +114,7 @@ impl From<&SnapshotItem> for PickedItem {
             excerpt: i.excerpt.clone(),
             note: i.note.clone(),
             entry: EntryDetail {
-                id: e.id,
+                id: EntryId(e.id),
                 feed: e.feed.clone(),
                 outlet: e.outlet.clone(),
                 outlet_url: e.outlet_url.clone(),

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::model::{DatedBy, RoundupStatus};
+use crate::model::{DatedBy, EntryId, RoundupStatus};
 use crate::timefmt::parse_rfc3339;
 use crate::week::IsoWeek;
 
@@ -68,6 +68,18 @@ impl FromSql for DatedBy {
     }
 }
 
+impl ToSql for EntryId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.0))
+    }
+}
+
+impl FromSql for EntryId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        i64::column_result(value).map(EntryId)
+    }
+}
+
 /// Column `idx` as a timestamp.
 pub(super) fn time(r: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let s: String = r.get(idx)?;
@@ -107,6 +119,15 @@ mod tests {
         assert_eq!((w, s, d), (week, RoundupStatus::Published, DatedBy::FirstSeen));
         let t = c.query_row("SELECT '2026-11-24T09:00:00Z'", [], |r| time(r, 0)).unwrap();
         assert_eq!(crate::timefmt::rfc3339(t), "2026-11-24T09:00:00Z");
+    }
+
+    #[test]
+    fn entry_ids_are_stored_as_integers() {
+        let c = Connection::open_in_memory().unwrap();
+        let (id, kind): (EntryId, String) = c
+            .query_row("SELECT ?1, typeof(?1)", [EntryId(42)], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap();
+        assert_eq!((id, kind.as_str()), (EntryId(42), "integer"));
     }
 
     #[test]

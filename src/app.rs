@@ -18,6 +18,7 @@ use chrono::Utc;
 use crate::cli::{Cli, Command};
 use crate::config::Config;
 use crate::fetch::{FetchSettings, Fetcher};
+use crate::model::FeedId;
 use crate::store::Store;
 
 /// How a run ended, as the process exit code.
@@ -164,6 +165,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn configured(config: &Config) -> Vec<(String, Duration)> {
+fn configured(config: &Config) -> Vec<(FeedId, Duration)> {
     config.feeds.iter().map(|f| (f.id.clone(), config.interval_of(f))).collect()
 }

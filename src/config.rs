@@ -128,7 +128,7 @@ impl Settings {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedConfig {
     /// Stable slug: rows are keyed on it, so the URL may change without orphaning entries.
-    pub id: String,
+    pub id: crate::model::FeedId,
     pub url: Url,
     pub name: Option<String>,
     pub tags: Vec<String>,
@@ -420,7 +420,7 @@ impl Config {
                 None => None,
             };
             let name = f.name.filter(|n| !n.trim().is_empty());
-            feeds.push(FeedConfig { id, url, name, tags: f.tags, interval });
+            feeds.push(FeedConfig { id: id.into(), url, name, tags: f.tags, interval });
         }
         Ok(Config { path: file.to_path_buf(), settings, roundup, feeds })
     }

@@ -8,10 +8,81 @@ use crate::fetch::FetchError;
 use crate::parse::ParseError;
 use crate::week::IsoWeek;
 
+/// A feed's id: its key in feeds.toml and in the store (`feeds.id`). Serialised as the bare
+/// string; reads as a `&str` where text is wanted.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FeedId(pub String);
+
+impl FeedId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for FeedId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for FeedId {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// As the bare string's, so `{:?}` in messages reads `"lgiu"`, as before the type.
+impl std::fmt::Debug for FeedId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::fmt::Display for FeedId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for FeedId {
+    fn from(id: String) -> FeedId {
+        FeedId(id)
+    }
+}
+
+impl From<&str> for FeedId {
+    fn from(id: &str) -> FeedId {
+        FeedId(id.to_string())
+    }
+}
+
+impl PartialEq<str> for FeedId {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for FeedId {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
 /// A stored entry's id (the `entries.id` row id). Serialised as the bare number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct EntryId(pub i64);
+
+/// As the bare number's, so `{:?}` in messages reads as before the type.
+impl std::fmt::Debug for EntryId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 impl std::fmt::Display for EntryId {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -123,7 +194,7 @@ pub struct FeedPoll {
 /// its fetch history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollAttempt {
-    pub feed_id: String,
+    pub feed_id: FeedId,
     pub started_at: DateTime<Utc>,
     /// The URL that was requested.
     pub url: String,
@@ -252,14 +323,14 @@ impl FeedPoll {
     /// A successful poll (HTTP 200) of `feed_id` at `url`, begun at `started_at`, that stores
     /// `entries` (and no feed metadata or validators).
     pub fn stored(
-        feed_id: &str,
+        feed_id: impl Into<FeedId>,
         url: &str,
         started_at: DateTime<Utc>,
         entries: Vec<EntryRecord>,
     ) -> FeedPoll {
         FeedPoll {
             attempt: PollAttempt {
-                feed_id: feed_id.to_string(),
+                feed_id: feed_id.into(),
                 started_at,
                 url: url.to_string(),
                 status: Some(200),
@@ -341,7 +412,7 @@ pub fn comma_list(s: &str) -> Vec<String> {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryDetail {
     pub id: EntryId,
-    pub feed: String,
+    pub feed: FeedId,
     /// The outlet: the feed's configured name, else its own title, else its id.
     pub outlet: String,
     /// The outlet's site, when the feed gives one.
@@ -397,7 +468,7 @@ pub enum Triage {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
     pub id: EntryId,
-    pub feed: String,
+    pub feed: FeedId,
     pub outlet: String,
     pub title: Option<String>,
     pub url: Option<String>,

@@ -119,7 +119,7 @@ pub fn write(feeds: &[FeedConfig], title: &str) -> String {
     w.write_event(Event::End(BytesEnd::new("head"))).expect(ok);
     w.write_event(Event::Start(BytesStart::new("body"))).expect(ok);
     for f in feeds {
-        let name = f.name.clone().unwrap_or_else(|| f.id.clone());
+        let name = f.name.clone().unwrap_or_else(|| f.id.to_string());
         let mut o = BytesStart::new("outline");
         o.push_attribute(("type", "rss"));
         o.push_attribute(("text", name.as_str()));

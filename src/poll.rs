@@ -296,7 +296,7 @@ mod tests {
             interval: Duration::from_secs(3600),
         };
         let jobs = vec![mk("a", "1"), mk("a", "2"), mk("b", "3"), mk("b", "4")];
-        let order: Vec<String> = interleave_hosts(jobs).into_iter().map(|j| j.state.id).collect();
+        let order: Vec<String> = interleave_hosts(jobs).into_iter().map(|j| j.state.id.0).collect();
         assert_eq!(order, ["1", "3", "2", "4"]);
     }
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use crate::config::MIN_INTERVAL;
+use crate::model::FeedId;
 use crate::store::FeedState;
 
 /// A feed to poll in this run.
@@ -22,7 +23,7 @@ pub struct PollJob {
 /// a pause (Retry-After) is never polled before it ends, forced or not: see [`held_back`].
 pub fn due_jobs(
     states: &[FeedState],
-    configured: &[(String, Duration)],
+    configured: &[(FeedId, Duration)],
     now: DateTime<Utc>,
     force: bool,
     only: Option<&str>,
@@ -35,7 +36,7 @@ pub fn due_jobs(
                 return None;
             }
             let wanted = match only {
-                Some(one) => one == id,
+                Some(one) => id.as_str() == one,
                 None => !state.gone && (force || state.next_due_at.is_none_or(|t| t <= now)),
             };
             wanted.then(|| PollJob { state: state.clone(), interval: *interval })
@@ -47,13 +48,13 @@ pub fn due_jobs(
 /// with the time it ends.
 pub fn held_back(
     states: &[FeedState],
-    configured: &[(String, Duration)],
+    configured: &[(FeedId, Duration)],
     now: DateTime<Utc>,
     only: Option<&str>,
-) -> Vec<(String, DateTime<Utc>)> {
+) -> Vec<(FeedId, DateTime<Utc>)> {
     configured
         .iter()
-        .filter(|(id, _)| only.is_none_or(|one| one == id))
+        .filter(|(id, _)| only.is_none_or(|one| id.as_str() == one))
         .filter_map(|(id, _)| {
             let state = states.iter().find(|s| &s.id == id)?;
             let until = state.retry_after_until.filter(|t| *t > now)?;
@@ -210,9 +211,9 @@ mod tests {
         let mut gone = state("gone");
         gone.gone = true;
         let states = vec![state("new"), later, gone];
-        let cfg: Vec<(String, Duration)> = ["new", "later", "gone"]
+        let cfg: Vec<(FeedId, Duration)> = ["new", "later", "gone"]
             .iter()
-            .map(|s| (s.to_string(), Duration::from_secs(3600)))
+            .map(|s| (FeedId::from(*s), Duration::from_secs(3600)))
             .collect();
         let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
         assert_eq!(ids(due_jobs(&states, &cfg, now(), false, None)), ["new"]);
@@ -227,12 +228,14 @@ mod tests {
         let mut passed = state("passed");
         passed.retry_after_until = Some(now() - chrono::Duration::minutes(5));
         let states = vec![held, passed];
-        let cfg: Vec<(String, Duration)> =
-            ["held", "passed"].iter().map(|s| (s.to_string(), Duration::from_secs(3600))).collect();
+        let cfg: Vec<(FeedId, Duration)> = ["held", "passed"]
+            .iter()
+            .map(|s| (FeedId::from(*s), Duration::from_secs(3600)))
+            .collect();
         let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
         assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["passed"]);
         assert!(due_jobs(&states, &cfg, now(), false, Some("held")).is_empty());
         let held = held_back(&states, &cfg, now(), None);
-        assert_eq!(held, [("held".to_string(), now() + chrono::Duration::minutes(5))]);
+        assert_eq!(held, [(FeedId::from("held"), now() + chrono::Duration::minutes(5))]);
     }
 }

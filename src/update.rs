@@ -16,15 +16,15 @@ use crate::fetch::{FetchError, Fetched};
 use crate::html_text::html_to_text;
 use crate::http;
 use crate::model::{
-    DatedBy, EntryRecord, FeedPoll, ParsedEntry, ParsedFeed, PollAttempt, PollError, PollResult,
-    Validators, WriteCounts,
+    DatedBy, EntryRecord, FeedId, FeedPoll, ParsedEntry, ParsedFeed, PollAttempt, PollError,
+    PollResult, Validators, WriteCounts,
 };
 use crate::schedule::{self, Freshness, PollJob};
 
 /// What happened to one feed, for the summary and the progress bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedOutcome {
-    pub feed_id: String,
+    pub feed_id: FeedId,
     pub kind: OutcomeKind,
     /// Something worth telling even on success (a move, a discovered feed).
     pub note: Option<Note>,

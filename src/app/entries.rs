@@ -31,7 +31,7 @@ pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
         filter.week = Some(w.span(config.settings.timezone, config.roundup.late_horizon));
     }
     if let Some(feed) = &args.feed
-        && !config.feeds.iter().any(|f| &f.id == feed)
+        && !config.feeds.iter().any(|f| f.id == feed.as_str())
     {
         bail!("no feed with id {feed:?} in {}", config.path.display());
     }

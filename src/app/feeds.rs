@@ -57,7 +57,7 @@ fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
             notes.push(format!("last error: {e}"));
         }
         rows.push([
-            l.id.clone(),
+            l.id.to_string(),
             l.last_fetch_at.clone().unwrap_or_else(|| "never".into()),
             l.last_status.map_or("-".into(), |s| s.to_string()),
             l.error_count.to_string(),
@@ -152,8 +152,13 @@ fn feeds_add(cli: &Cli, url: &str, id: Option<&str>, name: Option<&str>) -> anyh
         None => crate::feeds_file::unique_slug(title.as_deref().unwrap_or(""), &feed_url, &taken),
     };
     let name = name.map(str::to_string).or(title);
-    let feed =
-        FeedConfig { id: id.clone(), url: feed_url.clone(), name, tags: vec![], interval: None };
+    let feed = FeedConfig {
+        id: id.clone().into(),
+        url: feed_url.clone(),
+        name,
+        tags: vec![],
+        interval: None,
+    };
     crate::feeds_file::append_feeds(&config.path, std::slice::from_ref(&feed))?;
     if feed_url != url {
         println!("roundup: {url} is a page; its feed is {feed_url}");
@@ -167,7 +172,7 @@ fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
     let text = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let outlines = crate::opml::read(&text)
         .with_context(|| format!("{} is not usable OPML", file.display()))?;
-    let mut taken: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    let mut taken: Vec<String> = config.feeds.iter().map(|f| f.id.to_string()).collect();
     let mut added = Vec::new();
     let mut skipped = 0;
     for o in outlines {
@@ -189,7 +194,7 @@ fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
         let refs: Vec<&str> = taken.iter().map(String::as_str).collect();
         let id = crate::feeds_file::unique_slug(o.title.as_deref().unwrap_or(""), &url, &refs);
         taken.push(id.clone());
-        added.push(FeedConfig { id, url, name: o.title, tags: o.tags, interval: None });
+        added.push(FeedConfig { id: id.into(), url, name: o.title, tags: o.tags, interval: None });
     }
     if !added.is_empty() {
         crate::feeds_file::append_feeds(&config.path, &added)?;

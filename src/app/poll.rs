@@ -14,6 +14,7 @@ use crate::cli::{Cli, FetchArgs, WatchArgs};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::lock::RunLock;
+use crate::model::FeedId;
 use crate::poll;
 use crate::schedule::{self, PollJob};
 use crate::store::{FeedState, Store, StoreError};
@@ -35,7 +36,7 @@ pub(crate) struct Fetched {
 pub(crate) fn fetch_run(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Fetched> {
     let config = load_config(cli)?;
     if let Some(id) = &args.feed
-        && !config.feeds.iter().any(|f| &f.id == id)
+        && !config.feeds.iter().any(|f| f.id == id.as_str())
     {
         bail!("no feed with id {id:?} in {}", config.path.display());
     }
@@ -145,7 +146,7 @@ fn backing_off(
     states: &[FeedState],
     considered: &[&str],
     jobs: &[PollJob],
-    held: &[(String, chrono::DateTime<Utc>)],
+    held: &[(FeedId, chrono::DateTime<Utc>)],
 ) -> usize {
     states
         .iter()
@@ -162,7 +163,7 @@ struct LeftOut {
     /// Stopped by an earlier 410 Gone.
     gone: usize,
     /// Waiting out their server's Retry-After, with its end.
-    held: Vec<(String, chrono::DateTime<Utc>)>,
+    held: Vec<(FeedId, chrono::DateTime<Utc>)>,
     /// Failing, and waiting for their next try.
     backing_off: usize,
 }
@@ -394,7 +395,7 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
             }
             Err(e) => return Err(e.into()),
         }
-        let ids: Vec<String> = config.feeds.iter().map(|f| f.id.clone()).collect();
+        let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
         let next = store.next_due(&ids)?;
         let wait = next
             .map(|t| (t - Utc::now()).to_std().unwrap_or(Duration::ZERO))

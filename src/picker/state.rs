@@ -745,7 +745,7 @@ pub(super) mod tests {
     ) -> Candidate {
         Candidate {
             id,
-            feed: outlet.to_lowercase(),
+            feed: outlet.to_lowercase().into(),
             outlet: outlet.into(),
             title: Some(title.into()),
             url: Some(format!("https://{}.example/{id}", outlet.to_lowercase())),

@@ -271,7 +271,7 @@ pub(crate) mod tests {
             note: Some("Worth a read.".into()),
             entry: EntryDetail {
                 id: crate::model::EntryId(i64::from(position) + 100),
-                feed: outlet.to_lowercase(),
+                feed: outlet.to_lowercase().into(),
                 outlet: outlet.into(),
                 outlet_url: Some(format!("https://{}.example/", outlet.to_lowercase())),
                 title: Some(title.into()),

@@ -6,7 +6,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, named_params};
 
 use super::sql::time;
 use super::{Store, StoreError};
-use crate::model::{DatedBy, EntryDetail, EntryId, EntryRecord, WriteCounts};
+use crate::model::{DatedBy, EntryDetail, EntryId, EntryRecord, FeedId, WriteCounts};
 use crate::timefmt::rfc3339;
 use crate::week::WeekSpan;
 
@@ -151,7 +151,7 @@ pub struct EntryFilter {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct EntryRow {
     pub id: EntryId,
-    pub feed: String,
+    pub feed: FeedId,
     pub title: Option<String>,
     pub url: Option<String>,
     pub author: Option<String>,

@@ -6,13 +6,13 @@ use rusqlite::{OptionalExtension, params};
 
 use super::{Store, StoreError};
 use crate::config::FeedConfig;
-use crate::model::{EntryRecord, FeedPoll, PollResult, WriteCounts};
+use crate::model::{EntryRecord, FeedId, FeedPoll, PollResult, WriteCounts};
 use crate::timefmt::{parse_rfc3339, rfc3339};
 
 /// What polling needs to know about a feed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedState {
-    pub id: String,
+    pub id: FeedId,
     /// As configured.
     pub url: String,
     pub moved_to: Option<String>,
@@ -37,7 +37,7 @@ impl FeedState {
 /// One line of `roundup feeds list`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct FeedListing {
-    pub id: String,
+    pub id: FeedId,
     pub name: Option<String>,
     pub title: Option<String>,
     pub url: String,
@@ -64,7 +64,7 @@ impl Store {
         // Every command opens the store through here: when the file has not changed, nothing is
         // written, so a reading command never waits for (or fails on) a writer such as a
         // running `watch` (issue 10, item 1).
-        let stored: Vec<(String, String, Option<String>)> = self.read(|c| {
+        let stored: Vec<(FeedId, String, Option<String>)> = self.read(|c| {
             let mut stmt = c.prepare("SELECT id, url, name FROM feeds")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             rows.collect()
@@ -179,7 +179,7 @@ impl Store {
     }
 
     /// The earliest `next_due_at` among the given feeds that are not gone.
-    pub fn next_due(&self, ids: &[String]) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub fn next_due(&self, ids: &[FeedId]) -> Result<Option<DateTime<Utc>>, StoreError> {
         let states = self.feed_states()?;
         Ok(states
             .iter()

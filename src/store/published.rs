@@ -13,7 +13,7 @@ use super::picks::read_picks;
 use super::roundups::read_roundup;
 use super::{Abort, Store, StoreError};
 use crate::model::RoundupStatus;
-use crate::model::{DatedBy, EntryDetail, EntryId, PickedItem, Roundup};
+use crate::model::{DatedBy, EntryDetail, EntryId, FeedId, PickedItem, Roundup};
 use crate::timefmt::{parse_rfc3339, rfc3339};
 use crate::week::IsoWeek;
 
@@ -89,7 +89,7 @@ impl From<&PickedItem> for SnapshotItem {
             note: p.note.clone(),
             entry: SnapshotEntry {
                 id: e.id.0,
-                feed: e.feed.clone(),
+                feed: e.feed.to_string(),
                 outlet: e.outlet.clone(),
                 outlet_url: e.outlet_url.clone(),
                 title: e.title.clone(),
@@ -115,7 +115,7 @@ impl From<&SnapshotItem> for PickedItem {
             note: i.note.clone(),
             entry: EntryDetail {
                 id: EntryId(e.id),
-                feed: e.feed.clone(),
+                feed: FeedId(e.feed.clone()),
                 outlet: e.outlet.clone(),
                 outlet_url: e.outlet_url.clone(),
                 title: e.title.clone(),

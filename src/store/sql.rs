@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-use crate::model::{DatedBy, EntryId, RoundupStatus};
+use crate::model::{DatedBy, EntryId, FeedId, RoundupStatus};
 use crate::timefmt::parse_rfc3339;
 use crate::week::IsoWeek;
 
@@ -80,6 +80,18 @@ impl FromSql for EntryId {
     }
 }
 
+impl ToSql for FeedId {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::from(self.as_str()))
+    }
+}
+
+impl FromSql for FeedId {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        String::column_result(value).map(FeedId)
+    }
+}
+
 /// Column `idx` as a timestamp.
 pub(super) fn time(r: &Row<'_>, idx: usize) -> rusqlite::Result<DateTime<Utc>> {
     let s: String = r.get(idx)?;
@@ -128,6 +140,17 @@ mod tests {
             .query_row("SELECT ?1, typeof(?1)", [EntryId(42)], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap();
         assert_eq!((id, kind.as_str()), (EntryId(42), "integer"));
+    }
+
+    #[test]
+    fn feed_ids_are_stored_as_text() {
+        let c = Connection::open_in_memory().unwrap();
+        let (id, kind): (FeedId, String) = c
+            .query_row("SELECT ?1, typeof(?1)", [FeedId::from("lgiu")], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((id.as_str(), kind.as_str()), ("lgiu", "text"));
     }
 
     #[test]

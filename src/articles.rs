@@ -27,11 +27,11 @@ use crate::render::Warning;
 use crate::store::{PageRow, Store, StoreError};
 
 /// A cached page younger than this is used as it is.
-pub const PAGE_FRESH_FOR: chrono::Duration = chrono::Duration::days(1);
+pub(crate) const PAGE_FRESH_FOR: chrono::Duration = chrono::Duration::days(1);
 
 /// A result, and what went wrong on the way to it (each a sentence for the editor).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WithWarnings<T> {
+pub(crate) struct WithWarnings<T> {
     /// What was found.
     pub value: T,
     /// Why it is less than it could be (an article page that could not be fetched ...).
@@ -39,20 +39,20 @@ pub struct WithWarnings<T> {
 }
 
 /// Article pages, fetched with a borrowed client on a borrowed runtime.
-pub struct ArticlePages<'a> {
+pub(crate) struct ArticlePages<'a> {
     fetcher: &'a Fetcher,
     runtime: &'a Runtime,
 }
 
 impl<'a> ArticlePages<'a> {
     /// Pages fetched with `fetcher` (the feeds' client) on `runtime`.
-    pub fn new(fetcher: &'a Fetcher, runtime: &'a Runtime) -> Self {
+    pub(crate) fn new(fetcher: &'a Fetcher, runtime: &'a Runtime) -> Self {
         ArticlePages { fetcher, runtime }
     }
 
     /// The numbered excerpt suggestions of an entry (1 = the first paragraph): its own full
     /// text when the feed carries it, else its article page's, else its summary's.
-    pub fn suggestions(
+    pub(crate) fn suggestions(
         &self,
         store: &mut Store,
         entry: &EntryDetail,
@@ -82,7 +82,7 @@ impl<'a> ArticlePages<'a> {
     /// The article page at `url` with what it says of itself, from the cache (younger than
     /// [`PAGE_FRESH_FOR`]) or fetched (conditionally when it was fetched before) and cached.
     /// `None` for a link that is no http(s) URL.
-    pub fn page(
+    pub(crate) fn page(
         &self,
         store: &mut Store,
         url: &str,
@@ -115,7 +115,7 @@ impl<'a> ArticlePages<'a> {
 
     /// Quote fidelity: re-fetches each picked article (never from the cache) and warns about
     /// any excerpt that no longer appears in it, or that cannot be checked.
-    pub fn check_quotes(&self, picks: &[PickedItem]) -> Vec<Warning> {
+    pub(crate) fn check_quotes(&self, picks: &[PickedItem]) -> Vec<Warning> {
         let mut warnings = Vec::new();
         for p in picks {
             let (Some(excerpt), Some(url)) = (p.excerpt.as_deref(), p.entry.url.as_deref()) else {

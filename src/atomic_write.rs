@@ -14,7 +14,7 @@ use std::path::Path;
 
 /// What happened to one file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wrote {
+pub(crate) enum Wrote {
     /// The file was made or replaced.
     Written,
     /// The file already held these bytes.
@@ -22,7 +22,7 @@ pub enum Wrote {
 }
 
 /// Writes `bytes` to `path` atomically, making its folder if need be.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
     if std::fs::read(path).is_ok_and(|old| old == bytes) {
         return Ok(Wrote::Unchanged);
     }
@@ -47,7 +47,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
 /// symlink, whose target is replaced and the link kept) atomically with [`write_atomic`]; a FIFO
 /// or a character device by writing into it; anything else (a folder, a socket, a block device,
 /// a symlink to nothing) is refused with an error that says what the path is.
-pub fn write_output(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
+pub(crate) fn write_output(path: &Path, bytes: &[u8]) -> std::io::Result<Wrote> {
     use std::os::unix::fs::FileTypeExt;
     let refuse = |what: &str| {
         Err(std::io::Error::new(
@@ -113,7 +113,7 @@ fn is_temp_name(name: &str) -> bool {
 /// Removes the temp files a killed [`write_atomic`] left in `dir` and its subfolders (issue 10,
 /// item 4: a `kill -9` during publish left them for ever); gives the paths removed. Only safe
 /// while no other process writes into `dir` (the caller holds the lock that ensures it).
-pub fn remove_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
+pub(crate) fn remove_leftovers(dir: &Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut removed = Vec::new();
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,

@@ -14,16 +14,16 @@ use url::Url;
 use crate::timefmt::parse_duration;
 
 /// No feed is polled more often than this, whatever its settings or headers say.
-pub const MIN_INTERVAL: Duration = Duration::from_secs(15 * 60);
+pub(crate) const MIN_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
 /// The user agent sent when the config sets none: names roundup and where to reach its makers.
-pub fn default_user_agent() -> String {
+pub(crate) fn default_user_agent() -> String {
     format!("roundup/{} (+https://github.com/roundup-rs/roundup)", env!("CARGO_PKG_VERSION"))
 }
 
 /// The whole configuration.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub(crate) struct Config {
     /// The file it came from (for messages and for `feeds add`).
     pub path: PathBuf,
     pub settings: Settings,
@@ -34,7 +34,7 @@ pub struct Config {
 
 /// The `[roundup]` table: what the weekly post looks like; every field has a default.
 #[derive(Debug, Clone, PartialEq)]
-pub struct RoundupSettings {
+pub(crate) struct RoundupSettings {
     /// Title of a new week's roundup.
     pub title: String,
     /// The editor's name, for the post and (later) the published feeds.
@@ -89,7 +89,7 @@ impl RoundupSettings {
 
 /// Everything but the feed list; every field has a default.
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// SQLite database, resolved against the config file's folder.
     pub database: PathBuf,
     /// Time zone in which weeks start on Monday 00:00.
@@ -126,7 +126,7 @@ impl Settings {
 
 /// One `[[feeds]]` entry.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FeedConfig {
+pub(crate) struct FeedConfig {
     /// Stable slug: rows are keyed on it, so the URL may change without orphaning entries.
     pub id: crate::model::FeedId,
     pub url: Url,
@@ -138,7 +138,7 @@ pub struct FeedConfig {
 
 /// A configuration error, located in its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
+pub(crate) struct ConfigError {
     pub file: PathBuf,
     /// 1-based line, when known.
     pub line: Option<usize>,
@@ -218,7 +218,7 @@ struct RawFeed {
 
 impl Config {
     /// Reads and checks `path`. Relative paths inside are taken from the file's folder.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
             file: path.to_path_buf(),
             line: None,
@@ -236,7 +236,7 @@ impl Config {
     }
 
     /// Checks `text` (the contents of `file`), resolving relative paths against `dir`.
-    pub fn parse(text: &str, file: &Path, dir: &Path) -> Result<Config, ConfigError> {
+    pub(crate) fn parse(text: &str, file: &Path, dir: &Path) -> Result<Config, ConfigError> {
         let lines = LineIndex::new(text);
         let at = |span: std::ops::Range<usize>, key: String, message: String| ConfigError {
             file: file.to_path_buf(),
@@ -426,7 +426,7 @@ impl Config {
     }
 
     /// The poll interval of one feed.
-    pub fn interval_of(&self, feed: &FeedConfig) -> Duration {
+    pub(crate) fn interval_of(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.settings.interval)
     }
 }
@@ -458,12 +458,12 @@ fn parse_share(s: &str) -> Result<f64, String> {
 }
 
 /// A feed URL must be absolute http(s) with a host.
-pub fn parse_feed_url(s: &str) -> Result<Url, String> {
+pub(crate) fn parse_feed_url(s: &str) -> Result<Url, String> {
     crate::links::HttpUrl::parse(s).map(Url::from).map_err(|e| e.to_string())
 }
 
 /// Feed ids are slugs: ASCII letters, digits, `-`, `_` and `.`, starting with a letter or digit.
-pub fn check_slug(id: &str) -> Result<(), String> {
+pub(crate) fn check_slug(id: &str) -> Result<(), String> {
     let ok = !id.is_empty()
         && id.len() <= 64
         && id.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -507,7 +507,7 @@ impl LineIndex {
 }
 
 /// Parses a byte size: `15 MiB`, `512KiB`, `2MB`, `1048576`.
-pub fn parse_size(s: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(s: &str) -> Result<u64, String> {
     let text = s.trim();
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(split);

@@ -8,7 +8,7 @@ use crate::links::HttpUrl;
 
 /// A feed advertised by a page.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FeedLink {
+pub(crate) struct FeedLink {
     pub url: Url,
     pub title: Option<String>,
     /// The advertised media type, lowercased.
@@ -27,7 +27,7 @@ const FEED_TYPES: &[&str] = &[
 
 /// The feeds a page advertises, in page order, with comment feeds last. Relative hrefs are
 /// resolved against `page_url` (and the page's `<base href>`).
-pub fn feed_links(html: &str, page_url: &Url) -> Vec<FeedLink> {
+pub(crate) fn feed_links(html: &str, page_url: &Url) -> Vec<FeedLink> {
     let doc = Html::parse_document(html);
     let base_sel = Selector::parse("base[href]").expect("static selector");
     let base = doc
@@ -67,7 +67,7 @@ pub fn feed_links(html: &str, page_url: &Url) -> Vec<FeedLink> {
 }
 
 /// The page's `<title>`, for naming a feed found through it.
-pub fn page_title(html: &str) -> Option<String> {
+pub(crate) fn page_title(html: &str) -> Option<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse("title").expect("static selector");
     doc.select(&sel)

@@ -9,7 +9,7 @@ use std::error::Error;
 
 /// The messages of `e` and its causes, outermost first, without the causes whose text is
 /// already part of a message before them.
-pub fn messages(e: &(dyn Error + 'static)) -> Vec<String> {
+pub(crate) fn messages(e: &(dyn Error + 'static)) -> Vec<String> {
     let mut out = vec![e.to_string()];
     let mut cause = e.source();
     while let Some(c) = cause {
@@ -23,7 +23,7 @@ pub fn messages(e: &(dyn Error + 'static)) -> Vec<String> {
 }
 
 /// `e` and its causes on one line: `outer: cause: root cause`.
-pub fn one_line(e: &(dyn Error + 'static)) -> String {
+pub(crate) fn one_line(e: &(dyn Error + 'static)) -> String {
     messages(e).join(": ")
 }
 

@@ -8,7 +8,7 @@ use crate::html_text::paragraphs;
 const MIN_WORDS: usize = 4;
 
 /// The quotable paragraphs of a plain text made by `html_text::html_to_text`.
-pub fn suggestions_from_text(text: &str) -> Vec<String> {
+pub(crate) fn suggestions_from_text(text: &str) -> Vec<String> {
     paragraphs(text)
         .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
         .filter(|p| p.split_whitespace().count() >= MIN_WORDS)
@@ -17,7 +17,7 @@ pub fn suggestions_from_text(text: &str) -> Vec<String> {
 
 /// What an article page says, as far as excerpts need it.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ArticleText {
+pub(crate) struct ArticleText {
     pub title: Option<String>,
     pub byline: Option<String>,
     pub site_name: Option<String>,
@@ -27,7 +27,7 @@ pub struct ArticleText {
 
 /// The main text of an article page at `url` (see `crate::extract`). A page with no article,
 /// or one too large to read, gives empty text.
-pub fn extract_article(html: &str, url: &str) -> ArticleText {
+pub(crate) fn extract_article(html: &str, url: &str) -> ArticleText {
     match crate::extract::extract(html, Some(url)) {
         Ok(article) => ArticleText {
             text: article.text(),
@@ -40,13 +40,13 @@ pub fn extract_article(html: &str, url: &str) -> ArticleText {
 }
 
 /// Words in a text.
-pub fn word_count(text: &str) -> usize {
+pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
 /// A quote of several paragraphs, as it is stored and drafted: one paragraph after another, a
 /// blank line between (each a paragraph of the quote in the draft).
-pub fn join_paragraphs<S: AsRef<str>>(paragraphs: &[S]) -> String {
+pub(crate) fn join_paragraphs<S: AsRef<str>>(paragraphs: &[S]) -> String {
     paragraphs.iter().map(|p| p.as_ref().trim()).collect::<Vec<_>>().join("\n\n")
 }
 

@@ -11,7 +11,7 @@ use crate::config::{Config, FeedConfig};
 
 /// Why the feeds file could not be changed.
 #[derive(Debug, thiserror::Error)]
-pub enum FeedsFileError {
+pub(crate) enum FeedsFileError {
     #[error("cannot read {path}: {source}")]
     Read { path: String, source: std::io::Error },
     #[error("{path} is not valid TOML: {message}")]
@@ -25,7 +25,7 @@ pub enum FeedsFileError {
 }
 
 /// Appends `feeds` as `[[feeds]]` tables at the end of the file, keeping everything else.
-pub fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), FeedsFileError> {
+pub(crate) fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), FeedsFileError> {
     let p = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|source| FeedsFileError::Read { path: p.clone(), source })?;
@@ -83,7 +83,7 @@ fn with_feeds_appended(text: &str, feeds: &[FeedConfig]) -> Result<String, EditE
 }
 
 /// A slug for a new feed, from its title (else its host), not in `taken`.
-pub fn unique_slug(title: &str, url: &Url, taken: &[&str]) -> String {
+pub(crate) fn unique_slug(title: &str, url: &Url, taken: &[&str]) -> String {
     let source = if title.trim().is_empty() { url.host_str().unwrap_or("feed") } else { title };
     let mut slug = String::new();
     for c in source.chars().flat_map(char::to_lowercase) {

@@ -15,7 +15,7 @@ use url::Url;
 
 /// What the fetcher is configured with.
 #[derive(Debug, Clone)]
-pub struct FetchSettings {
+pub(crate) struct FetchSettings {
     pub user_agent: String,
     pub connect_timeout: Duration,
     pub timeout: Duration,
@@ -26,7 +26,7 @@ pub struct FetchSettings {
 
 /// One request: the URL and the validators from the last 200.
 #[derive(Debug, Clone)]
-pub struct FetchRequest {
+pub(crate) struct FetchRequest {
     pub url: Url,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -99,7 +99,7 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
                       application/json;q=0.8, text/html;q=0.5, */*;q=0.1";
 
 /// The HTTP client with its concurrency limits. Cheap to share behind an `Arc`.
-pub struct Fetcher {
+pub(crate) struct Fetcher {
     client: reqwest::Client,
     settings: FetchSettings,
     all: Arc<Semaphore>,
@@ -107,13 +107,13 @@ pub struct Fetcher {
 }
 
 /// Permits held while a request is in flight.
-pub struct Slot {
+pub(crate) struct Slot {
     _host: OwnedSemaphorePermit,
     _all: OwnedSemaphorePermit,
 }
 
 impl Fetcher {
-    pub fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+    pub(crate) fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
         let client = reqwest::Client::builder()
@@ -134,13 +134,13 @@ impl Fetcher {
     }
 
     /// Requests in flight at once, over all hosts.
-    pub fn concurrency(&self) -> usize {
+    pub(crate) fn concurrency(&self) -> usize {
         self.settings.concurrency
     }
 
     /// Waits for a free slot for `url`'s host, then for a free slot overall. The host slot is
     /// taken first so that a queue for one busy host never holds global slots.
-    pub async fn slot(&self, url: &Url) -> Slot {
+    pub(crate) async fn slot(&self, url: &Url) -> Slot {
         let host = self.host_semaphore(url);
         let host = host.acquire_owned().await.expect("semaphores are never closed");
         let all = self.all.clone().acquire_owned().await.expect("semaphores are never closed");
@@ -161,7 +161,7 @@ impl Fetcher {
     }
 
     /// One conditional GET, following redirects; each hop waits for its own host slot.
-    pub async fn fetch(&self, req: &FetchRequest) -> Result<Fetched, FetchError> {
+    pub(crate) async fn fetch(&self, req: &FetchRequest) -> Result<Fetched, FetchError> {
         let mut url = req.url.clone();
         let mut permanent_so_far = true;
         let mut moved: Option<Url> = None;

@@ -16,7 +16,7 @@ const BLOCKS: &[&str] = &[
 
 /// Plain text of an HTML fragment: tags dropped, entities decoded, one blank line between
 /// paragraphs, runs of spaces collapsed.
-pub fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut rest = html;
     let mut skipping: Option<String> = None;
@@ -103,18 +103,18 @@ fn tag_end(s: &str) -> Option<usize> {
 }
 
 /// A title as plain text: tags stripped, entities decoded, whitespace collapsed to one line.
-pub fn plain_title(s: &str) -> String {
+pub(crate) fn plain_title(s: &str) -> String {
     let stripped = if s.contains('<') { html_to_text(s) } else { decode(s) };
     stripped.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Decodes HTML entities (named, decimal and hex).
-pub fn decode(s: &str) -> String {
+pub(crate) fn decode(s: &str) -> String {
     if s.contains('&') { html_escape::decode_html_entities(s).into_owned() } else { s.to_string() }
 }
 
 /// The paragraphs of a text made by [`html_to_text`].
-pub fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
+pub(crate) fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
     text.split("\n\n").map(str::trim).filter(|p| !p.is_empty())
 }
 

@@ -128,7 +128,7 @@ impl fmt::Display for HttpUrl {
 
 /// `link` without tracking parameters when it is an http(s) URL; any other text unchanged.
 /// This is how every link is cleaned before it is stored.
-pub fn without_tracking(link: &str) -> String {
+pub(crate) fn without_tracking(link: &str) -> String {
     match HttpUrl::parse(link) {
         Ok(u) => u.without_tracking().to_string(),
         Err(_) => link.to_string(),
@@ -137,7 +137,7 @@ pub fn without_tracking(link: &str) -> String {
 
 /// The [`HttpUrl::post_key`] of `link`; text that is no http(s) URL is its own key (trimmed,
 /// without a trailing slash).
-pub fn post_key(link: &str) -> String {
+pub(crate) fn post_key(link: &str) -> String {
     match HttpUrl::parse(link) {
         Ok(u) => u.post_key(),
         Err(_) => link.trim().trim_end_matches('/').to_string(),
@@ -181,7 +181,7 @@ const TRACKING: &[&str] = &[
 const TRACKING_PREFIXES: &[&str] = &["utm_", "pk_", "mtm_", "hsa_", "__hs", "at_"];
 
 /// Whether a query parameter name only tracks the reader.
-pub fn is_tracking_param(name: &str) -> bool {
+pub(crate) fn is_tracking_param(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     TRACKING.contains(&name.as_str()) || TRACKING_PREFIXES.iter().any(|p| name.starts_with(p))
 }

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 /// Held while a fetch or watch runs; released on drop (and by the OS if the process dies).
 #[derive(Debug)]
-pub struct RunLock {
+pub(crate) struct RunLock {
     _file: File,
     path: PathBuf,
 }
 
 /// Why the lock could not be taken.
 #[derive(Debug, thiserror::Error)]
-pub enum LockError {
+pub(crate) enum LockError {
     #[error("another roundup is already fetching into {db} ({holder}); not starting a second one")]
     Busy { db: PathBuf, holder: String },
     #[error("cannot use lock file {path}: {source}")]
@@ -34,14 +34,14 @@ pub enum LockError {
 
 impl RunLock {
     /// The lock file for a database: `<db>.lock`.
-    pub fn path_for(db: &Path) -> PathBuf {
+    pub(crate) fn path_for(db: &Path) -> PathBuf {
         let mut name = db.as_os_str().to_owned();
         name.push(".lock");
         PathBuf::from(name)
     }
 
     /// Takes the lock for `db` without waiting.
-    pub fn acquire(db: &Path) -> Result<RunLock, LockError> {
+    pub(crate) fn acquire(db: &Path) -> Result<RunLock, LockError> {
         let path = Self::path_for(db);
         let file = take(&path, Duration::ZERO).map_err(|e| match e {
             Taken::Busy(holder) => LockError::Busy { db: db.to_path_buf(), holder },
@@ -50,7 +50,7 @@ impl RunLock {
         Ok(RunLock { _file: file, path })
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -58,13 +58,13 @@ impl RunLock {
 /// Held while a publish freezes a week and writes the public folder; released on drop (and by
 /// the OS if the process dies).
 #[derive(Debug)]
-pub struct PublishLock {
+pub(crate) struct PublishLock {
     _file: File,
 }
 
 /// Why the publish lock could not be taken.
 #[derive(Debug, thiserror::Error)]
-pub enum PublishLockError {
+pub(crate) enum PublishLockError {
     #[error(
         "another roundup publish into {db} ({holder}) was still running after {waited:?}; nothing was published, try again when it has finished"
     )]
@@ -79,14 +79,14 @@ pub enum PublishLockError {
 
 impl PublishLock {
     /// The publish lock file for a database: `<db>.publish.lock`.
-    pub fn path_for(db: &Path) -> PathBuf {
+    pub(crate) fn path_for(db: &Path) -> PathBuf {
         let mut name = db.as_os_str().to_owned();
         name.push(".publish.lock");
         PathBuf::from(name)
     }
 
     /// Takes the publish lock for `db`, waiting at most `wait` for another publish to finish.
-    pub fn acquire(db: &Path, wait: Duration) -> Result<PublishLock, PublishLockError> {
+    pub(crate) fn acquire(db: &Path, wait: Duration) -> Result<PublishLock, PublishLockError> {
         let path = Self::path_for(db);
         let file = take(&path, wait).map_err(|e| match e {
             Taken::Busy(holder) => {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = match roundup::cli::Cli::try_parse() {
+    let cli = match roundup::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
@@ -13,13 +13,13 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    match roundup::app::run(cli) {
+    match roundup::run(cli) {
         Ok(exit) => ExitCode::from(exit as u8),
         // A reader that went away (`roundup entries | head`) is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprint!("{}", roundup::error_chain::report(e.as_ref()));
-            ExitCode::from(roundup::app::Exit::Fatal as u8)
+            eprint!("{}", roundup::error_report(e.as_ref()));
+            ExitCode::from(roundup::Exit::Fatal as u8)
         }
     }
 }

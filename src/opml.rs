@@ -8,7 +8,7 @@ use crate::config::FeedConfig;
 
 /// A feed subscription found in an OPML file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outline {
+pub(crate) struct Outline {
     pub xml_url: String,
     pub title: Option<String>,
     pub html_url: Option<String>,
@@ -18,7 +18,7 @@ pub struct Outline {
 
 /// Why an OPML file could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum OpmlError {
+pub(crate) enum OpmlError {
     #[error("XML error at byte {position}: {message}")]
     Xml { position: u64, message: String },
     #[error("no <opml> root element")]
@@ -26,7 +26,7 @@ pub enum OpmlError {
 }
 
 /// Every outline with an `xmlUrl`, in document order.
-pub fn read(bytes: &[u8]) -> Result<Vec<Outline>, OpmlError> {
+pub(crate) fn read(bytes: &[u8]) -> Result<Vec<Outline>, OpmlError> {
     let mut reader = quick_xml::Reader::from_reader(bytes);
     reader.config_mut().trim_text(true);
     let mut buf = Vec::new();
@@ -105,7 +105,7 @@ fn tags(folders: &[Option<String>], category: Option<&str>) -> Vec<String> {
 }
 
 /// The feeds as an OPML 2.0 document, one outline each (tags become `category`).
-pub fn write(feeds: &[FeedConfig], title: &str) -> String {
+pub(crate) fn write(feeds: &[FeedConfig], title: &str) -> String {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let ok = "writing to a Vec cannot fail";
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None))).expect(ok);

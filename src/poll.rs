@@ -27,7 +27,7 @@ use crate::store::{Store, StoreError};
 use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
 /// Fetches one feed (and, when its URL is an HTML page, the feed that page advertises, once).
-pub async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
+pub(crate) async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
     let requested = match Url::parse(job.state.poll_url()) {
         Ok(u) => u,
         Err(e) => {
@@ -170,7 +170,7 @@ const PARSE_THREADS: usize = 4;
 /// lets in-flight feeds finish but starts no new ones. A failed write ends the run at once:
 /// in-flight fetches are cancelled, and the error comes back with the store and the outcomes
 /// written before it.
-pub async fn run(
+pub(crate) async fn run(
     fetcher: Arc<Fetcher>,
     jobs: Vec<PollJob>,
     mut store: Store,

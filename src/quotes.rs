@@ -8,7 +8,7 @@ const CUT_MARKS: &[&str] = &["[…]", "[...]", "(…)", "(...)", "…", "..."];
 
 /// The pieces of a quotation between its cut marks (a mark may stand alone or touch a word:
 /// `budget… the`), trimmed, empty ones left out.
-pub fn cut_pieces(text: &str) -> Vec<&str> {
+pub(crate) fn cut_pieces(text: &str) -> Vec<&str> {
     let mut pieces = Vec::new();
     let (mut start, mut i) = (0, 0);
     while i < text.len() {
@@ -25,7 +25,7 @@ pub fn cut_pieces(text: &str) -> Vec<&str> {
 }
 
 /// Whether every part of `excerpt` appears in `article`, in order.
-pub fn quote_appears(excerpt: &str, article: &str) -> bool {
+pub(crate) fn quote_appears(excerpt: &str, article: &str) -> bool {
     let haystack = normalise(article);
     let mut from = 0;
     let mut any = false;

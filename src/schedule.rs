@@ -21,7 +21,7 @@ pub struct PollJob {
 /// Which feeds to poll: those due (never polled, or their time has come), all with `force`, or
 /// just `only`. Gone feeds are skipped unless named with `only`. A feed whose server asked for
 /// a pause (Retry-After) is never polled before it ends, forced or not: see [`held_back`].
-pub fn due_jobs(
+pub(crate) fn due_jobs(
     states: &[FeedState],
     configured: &[(FeedId, Duration)],
     now: DateTime<Utc>,
@@ -46,7 +46,7 @@ pub fn due_jobs(
 
 /// Feeds (among `configured`, or just `only`) whose server's Retry-After has not yet passed,
 /// with the time it ends.
-pub fn held_back(
+pub(crate) fn held_back(
     states: &[FeedState],
     configured: &[(FeedId, Duration)],
     now: DateTime<Utc>,
@@ -64,11 +64,11 @@ pub fn held_back(
 }
 
 /// Backoff after failures, and any server hint, never waits longer than this.
-pub const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_WAIT: Duration = Duration::from_secs(24 * 3600);
 
 /// Freshness hints from one successful answer.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Freshness {
+pub(crate) struct Freshness {
     /// `Cache-Control: max-age` (or the time to `Expires`).
     pub max_age: Option<Duration>,
     /// The feed's RSS `<ttl>`.
@@ -78,7 +78,7 @@ pub struct Freshness {
 /// When to poll again after a success (200 or 304): the interval, stretched by the server's
 /// max-age and the feed's ttl, clamped to [15 min, 24 h], plus up to 5 % jitter so that feeds
 /// added together spread out. `jitter` is a number in [0, 1).
-pub fn next_after_success(
+pub(crate) fn next_after_success(
     now: DateTime<Utc>,
     interval: Duration,
     fresh: Freshness,
@@ -96,7 +96,7 @@ pub fn next_after_success(
 
 /// When to poll again after the `failures`-th failure in a row: the interval doubled per
 /// further failure (interval, 2×, 4×, …), capped at a day; a later Retry-After wins.
-pub fn next_after_failure(
+pub(crate) fn next_after_failure(
     now: DateTime<Utc>,
     interval: Duration,
     failures: u32,
@@ -111,14 +111,14 @@ pub fn next_after_failure(
 }
 
 /// The wait after `failures` failures in a row.
-pub fn backoff(interval: Duration, failures: u32) -> Duration {
+pub(crate) fn backoff(interval: Duration, failures: u32) -> Duration {
     let doublings = failures.saturating_sub(1).min(16);
     interval.max(MIN_INTERVAL).saturating_mul(1 << doublings).min(MAX_WAIT)
 }
 
 /// A number in [0, 1) derived from a feed id and the time: jitter that needs no RNG and is the
 /// same for the same inputs.
-pub fn jitter_for(feed_id: &str, now: DateTime<Utc>) -> f64 {
+pub(crate) fn jitter_for(feed_id: &str, now: DateTime<Utc>) -> f64 {
     // FNV-1a over the id and the minute.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in feed_id.bytes().chain(now.timestamp().div_euclid(60).to_le_bytes()) {

@@ -34,10 +34,10 @@ use sha2::{Digest, Sha256};
 use crate::http::{RangeAsk, accepts_gzip, http_date, not_modified, precondition_failed, range};
 
 /// What readers may cache without asking again (feed readers poll; five minutes is polite).
-pub const CACHE_CONTROL: &str = "public, max-age=300";
+pub(crate) const CACHE_CONTROL: &str = "public, max-age=300";
 
 /// How long a stop waits for requests in flight before giving up on them.
-pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 // ------------------------------------------------------------------------------------------
 // Pure decisions
@@ -45,7 +45,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Why a request path is refused before the file system is looked at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PathRefusal {
+pub(crate) enum PathRefusal {
     /// Malformed or hostile: bad percent-encoding, NUL, backslash, `..`, not UTF-8 (400).
     BadRequest,
     /// Well-formed but never served, e.g. a dotfile (404).
@@ -54,7 +54,7 @@ pub enum PathRefusal {
 
 /// A request path, decoded and split into safe segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestPath {
+pub(crate) struct RequestPath {
     /// Non-empty segments, none of them `.`, `..` or containing `/`, `\` or NUL.
     pub segments: Vec<String>,
     /// The path ended with `/` (or was `/`): a folder is asked for.
@@ -63,7 +63,7 @@ pub struct RequestPath {
 
 /// Decodes `%XX` escapes once. `None` on a malformed escape (which `percent-encoding` would
 /// pass through as it is).
-pub fn percent_decode(raw: &str) -> Option<Vec<u8>> {
+pub(crate) fn percent_decode(raw: &str) -> Option<Vec<u8>> {
     let bytes = raw.as_bytes();
     let well_formed = bytes.iter().enumerate().filter(|(_, b)| **b == b'%').all(|(i, _)| {
         bytes.get(i + 1..i + 3).is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
@@ -72,7 +72,7 @@ pub fn percent_decode(raw: &str) -> Option<Vec<u8>> {
 }
 
 /// The path rules: `raw` is the path of the request target as sent (no query).
-pub fn parse_request_path(raw: &str) -> Result<RequestPath, PathRefusal> {
+pub(crate) fn parse_request_path(raw: &str) -> Result<RequestPath, PathRefusal> {
     if !raw.starts_with('/') {
         return Err(PathRefusal::BadRequest);
     }
@@ -95,7 +95,7 @@ pub fn parse_request_path(raw: &str) -> Result<RequestPath, PathRefusal> {
 }
 
 /// Percent-encodes what a path segment cannot hold as is (for a redirect's Location).
-pub fn encode_segment(seg: &str) -> String {
+pub(crate) fn encode_segment(seg: &str) -> String {
     percent_encoding::utf8_percent_encode(seg, PATH_SEGMENT).to_string()
 }
 
@@ -122,7 +122,7 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
 
 /// Where a request path leads inside the public folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Located {
+pub(crate) enum Located {
     /// A regular file inside the folder (canonical path).
     File(PathBuf),
     /// A folder asked for without its trailing slash: redirect to this path.
@@ -132,7 +132,7 @@ pub enum Located {
 
 /// Finds `path` under `root`, which must already be canonical. Never returns a file whose
 /// canonical path is outside `root`.
-pub fn locate(root: &Path, path: &RequestPath) -> Located {
+pub(crate) fn locate(root: &Path, path: &RequestPath) -> Located {
     let mut candidate = root.to_path_buf();
     for seg in &path.segments {
         candidate.push(seg);
@@ -169,7 +169,7 @@ fn inside(root: &Path, p: &Path) -> Option<PathBuf> {
 }
 
 /// The Content-Type for a file name, and whether it is worth compressing.
-pub fn content_type(path: &Path) -> (&'static str, bool) {
+pub(crate) fn content_type(path: &Path) -> (&'static str, bool) {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
@@ -195,7 +195,7 @@ pub fn content_type(path: &Path) -> (&'static str, bool) {
 
 /// The strong ETag of a file's bytes (quotes included); the gzip variant has `-gz` inside
 /// the quotes, so caches never mix the two.
-pub fn etag(bytes: &[u8], gzip: bool) -> String {
+pub(crate) fn etag(bytes: &[u8], gzip: bool) -> String {
     let digest = Sha256::digest(bytes);
     let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
     if gzip { format!("\"{hex}-gz\"") } else { format!("\"{hex}\"") }
@@ -212,7 +212,7 @@ struct Served {
 
 /// What connections may hold, and for how long.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// How long a connection may take to send a request's headers, counted from when the server
     /// starts waiting for them: on a new connection, and on a kept-alive one between requests
     /// (so it is also the idle keep-alive timeout). Then it is closed.
@@ -223,7 +223,7 @@ pub struct Limits {
 
 /// Raises the open-file soft limit to the hard limit, so that the connection cap, not the
 /// usual 1,024 files, is what bounds the server; gives the soft limit now in force.
-pub fn raise_open_file_limit() -> std::io::Result<u64> {
+pub(crate) fn raise_open_file_limit() -> std::io::Result<u64> {
     let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `lim` is a valid rlimit the calls read and write; no other memory is touched.
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
@@ -243,7 +243,7 @@ pub fn raise_open_file_limit() -> std::io::Result<u64> {
 /// Serves `root` (canonical) on `listener` within `limits` until `stop` resolves; then asks
 /// every connection to close after its request in flight, and waits up to [`SHUTDOWN_GRACE`]
 /// for them.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     root: PathBuf,
     limits: Limits,
@@ -326,7 +326,7 @@ fn simple(status: StatusCode, text: &str, head: bool) -> (Response, usize) {
 
 /// The page for a path that is not there when the public folder has no `404.html` (`publish`
 /// writes one): HTML like the rest of the site, pointing at the front page.
-pub const FALLBACK_404: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+pub(crate) const FALLBACK_404: &str = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Not found</title>\n\
 <meta name=\"robots\" content=\"noindex\">\n</head>\n<body>\n<h1>Not found</h1>\n\
 <p>There is no page at this address. Try <a href=\"/\">the front page</a>.</p>\n</body>\n</html>\n";

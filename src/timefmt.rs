@@ -7,17 +7,17 @@ use chrono::{DateTime, Utc};
 
 /// The one text form of timestamps in the database and in JSON: RFC 3339, UTC, whole seconds.
 /// Fixed width, so text order is time order.
-pub fn rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
 /// Reads back what [`rfc3339`] wrote (and any other RFC 3339 text).
-pub fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
+pub(crate) fn parse_rfc3339(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).ok().map(|t| t.with_timezone(&Utc))
 }
 
 /// Parses a human duration: `90s`, `15m`, `1h`, `1h30m`, `2d`, `1w`. Whole units only.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
     let text = s.trim();
     if text.is_empty() {
         return Err("empty duration (expected e.g. \"30m\", \"1h\", \"2d\")".into());
@@ -59,7 +59,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 }
 
 /// Formats a duration the way [`parse_duration`] reads it, largest units first.
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let mut secs = d.as_secs();
     if secs == 0 {
         return "0s".into();

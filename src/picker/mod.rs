@@ -48,7 +48,7 @@ use state::{Action, Field, PickerState, PostFields};
 
 /// Why the picker stopped before the editor quit.
 #[derive(Debug, thiserror::Error)]
-pub enum PickerError {
+pub(crate) enum PickerError {
     /// The terminal could not be set up, read or drawn on.
     #[error("cannot use the terminal")]
     Terminal(#[from] std::io::Error),
@@ -59,12 +59,12 @@ pub enum PickerError {
 }
 
 /// Why excerpt suggestions could not be had (shown in the picker, which goes on).
-pub type SuggestError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type SuggestError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An entry's excerpt suggestions, and what went wrong finding them (shown in the picker's
 /// status line: the suggester must not print under the picker).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Suggested {
+pub(crate) struct Suggested {
     /// Numbered paragraphs, the first is 1.
     pub paragraphs: Vec<String>,
     /// E.g. an article page that could not be fetched.
@@ -73,11 +73,11 @@ pub struct Suggested {
 
 /// Where the picker gets an entry's excerpt suggestions. It may use the store, e.g. to cache
 /// a fetched article page.
-pub type Suggest<'a> = dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, SuggestError> + 'a;
+pub(crate) type Suggest<'a> = dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, SuggestError> + 'a;
 
 /// Runs the picker on the terminal until the editor quits, with excerpt suggestions from each
 /// entry's own text (see [`run_with`] to fetch article pages too).
-pub fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), PickerError> {
+pub(crate) fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), PickerError> {
     run_with(config, store, week, None, &mut |_, entry| {
         Ok(Suggested {
             paragraphs: crate::excerpt::suggestions_from_text(&entry.text),
@@ -119,7 +119,7 @@ impl Week {
 /// Runs the picker on the terminal until the editor quits; `suggest` gives the excerpt
 /// suggestions of an entry; `feeds_notice`, shown in the header, what the editor should know
 /// about the feeds (that some are failing).
-pub fn run_with(
+pub(crate) fn run_with(
     config: &Config,
     store: &mut Store,
     week: IsoWeek,

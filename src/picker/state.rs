@@ -16,7 +16,7 @@ const PREVIEW_PAGE: u16 = 10;
 
 /// Which list is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
+pub(super) enum View {
     /// The week's candidates, newest first.
     Candidates,
     /// The picks, in post order.
@@ -25,7 +25,7 @@ pub enum View {
 
 /// A text field the editor writes: of a pick, or of the post itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub(super) enum Field {
     /// The quoted passage.
     Excerpt,
     /// The words before the excerpt.
@@ -45,12 +45,12 @@ pub enum Field {
 }
 
 /// The fields of the post itself, in the order the post screen lists them.
-pub const POST_FIELDS: [Field; 5] =
+pub(super) const POST_FIELDS: [Field; 5] =
     [Field::Title, Field::Intro, Field::Outro, Field::Tags, Field::Categories];
 
 impl Field {
     /// Its name, for titles and messages.
-    pub fn label(self) -> &'static str {
+    pub(super) fn label(self) -> &'static str {
         match self {
             Field::Excerpt => "excerpt",
             Field::Lead => "lead-in",
@@ -64,14 +64,14 @@ impl Field {
     }
 
     /// Whether it is a field of the post itself (not of a pick): its `entry` is unused.
-    pub fn of_the_post(self) -> bool {
+    pub(super) fn of_the_post(self) -> bool {
         POST_FIELDS.contains(&self)
     }
 }
 
 /// The post's own fields, as the post screen shows them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PostFields {
+pub(super) struct PostFields {
     pub title: String,
     pub intro: String,
     pub outro: String,
@@ -82,7 +82,7 @@ pub struct PostFields {
 impl PostFields {
     /// The value of `field` as the editor edits it (lists comma-separated); empty for the
     /// fields of a pick.
-    pub fn text(&self, field: Field) -> String {
+    pub(super) fn text(&self, field: Field) -> String {
         match field {
             Field::Title => self.title.clone(),
             Field::Intro => self.intro.clone(),
@@ -96,7 +96,7 @@ impl PostFields {
 
 /// A one-line text input for one field of one pick.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Input {
+pub(super) struct Input {
     pub entry: EntryId,
     pub field: Field,
     pub text: String,
@@ -152,7 +152,7 @@ impl Input {
 
 /// What the editor is doing.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
+pub(super) enum Mode {
     /// Moving through the list.
     Browse,
     /// Typing the filter.
@@ -168,7 +168,7 @@ pub enum Mode {
 
 /// What a key asks the loop to do. Every write goes to the store at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Action {
+pub(super) enum Action {
     /// Nothing outside the state (it may have changed itself).
     None,
     /// Leave the picker.
@@ -191,14 +191,14 @@ pub enum Action {
 
 /// The line under the lists: what just happened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Status {
+pub(super) struct Status {
     pub text: String,
     pub error: bool,
 }
 
 /// Everything the picker shows, and the rules for changing it.
 #[derive(Debug)]
-pub struct PickerState {
+pub(super) struct PickerState {
     week: IsoWeek,
     candidates: Vec<Candidate>,
     picks: Vec<PickedItem>,
@@ -228,7 +228,7 @@ pub struct PickerState {
 
 impl PickerState {
     /// The picker for `week` (e.g. `2024-W48`) over the store's candidates and picks.
-    pub fn new(week: IsoWeek, candidates: Vec<Candidate>, picks: Vec<PickedItem>) -> PickerState {
+    pub(super) fn new(week: IsoWeek, candidates: Vec<Candidate>, picks: Vec<PickedItem>) -> PickerState {
         PickerState {
             week,
             candidates,
@@ -251,92 +251,92 @@ impl PickerState {
 
     /// Shows `notice` in the header, for the whole session: what the editor should know about
     /// the feeds before trusting the list (that some are failing).
-    pub fn set_feeds_notice(&mut self, notice: Option<String>) {
+    pub(super) fn set_feeds_notice(&mut self, notice: Option<String>) {
         self.feeds_notice = notice;
     }
 
     /// The header's line about the feeds, if any.
-    pub fn feeds_notice(&self) -> Option<&str> {
+    pub(super) fn feeds_notice(&self) -> Option<&str> {
         self.feeds_notice.as_deref()
     }
 
-    pub fn week(&self) -> IsoWeek {
+    pub(super) fn week(&self) -> IsoWeek {
         self.week
     }
 
-    pub fn view(&self) -> View {
+    pub(super) fn view(&self) -> View {
         self.view
     }
 
-    pub fn mode(&self) -> &Mode {
+    pub(super) fn mode(&self) -> &Mode {
         &self.mode
     }
 
-    pub fn filter(&self) -> &str {
+    pub(super) fn filter(&self) -> &str {
         &self.filter
     }
 
-    pub fn status(&self) -> Option<&Status> {
+    pub(super) fn status(&self) -> Option<&Status> {
         self.status.as_ref()
     }
 
-    pub fn preview_scroll(&self) -> u16 {
+    pub(super) fn preview_scroll(&self) -> u16 {
         self.preview_scroll
     }
 
-    pub fn candidates(&self) -> &[Candidate] {
+    pub(super) fn candidates(&self) -> &[Candidate] {
         &self.candidates
     }
 
-    pub fn picks(&self) -> &[PickedItem] {
+    pub(super) fn picks(&self) -> &[PickedItem] {
         &self.picks
     }
 
     /// The pick of `entry` in this week, if it is picked.
-    pub fn pick_of(&self, entry: EntryId) -> Option<&PickedItem> {
+    pub(super) fn pick_of(&self, entry: EntryId) -> Option<&PickedItem> {
         self.picks.iter().find(|p| p.entry.id == entry)
     }
 
     /// The stored entry, when it has been loaded (picks always are).
-    pub fn detail(&self, entry: EntryId) -> Option<&EntryDetail> {
+    pub(super) fn detail(&self, entry: EntryId) -> Option<&EntryDetail> {
         self.pick_of(entry).map(|p| &p.entry).or_else(|| self.details.get(&entry))
     }
 
     /// The suggestions found for `entry`, if they have been.
-    pub fn suggestions(&self, entry: EntryId) -> Option<&[String]> {
+    pub(super) fn suggestions(&self, entry: EntryId) -> Option<&[String]> {
         self.suggestions.get(&entry).map(Vec::as_slice)
     }
 
     /// The post's own fields.
-    pub fn post(&self) -> &PostFields {
+    pub(super) fn post(&self) -> &PostFields {
         &self.post
     }
 
     /// The post's own fields, as stored now.
-    pub fn set_post(&mut self, post: PostFields) {
+    pub(super) fn set_post(&mut self, post: PostFields) {
         self.post = post;
     }
 
     /// In the excerpt chooser: the suggestions marked to be quoted together (0-based).
-    pub fn marked(&self) -> &BTreeSet<usize> {
+    pub(super) fn marked(&self) -> &BTreeSet<usize> {
         &self.marked
     }
 
     /// The selected entry whose preview has not been loaded yet.
-    pub fn missing_detail(&self) -> Option<EntryId> {
+    pub(super) fn missing_detail(&self) -> Option<EntryId> {
         self.selected().filter(|id| self.detail(*id).is_none())
     }
 
     /// Keeps an entry for the preview.
-    pub fn add_detail(&mut self, detail: EntryDetail) {
+    pub(super) fn add_detail(&mut self, detail: EntryDetail) {
         self.details.insert(detail.id, detail);
     }
 
-    pub fn set_status(&mut self, text: impl Into<String>) {
+    pub(super) fn set_status(&mut self, text: impl Into<String>) {
         self.status = Some(Status { text: text.into(), error: false });
     }
 
-    pub fn set_error(&mut self, text: impl Into<String>) {
+    pub(super) fn set_error(&mut self, text: impl Into<String>) {
         self.status = Some(Status { text: text.into(), error: true });
     }
 
@@ -352,7 +352,7 @@ impl PickerState {
     }
 
     /// The candidates shown (those matching the filter), in list order.
-    pub fn visible_candidates(&self) -> Vec<&Candidate> {
+    pub(super) fn visible_candidates(&self) -> Vec<&Candidate> {
         self.candidates
             .iter()
             .filter(|c| self.matches(&c.outlet, c.title.as_deref(), c.author.as_deref()))
@@ -360,7 +360,7 @@ impl PickerState {
     }
 
     /// The picks shown (those matching the filter), in post order.
-    pub fn visible_picks(&self) -> Vec<&PickedItem> {
+    pub(super) fn visible_picks(&self) -> Vec<&PickedItem> {
         self.picks
             .iter()
             .filter(|p| {
@@ -382,19 +382,19 @@ impl PickerState {
     }
 
     /// The selected row of the current view.
-    pub fn cursor(&self) -> usize {
+    pub(super) fn cursor(&self) -> usize {
         let rows = self.rows().len();
         self.cursors[self.view as usize].min(rows.saturating_sub(1))
     }
 
     /// The entry of the selected row.
-    pub fn selected(&self) -> Option<EntryId> {
+    pub(super) fn selected(&self) -> Option<EntryId> {
         self.rows().get(self.cursor()).copied()
     }
 
     /// Replaces the lists with the store's, keeping each view's selection on the same entry
     /// (or, when it is gone, on the row that took its place).
-    pub fn refresh(&mut self, candidates: Vec<Candidate>, picks: Vec<PickedItem>) {
+    pub(super) fn refresh(&mut self, candidates: Vec<Candidate>, picks: Vec<PickedItem>) {
         let view = self.view;
         let mut chosen = [None, None];
         for v in [View::Candidates, View::Picks] {
@@ -428,7 +428,7 @@ impl PickerState {
     }
 
     /// Handles one key press.
-    pub fn key(&mut self, key: KeyEvent) -> Action {
+    pub(super) fn key(&mut self, key: KeyEvent) -> Action {
         if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
             return Action::Quit;
         }
@@ -627,7 +627,7 @@ impl PickerState {
 
     /// The suggestions asked for by [`Action::Suggest`] have come (or could not be had): the
     /// chooser opens either way, so that the editor can still write their own.
-    pub fn suggestions_ready(&mut self, entry: EntryId, found: Result<Vec<String>, String>) {
+    pub(super) fn suggestions_ready(&mut self, entry: EntryId, found: Result<Vec<String>, String>) {
         match found {
             Ok(list) => {
                 self.suggestions.insert(entry, list);
@@ -711,7 +711,7 @@ impl PickerState {
 
     /// `$EDITOR`, opened by [`Action::Edit`], has closed: save what it gave, or say why not
     /// (the input or chooser stays open then).
-    pub fn editor_done(
+    pub(super) fn editor_done(
         &mut self,
         entry: EntryId,
         field: Field,

@@ -14,19 +14,19 @@ use ratatui::layout::Rect;
 use super::state::Field;
 
 /// The terminal in raw mode on the alternate screen; put back as it was when dropped.
-pub struct Screen {
+pub(super) struct Screen {
     pub terminal: DefaultTerminal,
 }
 
 impl Screen {
     /// Enters raw mode and the alternate screen, and installs a panic hook that leaves them
     /// before the panic message is printed (ratatui's `try_init`).
-    pub fn enter() -> io::Result<Screen> {
+    pub(super) fn enter() -> io::Result<Screen> {
         Ok(Screen { terminal: ratatui::try_init()? })
     }
 
     /// Runs `f` on the normal screen in cooked mode (for `$EDITOR`), then comes back.
-    pub fn suspended<T>(&mut self, f: impl FnOnce() -> T) -> io::Result<T> {
+    pub(super) fn suspended<T>(&mut self, f: impl FnOnce() -> T) -> io::Result<T> {
         self.terminal.show_cursor()?;
         ratatui::try_restore()?;
         let out = f();
@@ -39,7 +39,7 @@ impl Screen {
     /// Makes the next draw paint every cell (after something else wrote to the terminal).
     /// Unlike `Terminal::clear`, this does not ask the terminal where its cursor is, which
     /// some terminals (and emulators in tests) never answer.
-    pub fn redraw_all(&mut self) -> io::Result<()> {
+    pub(super) fn redraw_all(&mut self) -> io::Result<()> {
         let size = self.terminal.size()?;
         self.terminal.resize(Rect::new(0, 0, size.width, size.height))
     }
@@ -106,7 +106,7 @@ fn run_editor(editor: &str, path: &Path) -> io::Result<std::process::ExitStatus>
 
 /// Opens the editor on `text` and returns what it was saved as (trailing blank space removed),
 /// or why not.
-pub fn edit(text: &str, field: Field) -> Result<String, String> {
+pub(super) fn edit(text: &str, field: Field) -> Result<String, String> {
     let path = new_temp_file(field, text).map_err(|e| format!("cannot write a temp file: {e}"))?;
     let editor = editor_command();
     let result = match run_editor(&editor, &path) {

@@ -24,7 +24,7 @@ const HELP_INPUT: &str =
     "Enter save (empty clears)  Esc cancel  Ctrl-E open $EDITOR  ←→ Home End  Ctrl-U clear";
 
 /// Draws the whole screen.
-pub fn draw(frame: &mut Frame, state: &PickerState) {
+pub(super) fn draw(frame: &mut Frame, state: &PickerState) {
     let [header, body, status, help] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(3),

@@ -24,7 +24,7 @@
 //! `updated` is a roundup's last publication time; a feed's is the latest of its entries'.
 
 mod feeds;
-pub mod xml;
+pub(crate) mod xml;
 
 use chrono::{DateTime, Utc};
 use url::Url;
@@ -39,7 +39,7 @@ use crate::timefmt::rfc3339;
 
 /// What the public folder needs of the configuration.
 #[derive(Debug, Clone)]
-pub struct Site {
+pub(crate) struct Site {
     /// The site's name (`[roundup] site_name`): the feeds' and index's title, and the last part
     /// of every page's title.
     pub title: String,
@@ -89,7 +89,7 @@ impl Site {
 }
 
 /// The feeds: file, media type, and what the link calls it.
-pub const FEEDS: &[(&str, &str, &str)] = &[
+pub(crate) const FEEDS: &[(&str, &str, &str)] = &[
     ("feed.atom", "application/atom+xml", "Atom"),
     ("feed.rss", "application/rss+xml", "RSS"),
     ("feed.json", "application/feed+json", "JSON Feed"),
@@ -98,7 +98,7 @@ pub const FEEDS: &[(&str, &str, &str)] = &[
 
 /// One file of the public folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PublicFile {
+pub(crate) struct PublicFile {
     /// Relative to the public folder, `/`-separated, e.g. `2026-W48/index.html`.
     pub path: String,
     pub bytes: Vec<u8>,
@@ -133,7 +133,7 @@ fn links_label(n: usize) -> String {
 }
 
 /// Every file of the public folder, built from `published` (in any order).
-pub fn build(
+pub(crate) fn build(
     site: &Site,
     published: &[Published],
     renderer: &Renderer,
@@ -236,7 +236,7 @@ pub fn build(
 }
 
 /// Writes `files` into `dir`, each atomically; gives what happened to each.
-pub fn write_all(
+pub(crate) fn write_all(
     dir: &std::path::Path,
     files: &[PublicFile],
 ) -> std::io::Result<Vec<(String, crate::atomic_write::Wrote)>> {

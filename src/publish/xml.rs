@@ -10,12 +10,12 @@ use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 
 /// Whether XML 1.0 allows `c` in a document.
-pub fn allowed(c: char) -> bool {
+pub(crate) fn allowed(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// `text` without the characters XML 1.0 forbids.
-pub fn clean(text: &str) -> Cow<'_, str> {
+pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     if text.chars().all(allowed) {
         Cow::Borrowed(text)
     } else {
@@ -33,7 +33,7 @@ const VEC_WRITE: &str = "writing XML to memory";
 
 impl Xml {
     /// A document with its `<?xml version="1.0" encoding="utf-8"?>` declaration.
-    pub fn new() -> Xml {
+    pub(crate) fn new() -> Xml {
         let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
         w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None))).expect(VEC_WRITE);
         Xml { w }
@@ -48,22 +48,22 @@ impl Xml {
     }
 
     /// `<name attrs>`.
-    pub fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
+    pub(crate) fn open(&mut self, name: &str, attrs: &[(&str, &str)]) {
         self.w.write_event(Event::Start(Xml::element(name, attrs))).expect(VEC_WRITE);
     }
 
     /// `</name>`.
-    pub fn close(&mut self, name: &str) {
+    pub(crate) fn close(&mut self, name: &str) {
         self.w.write_event(Event::End(BytesEnd::new(name))).expect(VEC_WRITE);
     }
 
     /// `<name attrs/>`.
-    pub fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
+    pub(crate) fn empty(&mut self, name: &str, attrs: &[(&str, &str)]) {
         self.w.write_event(Event::Empty(Xml::element(name, attrs))).expect(VEC_WRITE);
     }
 
     /// `<name attrs>text</name>`, the text escaped.
-    pub fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+    pub(crate) fn text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         self.w.write_event(Event::Start(Xml::element(name, attrs))).expect(VEC_WRITE);
         self.w.write_event(Event::Text(BytesText::new(&clean(text)))).expect(VEC_WRITE);
         self.w.write_event(Event::End(BytesEnd::new(name))).expect(VEC_WRITE);
@@ -74,7 +74,7 @@ impl Xml {
     /// profile asks (the W3C validator warns on `&amp;` there): RSS readers disagree on whether
     /// such text is HTML, and a reference reads as the character either way. An XML parser
     /// reads the same text as from [`Xml::text`].
-    pub fn plain_text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
+    pub(crate) fn plain_text(&mut self, name: &str, attrs: &[(&str, &str)], text: &str) {
         let escaped =
             clean(text).replace('&', "&#x26;").replace('<', "&#x3C;").replace('>', "&gt;");
         self.w.write_event(Event::Start(Xml::element(name, attrs))).expect(VEC_WRITE);
@@ -83,7 +83,7 @@ impl Xml {
     }
 
     /// The document's bytes, ending with a newline.
-    pub fn finish(self) -> Vec<u8> {
+    pub(crate) fn finish(self) -> Vec<u8> {
         let mut bytes = self.w.into_inner();
         bytes.push(b'\n');
         bytes

@@ -22,7 +22,7 @@ use crate::links::post_key;
 use crate::model::{PickedItem, Roundup};
 
 /// The outlet rule needs at least this many picks to mean anything.
-pub const DOMINANCE_MIN_PICKS: usize = 3;
+pub(crate) const DOMINANCE_MIN_PICKS: usize = 3;
 
 /// `item 3 "Council budgets under pressure"`: how a warning names an item. The title is one
 /// line without control characters (a feed's title must not send escape codes to a terminal).
@@ -49,7 +49,7 @@ fn blank(s: Option<&str>) -> bool {
 }
 
 /// All warnings about a roundup and its items; see the module doc for the rules.
-pub fn lint(
+pub(crate) fn lint(
     roundup: &Roundup,
     items: &[PickedItem],
     featured: &[(String, String)],

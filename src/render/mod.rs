@@ -24,39 +24,39 @@ mod escape;
 mod helpers;
 mod links;
 mod lint;
-pub mod pages;
+pub(crate) mod pages;
 mod sanitize;
 mod templates;
-pub mod view;
+pub(crate) mod view;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::model::{PickedItem, Roundup};
 
-pub use lint::{DOMINANCE_MIN_PICKS, lint};
+pub(crate) use lint::lint;
 
 /// The editor's `text` (the Markdown subset of the lead, note, intro and outro) as sanitised
 /// HTML paragraphs, for the public pages (an index lists each roundup with its intro).
-pub fn editors_html(text: &str) -> String {
+pub(crate) fn editors_html(text: &str) -> String {
     editor::editor_html(text, None)
 }
 
 /// The editor's `text` as one line of plain text, markup dropped: a page's description.
-pub fn editors_plain(text: &str) -> String {
+pub(crate) fn editors_plain(text: &str) -> String {
     editor::editor_plain(text)
 }
 
 /// Output format of a draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
+pub(crate) enum Format {
     Markdown,
     Html,
 }
 
 impl Format {
     /// File extension of a draft in this format.
-    pub fn extension(self) -> &'static str {
+    pub(crate) fn extension(self) -> &'static str {
         match self {
             Format::Markdown => "md",
             Format::Html => "html",
@@ -66,7 +66,7 @@ impl Format {
 
 /// A lint warning about a draft.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Warning(pub String);
+pub(crate) struct Warning(pub String);
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -76,7 +76,7 @@ impl fmt::Display for Warning {
 
 /// Fair-dealing limits for excerpts.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct LintLimits {
+pub(crate) struct LintLimits {
     /// An excerpt of more words than this is flagged.
     pub max_words: usize,
     /// So is one of more than this share (0–1) of the article's words.
@@ -85,7 +85,7 @@ pub struct LintLimits {
 
 /// A rendered draft and what rendering noticed (links it had to drop).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub text: String,
     pub warnings: Vec<Warning>,
 }
@@ -93,7 +93,7 @@ pub struct Rendered {
 /// Why a draft could not be rendered.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// A template file (or the templates folder) could not be read.
     #[error("cannot read {}", path.display())]
     Read {
@@ -121,7 +121,7 @@ fn located(file: &str, line: Option<usize>, message: &str) -> String {
 
 /// The templates: built-in defaults, overridden file by file from a folder.
 #[derive(Debug, Clone)]
-pub struct Renderer {
+pub(crate) struct Renderer {
     sources: Vec<templates::Source>,
 }
 
@@ -129,12 +129,12 @@ impl Renderer {
     /// Reads the overrides in `overrides` (a missing folder means the defaults alone). Templates
     /// are compiled per format when rendering, so a broken HTML override does not stop a
     /// Markdown draft.
-    pub fn new(overrides: &Path) -> Result<Renderer, RenderError> {
+    pub(crate) fn new(overrides: &Path) -> Result<Renderer, RenderError> {
         Ok(Renderer { sources: templates::load(overrides)? })
     }
 
     /// The draft of `roundup` with its `items`, in `format`.
-    pub fn render(
+    pub(crate) fn render(
         &self,
         roundup: &Roundup,
         items: &[PickedItem],

@@ -11,7 +11,7 @@ use super::{RenderError, Renderer, sanitize};
 
 /// What every page knows of the site.
 #[derive(Debug, Clone, Serialize)]
-pub struct SiteView {
+pub(crate) struct SiteView {
     /// The site's name.
     pub title: String,
     /// One sentence saying what the site is.
@@ -27,7 +27,7 @@ pub struct SiteView {
 
 /// One feed of the site.
 #[derive(Debug, Clone, Serialize)]
-pub struct FeedLinkView {
+pub(crate) struct FeedLinkView {
     pub title: String,
     /// MIME type, e.g. `application/atom+xml`.
     #[serde(rename = "type")]
@@ -38,7 +38,7 @@ pub struct FeedLinkView {
 
 /// A link to a neighbouring roundup.
 #[derive(Debug, Clone, Serialize)]
-pub struct NavView {
+pub(crate) struct NavView {
     pub title: String,
     /// Relative to the page.
     pub href: String,
@@ -46,7 +46,7 @@ pub struct NavView {
 
 /// One roundup's archive page.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageView {
+pub(crate) struct PageView {
     pub site: SiteView,
     pub week: String,
     pub dates: String,
@@ -74,7 +74,7 @@ pub struct PageView {
 
 /// One roundup on the index page.
 #[derive(Debug, Clone, Serialize)]
-pub struct IndexItemView {
+pub(crate) struct IndexItemView {
     pub week: String,
     pub dates: String,
     pub title: String,
@@ -92,13 +92,13 @@ pub struct IndexItemView {
 
 /// The page `roundup serve` answers for a path it does not have.
 #[derive(Debug, Clone, Serialize)]
-pub struct NotFoundView {
+pub(crate) struct NotFoundView {
     pub site: SiteView,
 }
 
 /// The index page.
 #[derive(Debug, Clone, Serialize)]
-pub struct IndexView {
+pub(crate) struct IndexView {
     pub site: SiteView,
     /// Newest first.
     pub roundups: Vec<IndexItemView>,
@@ -106,17 +106,17 @@ pub struct IndexView {
 
 impl Renderer {
     /// A roundup's archive page.
-    pub fn render_page(&self, view: &PageView) -> Result<String, RenderError> {
+    pub(crate) fn render_page(&self, view: &PageView) -> Result<String, RenderError> {
         self.render_public(PAGES[0], view)
     }
 
     /// The index page.
-    pub fn render_index(&self, view: &IndexView) -> Result<String, RenderError> {
+    pub(crate) fn render_index(&self, view: &IndexView) -> Result<String, RenderError> {
         self.render_public(PAGES[1], view)
     }
 
     /// The page for a path the site does not have.
-    pub fn render_not_found(&self, view: &NotFoundView) -> Result<String, RenderError> {
+    pub(crate) fn render_not_found(&self, view: &NotFoundView) -> Result<String, RenderError> {
         self.render_public(PAGES[2], view)
     }
 
@@ -131,7 +131,7 @@ impl Renderer {
 /// elements the HTML templates use (article, header, section, headings, figure), relative links
 /// resolved against `base` (the archive page's URL). Whatever an overridden template writes, no
 /// script, style or event handler reaches a feed reader.
-pub fn feed_html(html: &str, base: &str) -> String {
+pub(crate) fn feed_html(html: &str, base: &str) -> String {
     sanitize::clean_feed_html(html, Some(base))
 }
 

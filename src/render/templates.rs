@@ -111,7 +111,7 @@ pub(crate) struct Compiled {
 
 impl Compiled {
     /// A handlebars render error as `file:line: message`.
-    pub fn error(&self, e: handlebars::RenderError) -> RenderError {
+    pub(super) fn error(&self, e: handlebars::RenderError) -> RenderError {
         let name = e.template_name.clone().unwrap_or_else(|| self.main.clone());
         let file = self.files.get(&name).cloned().unwrap_or(name);
         let message = match e.reason() {

@@ -34,7 +34,7 @@ const UNTITLED: &str = "Untitled post";
 
 /// The whole post.
 #[derive(Debug, Serialize)]
-pub struct RoundupView<'a, 'v> {
+pub(crate) struct RoundupView<'a, 'v> {
     /// The ISO week, e.g. `2024-W48`.
     pub week: Cow<'a, str>,
     /// The week's days, e.g. `25 November – 1 December 2024` (the ISO week string when it does
@@ -56,7 +56,7 @@ pub struct RoundupView<'a, 'v> {
 
 /// A run of items under one heading.
 #[derive(Debug, Serialize)]
-pub struct SectionView<'a, 'v> {
+pub(crate) struct SectionView<'a, 'v> {
     /// The heading; null for the items that have no section.
     pub name: Option<Cow<'a, str>>,
     pub items: Vec<&'v ItemView<'a>>,
@@ -64,7 +64,7 @@ pub struct SectionView<'a, 'v> {
 
 /// One picked item.
 #[derive(Debug, Serialize)]
-pub struct ItemView<'a> {
+pub(crate) struct ItemView<'a> {
     /// 1-based place in the post.
     pub position: u32,
     pub section: Option<Cow<'a, str>>,

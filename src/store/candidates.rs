@@ -37,7 +37,7 @@ pub(super) fn in_week() -> String {
 impl Store {
     /// The candidates of `week`: the entries that belong to it (see [`IN_WEEK`]), with what was
     /// decided about each. Skipped entries are left out unless `include_skipped`. Newest first.
-    pub fn candidates(
+    pub(crate) fn candidates(
         &self,
         week: &WeekSpan,
         include_skipped: bool,

@@ -134,7 +134,7 @@ pub(super) fn read_entry(conn: &Connection, id: EntryId) -> rusqlite::Result<Opt
 
 /// A selection of entries (all filters optional; they combine with AND).
 #[derive(Debug, Clone, Default)]
-pub struct EntryFilter {
+pub(crate) struct EntryFilter {
     /// Filed at or after this instant.
     pub since: Option<DateTime<Utc>>,
     /// Filed before this instant.
@@ -149,7 +149,7 @@ pub struct EntryFilter {
 
 /// One entry as listed by `roundup entries`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct EntryRow {
+pub(crate) struct EntryRow {
     pub id: EntryId,
     pub feed: FeedId,
     pub title: Option<String>,
@@ -163,7 +163,7 @@ pub struct EntryRow {
 impl Store {
     /// Brings the full-text index up to date: indexes every entry stored since the last call.
     /// Returns how many were indexed.
-    pub fn update_search_index(&mut self) -> Result<u64, StoreError> {
+    pub(crate) fn update_search_index(&mut self) -> Result<u64, StoreError> {
         self.write(|tx| {
             let indexed = tx.execute(
                 "INSERT INTO entries_fts (rowid, title, author, text)
@@ -180,13 +180,13 @@ impl Store {
     }
 
     /// One stored entry.
-    pub fn entry(&self, id: EntryId) -> Result<Option<EntryDetail>, StoreError> {
+    pub(crate) fn entry(&self, id: EntryId) -> Result<Option<EntryDetail>, StoreError> {
         self.read(|c| read_entry(c, id))
     }
 
     /// The link of an entry exactly as its feed gives it: the key its article page is cached
     /// under (an `EntryDetail`'s `url` is the cleaned, canonical one).
-    pub fn entry_link(&self, id: EntryId) -> Result<Option<String>, StoreError> {
+    pub(crate) fn entry_link(&self, id: EntryId) -> Result<Option<String>, StoreError> {
         self.read(|c| {
             c.query_row("SELECT url FROM entries WHERE id = ?1", [id], |r| r.get(0))
                 .optional()
@@ -195,7 +195,7 @@ impl Store {
     }
 
     /// Entries matching `filter`, newest first (ties by id, newest first).
-    pub fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
+    pub(crate) fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
         // Read-only: search what is indexed (a writing command indexes the rest).
         if filter.search.is_some() && !self.read_only {
             self.update_search_index()?;
@@ -255,7 +255,7 @@ impl Store {
 
     /// Number of entries, and the number of distinct (feed, identity) pairs (equal unless
     /// something is badly wrong).
-    pub fn entry_count(&self) -> Result<u64, StoreError> {
+    pub(crate) fn entry_count(&self) -> Result<u64, StoreError> {
         self.read(|c| c.query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0)))
             .map(|n| n as u64)
     }

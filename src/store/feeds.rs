@@ -36,7 +36,7 @@ impl FeedState {
 
 /// One line of `roundup feeds list`.
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct FeedListing {
+pub(crate) struct FeedListing {
     pub id: FeedId,
     pub name: Option<String>,
     pub title: Option<String>,
@@ -56,7 +56,7 @@ impl Store {
     /// Makes the feed rows match the config: new feeds are added, names follow the file, and a
     /// feed whose URL changed in the file forgets its redirect, discovery, validators and errors.
     /// Rows of feeds no longer in the file are kept (their entries may be in roundups).
-    pub fn sync_feeds(
+    pub(crate) fn sync_feeds(
         &mut self,
         feeds: &[FeedConfig],
         now: DateTime<Utc>,
@@ -103,7 +103,7 @@ impl Store {
     }
 
     /// Poll state of every feed, keyed by id.
-    pub fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
+    pub(crate) fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, url, moved_to, discovered_url, etag, last_modified, next_due_at,
@@ -132,13 +132,13 @@ impl Store {
 
     /// Writes one poll: entries inserted or updated in place, the feed row, one history row.
     /// All or nothing.
-    pub fn record_poll(&mut self, u: &FeedPoll) -> Result<WriteCounts, StoreError> {
+    pub(crate) fn record_poll(&mut self, u: &FeedPoll) -> Result<WriteCounts, StoreError> {
         Ok(self.record_polls(std::slice::from_ref(u))?[0])
     }
 
     /// Writes several polls in one transaction (fewer commits and full-text segments than one
     /// each): all of them or none, so every feed's result is still written atomically.
-    pub fn record_polls(&mut self, updates: &[FeedPoll]) -> Result<Vec<WriteCounts>, StoreError> {
+    pub(crate) fn record_polls(&mut self, updates: &[FeedPoll]) -> Result<Vec<WriteCounts>, StoreError> {
         self.write(|tx| {
             let mut all = Vec::with_capacity(updates.len());
             for u in updates {
@@ -149,7 +149,7 @@ impl Store {
     }
 
     /// Every feed with its state and entry count, in the given id order (others after, by id).
-    pub fn feed_listing(&self) -> Result<Vec<FeedListing>, StoreError> {
+    pub(crate) fn feed_listing(&self) -> Result<Vec<FeedListing>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT f.id, f.name, f.title, f.url, f.moved_to, f.discovered_url, f.last_fetch_at,
@@ -179,7 +179,7 @@ impl Store {
     }
 
     /// The earliest `next_due_at` among the given feeds that are not gone.
-    pub fn next_due(&self, ids: &[FeedId]) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub(crate) fn next_due(&self, ids: &[FeedId]) -> Result<Option<DateTime<Utc>>, StoreError> {
         let states = self.feed_states()?;
         Ok(states
             .iter()
@@ -189,7 +189,7 @@ impl Store {
     }
 
     /// The id of the feed whose configured or current URL is `url`, if any.
-    pub fn feed_with_url(&self, url: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn feed_with_url(&self, url: &str) -> Result<Option<String>, StoreError> {
         self.read(|c| {
             c.query_row(
                 "SELECT id FROM feeds WHERE url = ?1 OR moved_to = ?1 OR discovered_url = ?1",

@@ -3,7 +3,7 @@
 //! outside the steps.
 
 /// Step N (1-based) takes a database from `user_version` N-1 to N.
-pub const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     // 1: feeds, entries (with full-text search) and fetch history.
     r#"
 CREATE TABLE feeds (
@@ -162,7 +162,7 @@ ALTER TABLE pages ADD COLUMN published_time TEXT;
 ];
 
 /// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// The first table holding a row whose foreign key points at a missing parent, if any.
 pub(super) fn foreign_key_violation(

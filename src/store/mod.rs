@@ -9,10 +9,10 @@
 mod candidates;
 mod entries;
 mod feeds;
-pub mod migrations;
+pub(crate) mod migrations;
 mod pages;
 mod picks;
-pub mod published;
+pub(crate) mod published;
 mod roundups;
 mod sql;
 
@@ -21,17 +21,17 @@ use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
-pub use entries::{EntryFilter, EntryRow};
-pub use feeds::{FeedListing, FeedState};
-pub use pages::PageRow;
-pub use picks::PickError;
+pub(crate) use entries::EntryFilter;
+pub(crate) use feeds::FeedState;
+pub(crate) use pages::PageRow;
+pub(crate) use picks::PickError;
 
 /// `PRAGMA application_id` of a roundup database ("RNDP").
-pub const APPLICATION_ID: i64 = 0x524E_4450;
+pub(crate) const APPLICATION_ID: i64 = 0x524E_4450;
 
 /// A storage failure, naming the database.
 #[derive(Debug, thiserror::Error)]
-pub enum StoreError {
+pub(crate) enum StoreError {
     #[error("database {path}: {source}")]
     Sqlite {
         path: PathBuf,
@@ -67,7 +67,7 @@ pub enum StoreError {
 impl StoreError {
     /// Another connection holds the database (SQLITE_BUSY or SQLITE_LOCKED, after the busy
     /// timeout): worth trying again later, not a broken database.
-    pub fn is_busy(&self) -> bool {
+    pub(crate) fn is_busy(&self) -> bool {
         matches!(
             self,
             StoreError::Sqlite { source: rusqlite::Error::SqliteFailure(e, _), .. }
@@ -90,7 +90,7 @@ impl<E> From<rusqlite::Error> for Abort<E> {
 }
 
 /// The open database.
-pub struct Store {
+pub(crate) struct Store {
     conn: Connection,
     path: PathBuf,
     /// Opened with [`Store::open_read_only`]: nothing is written, not even the search index.
@@ -99,7 +99,7 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub(crate) fn open(path: &Path) -> Result<Store, StoreError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|source| StoreError::Folder { path: path.to_path_buf(), source })?;
@@ -122,7 +122,7 @@ impl Store {
     /// needs an upgrade (which writes). SQLite's `mode=ro` needs the `-shm` file to exist or be
     /// creatable under WAL; in a read-only folder without one the file is opened `immutable`
     /// (no other process can be writing to it then: there is nowhere to put its journal).
-    pub fn open_read_only(path: &Path, why: &str) -> Result<Store, StoreError> {
+    pub(crate) fn open_read_only(path: &Path, why: &str) -> Result<Store, StoreError> {
         use rusqlite::OpenFlags;
         let sqlite = |source| StoreError::Sqlite { path: path.to_path_buf(), source };
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -160,12 +160,12 @@ impl Store {
     }
 
     /// Whether the store was opened with [`Store::open_read_only`].
-    pub fn is_read_only(&self) -> bool {
+    pub(crate) fn is_read_only(&self) -> bool {
         self.read_only
     }
 
     /// The database file.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
@@ -263,7 +263,7 @@ impl Store {
     }
 
     /// `PRAGMA integrity_check`, `"ok"` when sound.
-    pub fn integrity_check(&self) -> Result<String, StoreError> {
+    pub(crate) fn integrity_check(&self) -> Result<String, StoreError> {
         self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
     }
 }

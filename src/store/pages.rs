@@ -9,7 +9,7 @@ use crate::timefmt::{parse_rfc3339, rfc3339};
 
 /// A cached article page.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PageRow {
+pub(crate) struct PageRow {
     pub url: String,
     pub final_url: Option<String>,
     pub fetched_at: DateTime<Utc>,
@@ -28,7 +28,7 @@ pub struct PageRow {
 
 impl Store {
     /// The cached page for `url`, if it was ever fetched.
-    pub fn page(&self, url: &str) -> Result<Option<PageRow>, StoreError> {
+    pub(crate) fn page(&self, url: &str) -> Result<Option<PageRow>, StoreError> {
         self.read(|c| {
             c.query_row(
                 "SELECT url, final_url, fetched_at, status, etag, last_modified, text, error,
@@ -59,7 +59,7 @@ impl Store {
     }
 
     /// Stores (or replaces) a fetched page.
-    pub fn save_page(&mut self, p: &PageRow) -> Result<(), StoreError> {
+    pub(crate) fn save_page(&mut self, p: &PageRow) -> Result<(), StoreError> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO pages (url, final_url, fetched_at, status, etag, last_modified, text, error,

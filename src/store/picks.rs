@@ -14,7 +14,7 @@ use crate::week::IsoWeek;
 
 /// Why a pick or triage could not be made.
 #[derive(Debug, thiserror::Error)]
-pub enum PickError {
+pub(crate) enum PickError {
     #[error("there is no entry {0} (see `roundup entries --json` or `roundup candidates`)")]
     NoEntry(EntryId),
     #[error("entry {entry} is not picked in {week}")]
@@ -105,7 +105,7 @@ fn remove_pick(
 impl Store {
     /// Picks `entry` into the roundup of `week` (or changes its pick there). Any stored entry may
     /// be picked into any week. Returns the pick as it now stands.
-    pub fn pick(
+    pub(crate) fn pick(
         &mut self,
         week: IsoWeek,
         default_title: &str,
@@ -171,7 +171,7 @@ impl Store {
     }
 
     /// Takes `entry` out of the roundup of `week`; it becomes a candidate again.
-    pub fn unpick(
+    pub(crate) fn unpick(
         &mut self,
         week: IsoWeek,
         entry: EntryId,
@@ -188,7 +188,7 @@ impl Store {
 
     /// Triages `entry` out: it is not shown as a candidate again (unpicked if it was picked).
     /// One transaction.
-    pub fn skip(
+    pub(crate) fn skip(
         &mut self,
         week: IsoWeek,
         entry: EntryId,
@@ -210,14 +210,14 @@ impl Store {
     }
 
     /// The picks of `week`'s roundup, in order.
-    pub fn picks(&self, week: IsoWeek) -> Result<Vec<PickedItem>, StoreError> {
+    pub(crate) fn picks(&self, week: IsoWeek) -> Result<Vec<PickedItem>, StoreError> {
         self.read(|c| read_picks(c, week))
     }
 
     /// The links picked in the (up to) `n` roundups before `week`, with their week: each pick's
     /// link as its feed gave it and, when its article page was read, the page's canonical link
     /// (the one the draft showed). Compare them with [`crate::links::post_key`].
-    pub fn recently_featured(
+    pub(crate) fn recently_featured(
         &self,
         week: IsoWeek,
         n: u32,

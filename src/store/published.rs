@@ -19,7 +19,7 @@ use crate::week::IsoWeek;
 
 /// Why a roundup could not be published.
 #[derive(Debug, thiserror::Error)]
-pub enum PublishError {
+pub(crate) enum PublishError {
     /// Nothing is picked in the week (or the week's roundup was never started).
     #[error(
         "the {0} roundup has no picks; pick at least one entry (`roundup pick ENTRY --week {0}`) before publishing"
@@ -38,7 +38,7 @@ pub enum PublishError {
 
 /// A roundup as it was published: its own fields and its picks, in post order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
+pub(crate) struct Snapshot {
     /// The ISO week, e.g. `2026-W48`.
     pub week: IsoWeek,
     pub title: String,
@@ -134,7 +134,7 @@ impl From<&SnapshotItem> for PickedItem {
 
 impl Snapshot {
     /// The snapshot of `roundup` with `items`.
-    pub fn of(roundup: &Roundup, items: &[PickedItem]) -> Snapshot {
+    pub(crate) fn of(roundup: &Roundup, items: &[PickedItem]) -> Snapshot {
         Snapshot {
             week: roundup.week,
             title: roundup.title.clone(),
@@ -147,7 +147,7 @@ impl Snapshot {
     }
 
     /// The snapshot as the renderer's roundup (status `published`).
-    pub fn roundup(&self, published_at: DateTime<Utc>) -> Roundup {
+    pub(crate) fn roundup(&self, published_at: DateTime<Utc>) -> Roundup {
         Roundup {
             id: 0,
             week: self.week,
@@ -162,13 +162,13 @@ impl Snapshot {
     }
 
     /// The snapshot's picks as the renderer's items.
-    pub fn items(&self) -> Vec<PickedItem> {
+    pub(crate) fn items(&self) -> Vec<PickedItem> {
         self.items.iter().map(PickedItem::from).collect()
     }
 
     /// Every text field passed through `f` (e.g. to strip characters a format forbids). Walks
     /// the persisted form, so a field added to the snapshot is never missed.
-    pub fn map_text(&self, f: &dyn Fn(&str) -> String) -> Snapshot {
+    pub(crate) fn map_text(&self, f: &dyn Fn(&str) -> String) -> Snapshot {
         fn walk(v: &mut serde_json::Value, f: &dyn Fn(&str) -> String) {
             match v {
                 serde_json::Value::String(s) => *s = f(s),
@@ -185,7 +185,7 @@ impl Snapshot {
 
 /// A published roundup.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Published {
+pub(crate) struct Published {
     pub week: IsoWeek,
     /// First publication (kept when a correction is re-published).
     pub published_at: DateTime<Utc>,
@@ -196,7 +196,7 @@ pub struct Published {
 
 /// What `publish` did.
 #[derive(Debug, Clone, PartialEq)]
-pub struct PublishOutcome {
+pub(crate) struct PublishOutcome {
     pub published: Published,
     /// It had been published before: this was a correction.
     pub republished: bool,
@@ -214,7 +214,7 @@ impl Store {
     /// last publication time set when the snapshot changed (always later than the previous one,
     /// by a second at least, so feed readers see a correction as newer) and kept when it did
     /// not, and a snapshot of its fields and picks stored.
-    pub fn publish(
+    pub(crate) fn publish(
         &mut self,
         week: IsoWeek,
         now: DateTime<Utc>,
@@ -266,7 +266,7 @@ impl Store {
     }
 
     /// Every published roundup, newest first (first publication time, then week, descending).
-    pub fn published(&self) -> Result<Vec<Published>, PublishError> {
+    pub(crate) fn published(&self) -> Result<Vec<Published>, PublishError> {
         let rows: Vec<(IsoWeek, String, String, String)> = self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT p.week, p.published_at, p.updated_at, p.snapshot

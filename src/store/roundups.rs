@@ -54,12 +54,12 @@ pub(super) fn ensure_roundup(
 
 impl Store {
     /// The roundup of `week`, if it has been started.
-    pub fn find_roundup(&self, week: IsoWeek) -> Result<Option<Roundup>, StoreError> {
+    pub(crate) fn find_roundup(&self, week: IsoWeek) -> Result<Option<Roundup>, StoreError> {
         self.read(|c| read_roundup(c, week))
     }
 
     /// The roundup of `week`, started as a draft titled `default_title` if need be.
-    pub fn roundup(
+    pub(crate) fn roundup(
         &mut self,
         week: IsoWeek,
         default_title: &str,
@@ -69,7 +69,7 @@ impl Store {
     }
 
     /// Changes the roundup's own fields.
-    pub fn edit_roundup(
+    pub(crate) fn edit_roundup(
         &mut self,
         week: IsoWeek,
         default_title: &str,

@@ -26,13 +26,13 @@ use axum::routing::get;
 use serde_json::Value;
 
 /// The binary under test.
-pub const BIN: &str = env!("CARGO_BIN_EXE_roundup");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_roundup");
 
 /// No run of the binary may take longer than this; past it the run is killed and the test fails.
-pub const RUN_LIMIT: Duration = Duration::from_secs(60);
+pub(crate) const RUN_LIMIT: Duration = Duration::from_secs(60);
 
 /// A fixture file's path (under `tests/fixtures/`).
-pub fn fixture(rel: &str) -> PathBuf {
+pub(crate) fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
 }
 
@@ -42,10 +42,10 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// The environment variable that turns a skipped check into a failure. `.ci/run` sets it (and
 /// installs every tool first), so CI can never pass a check that did not run.
-pub const REQUIRE_TOOLS: &str = "ROUNDUP_REQUIRE_TOOLS";
+pub(crate) const REQUIRE_TOOLS: &str = "ROUNDUP_REQUIRE_TOOLS";
 
 /// Whether [`REQUIRE_TOOLS`] is set to anything but empty or `0`.
-pub fn tools_required() -> bool {
+pub(crate) fn tools_required() -> bool {
     std::env::var_os(REQUIRE_TOOLS).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
@@ -61,7 +61,7 @@ pub fn tools_required() -> bool {
 /// captures the `print!` family only: so it shows in a plain `cargo test`, among the `ok`
 /// lines, for a test that passes.
 #[track_caller]
-pub fn cannot_check(check: &str, reason: &str) {
+pub(crate) fn cannot_check(check: &str, reason: &str) {
     use std::io::Write;
     let test = std::thread::current().name().unwrap_or("?").to_string();
     if tools_required() {
@@ -75,7 +75,7 @@ pub fn cannot_check(check: &str, reason: &str) {
 }
 
 /// Whether `python3` is on the PATH and can import every one of `modules`.
-pub fn python_has(modules: &[&str]) -> bool {
+pub(crate) fn python_has(modules: &[&str]) -> bool {
     Command::new("python3")
         .args(["-c", &format!("import {}", modules.join(", "))])
         .output()
@@ -88,7 +88,7 @@ pub fn python_has(modules: &[&str]) -> bool {
 
 /// What one run of the binary printed and how it ended.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     /// The exit code; `None` when a signal ended the process.
     pub code: Option<i32>,
     pub stdout: String,
@@ -98,25 +98,25 @@ pub struct Run {
 impl Run {
     /// Panics, showing everything printed, unless the run exited with `code`.
     #[track_caller]
-    pub fn expect_code(&self, code: i32) -> &Run {
+    pub(crate) fn expect_code(&self, code: i32) -> &Run {
         assert_eq!(self.code, Some(code), "expected exit {code}\n{self}");
         self
     }
 
     /// Panics unless the run exited 0.
     #[track_caller]
-    pub fn success(&self) -> &Run {
+    pub(crate) fn success(&self) -> &Run {
         self.expect_code(0)
     }
 
     /// The lines of stderr.
-    pub fn stderr_lines(&self) -> Vec<&str> {
+    pub(crate) fn stderr_lines(&self) -> Vec<&str> {
         self.stderr.lines().filter(|l| !l.trim().is_empty()).collect()
     }
 
     /// The one line of stdout starting with `roundup: polled` (the summary of a fetch).
     #[track_caller]
-    pub fn summary(&self) -> &str {
+    pub(crate) fn summary(&self) -> &str {
         let lines: Vec<&str> =
             self.stdout.lines().filter(|l| l.starts_with("roundup: polled")).collect();
         assert_eq!(lines.len(), 1, "expected one summary line\n{self}");
@@ -125,7 +125,7 @@ impl Run {
 
     /// Stdout as JSON.
     #[track_caller]
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout)
             .unwrap_or_else(|e| panic!("stdout is not JSON: {e}\n{self}"))
     }
@@ -142,7 +142,7 @@ impl std::fmt::Display for Run {
 }
 
 /// A child process whose output is collected on threads, so that it never blocks on a full pipe.
-pub struct Running {
+pub(crate) struct Running {
     pub child: Child,
     stdout: Option<std::thread::JoinHandle<String>>,
     stderr: Option<std::thread::JoinHandle<String>>,
@@ -186,18 +186,18 @@ impl Running {
         Running { child, stdout: Some(stdout), stderr: Some(stderr), lines }
     }
 
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Whether the process is still running.
-    pub fn is_running(&mut self) -> bool {
+    pub(crate) fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("try_wait").is_none()
     }
 
     /// Waits for a stdout line starting with `prefix`, for at most `limit`.
     #[track_caller]
-    pub fn wait_for_line(&mut self, prefix: &str, limit: Duration) -> String {
+    pub(crate) fn wait_for_line(&mut self, prefix: &str, limit: Duration) -> String {
         let deadline = Instant::now() + limit;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -214,7 +214,7 @@ impl Running {
     }
 
     /// Sends a signal with `kill -SIGNAL pid` (no libc needed).
-    pub fn signal(&self, signal: &str) {
+    pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(self.pid().to_string())
@@ -225,7 +225,7 @@ impl Running {
 
     /// Waits for the process to end, for at most `limit` (then kills it and panics).
     #[track_caller]
-    pub fn finish(&mut self, limit: Duration) -> Run {
+    pub(crate) fn finish(&mut self, limit: Duration) -> Run {
         let deadline = Instant::now() + limit;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
@@ -263,7 +263,7 @@ impl Drop for Running {
 }
 
 /// A temp dir with a feeds.toml and a database path, and the binary pointed at them.
-pub struct TestEnv {
+pub(crate) struct TestEnv {
     dir: tempfile::TempDir,
     pub config: PathBuf,
     pub db: PathBuf,
@@ -271,7 +271,7 @@ pub struct TestEnv {
 
 impl TestEnv {
     /// A new environment whose feeds.toml holds `config_text`.
-    pub fn new(config_text: &str) -> TestEnv {
+    pub(crate) fn new(config_text: &str) -> TestEnv {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = dir.path().join("feeds.toml");
         let db = dir.path().join("roundup.sqlite3");
@@ -280,21 +280,21 @@ impl TestEnv {
     }
 
     /// A new environment polling `feeds` (id, url) with the given `[settings]` lines.
-    pub fn with_feeds(settings: &str, feeds: &[(&str, String)]) -> TestEnv {
+    pub(crate) fn with_feeds(settings: &str, feeds: &[(&str, String)]) -> TestEnv {
         TestEnv::new(&feeds_toml(settings, feeds))
     }
 
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn read_config(&self) -> String {
+    pub(crate) fn read_config(&self) -> String {
         std::fs::read_to_string(&self.config).expect("read feeds.toml")
     }
 
     /// The command `roundup --config <feeds.toml> --db <db> ARGS`, in the temp dir, with the
     /// environment variables that would override them removed.
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.arg("--config")
             .arg(&self.config)
@@ -309,17 +309,17 @@ impl TestEnv {
     }
 
     /// Runs `roundup ARGS` to the end (at most [`RUN_LIMIT`]).
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         run_command(self.command(args))
     }
 
     /// Starts `roundup ARGS` and returns at once.
-    pub fn spawn(&self, args: &[&str]) -> Running {
+    pub(crate) fn spawn(&self, args: &[&str]) -> Running {
         Running::start(self.command(args))
     }
 
     /// `roundup fetch ARGS`.
-    pub fn fetch(&self, args: &[&str]) -> Run {
+    pub(crate) fn fetch(&self, args: &[&str]) -> Run {
         let mut all = vec!["fetch"];
         all.extend_from_slice(args);
         self.run(&all)
@@ -327,7 +327,7 @@ impl TestEnv {
 
     /// `roundup entries --json ARGS`, which must succeed, as its array.
     #[track_caller]
-    pub fn entries(&self, args: &[&str]) -> Vec<Value> {
+    pub(crate) fn entries(&self, args: &[&str]) -> Vec<Value> {
         let mut all = vec!["entries", "--json"];
         all.extend_from_slice(args);
         let run = self.run(&all);
@@ -340,7 +340,7 @@ impl TestEnv {
 
     /// The one stored entry whose title starts with `title`.
     #[track_caller]
-    pub fn entry_titled(&self, title: &str) -> Value {
+    pub(crate) fn entry_titled(&self, title: &str) -> Value {
         let entries = self.entries(&[]);
         let found: Vec<&Value> = entries
             .iter()
@@ -352,7 +352,7 @@ impl TestEnv {
 
     /// `roundup feeds list --json`, which must succeed, keyed by feed id.
     #[track_caller]
-    pub fn feeds(&self) -> HashMap<String, Value> {
+    pub(crate) fn feeds(&self) -> HashMap<String, Value> {
         let run = self.run(&["feeds", "list", "--json"]);
         run.success();
         let Value::Array(list) = run.json() else { panic!("feeds list --json is not an array") };
@@ -360,26 +360,26 @@ impl TestEnv {
     }
 
     /// The database, opened directly.
-    pub fn sqlite(&self) -> rusqlite::Connection {
+    pub(crate) fn sqlite(&self) -> rusqlite::Connection {
         let conn = rusqlite::Connection::open(&self.db).expect("open the database");
         conn.busy_timeout(Duration::from_secs(10)).expect("busy timeout");
         conn
     }
 
     /// One integer from `sql`.
-    pub fn count(&self, sql: &str) -> i64 {
+    pub(crate) fn count(&self, sql: &str) -> i64 {
         self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
     }
 
     /// `PRAGMA integrity_check`: `"ok"` when the database is sound.
-    pub fn integrity(&self) -> String {
+    pub(crate) fn integrity(&self) -> String {
         self.sqlite()
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .expect("integrity_check")
     }
 
     /// Rows sharing a (feed_id, identity) with another row.
-    pub fn duplicates(&self) -> i64 {
+    pub(crate) fn duplicates(&self) -> i64 {
         self.count(
             "SELECT count(*) FROM (SELECT 1 FROM entries GROUP BY feed_id, identity HAVING count(*) > 1)",
         )
@@ -387,12 +387,12 @@ impl TestEnv {
 }
 
 /// Runs `cmd` to the end (at most [`RUN_LIMIT`]).
-pub fn run_command(cmd: Command) -> Run {
+pub(crate) fn run_command(cmd: Command) -> Run {
     Running::start(cmd).finish(RUN_LIMIT)
 }
 
 /// A feeds.toml: a `[settings]` table with `settings` (lines), then one `[[feeds]]` per (id, url).
-pub fn feeds_toml(settings: &str, feeds: &[(&str, String)]) -> String {
+pub(crate) fn feeds_toml(settings: &str, feeds: &[(&str, String)]) -> String {
     let mut s = String::from("# written by the test\n[settings]\n");
     s.push_str(settings);
     if !settings.is_empty() && !settings.ends_with('\n') {
@@ -406,11 +406,11 @@ pub fn feeds_toml(settings: &str, feeds: &[(&str, String)]) -> String {
 
 /// A fixture feed served by [`FixtureServer`]: (feed id, file under tests/fixtures,
 /// content type, optional configured name).
-pub type FeedFixture = (&'static str, &'static str, &'static str, Option<&'static str>);
+pub(crate) type FeedFixture = (&'static str, &'static str, &'static str, Option<&'static str>);
 
 /// Serves each of `feeds` at `/doc/{id}` and returns a feeds.toml that starts with `head` and
 /// polls them.
-pub fn serve_fixture_feeds(server: &FixtureServer, head: &str, feeds: &[FeedFixture]) -> String {
+pub(crate) fn serve_fixture_feeds(server: &FixtureServer, head: &str, feeds: &[FeedFixture]) -> String {
     let mut config = head.to_string();
     for (id, file, content_type, name) in feeds {
         let body = std::fs::read_to_string(fixture(file)).expect("fixture");
@@ -428,7 +428,7 @@ pub fn serve_fixture_feeds(server: &FixtureServer, head: &str, feeds: &[FeedFixt
 
 /// Waits until `cond` holds, checking every 10 ms for at most `limit`.
 #[track_caller]
-pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+pub(crate) fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + limit;
     while !cond() {
         assert!(Instant::now() < deadline, "gave up after {limit:?} waiting for {what}");
@@ -441,28 +441,28 @@ pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
 // ------------------------------------------------------------------------------------------
 
 /// The ETag and Last-Modified of `/rss.xml`.
-pub const RSS_ETAG: &str = "W/\"townhall-2024-11-26\"";
-pub const RSS_LAST_MODIFIED: &str = "Tue, 26 Nov 2024 09:00:00 GMT";
+pub(crate) const RSS_ETAG: &str = "W/\"townhall-2024-11-26\"";
+pub(crate) const RSS_LAST_MODIFIED: &str = "Tue, 26 Nov 2024 09:00:00 GMT";
 /// The Last-Modified of `/atom.xml` (which has no ETag).
-pub const ATOM_LAST_MODIFIED: &str = "Wed, 27 Nov 2024 12:00:00 GMT";
+pub(crate) const ATOM_LAST_MODIFIED: &str = "Wed, 27 Nov 2024 12:00:00 GMT";
 /// Entries in the fixture feeds.
-pub const RSS_ENTRIES: usize = 3;
-pub const ATOM_ENTRIES: usize = 2;
-pub const JSON_ENTRIES: usize = 2;
+pub(crate) const RSS_ENTRIES: usize = 3;
+pub(crate) const ATOM_ENTRIES: usize = 2;
+pub(crate) const JSON_ENTRIES: usize = 2;
 /// Entries in a `/gen/{name}` feed unless `?n=` says otherwise.
-pub const GEN_ENTRIES: usize = 3;
+pub(crate) const GEN_ENTRIES: usize = 3;
 /// How long `/slow.xml` takes to answer.
-pub const SLOW_ANSWER: Duration = Duration::from_secs(10);
+pub(crate) const SLOW_ANSWER: Duration = Duration::from_secs(10);
 /// Size of `/big.xml` and `/big-stream.xml`.
-pub const BIG_BODY: usize = 256 * 1024;
+pub(crate) const BIG_BODY: usize = 256 * 1024;
 /// Decompressed size of `/bomb.xml`.
-pub const BOMB_SIZE: usize = 4 * 1024 * 1024;
+pub(crate) const BOMB_SIZE: usize = 4 * 1024 * 1024;
 /// The longest a held request waits for [`FixtureServer::release`].
-pub const HOLD_LIMIT: Duration = Duration::from_secs(30);
+pub(crate) const HOLD_LIMIT: Duration = Duration::from_secs(30);
 
 /// One request as the server saw it.
 #[derive(Debug, Clone)]
-pub struct Seen {
+pub(crate) struct Seen {
     /// Path and query.
     pub path: String,
     pub if_none_match: Option<String>,
@@ -516,7 +516,7 @@ struct ServerState {
 ///   nothing.
 /// - `/doc/{name}`: whatever the test set with [`FixtureServer::set_doc`], with an ETag that
 ///   changes with it; 404 until set.
-pub struct FixtureServer {
+pub(crate) struct FixtureServer {
     addr: SocketAddr,
     state: Arc<ServerState>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -524,7 +524,7 @@ pub struct FixtureServer {
 }
 
 impl FixtureServer {
-    pub fn start() -> FixtureServer {
+    pub(crate) fn start() -> FixtureServer {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         listener.set_nonblocking(true).expect("nonblocking");
         let addr = listener.local_addr().expect("local addr");
@@ -564,54 +564,54 @@ impl FixtureServer {
     }
 
     /// `http://127.0.0.1:PORT` + `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
 
     /// Every request so far, in arrival order.
-    pub fn log(&self) -> Vec<Seen> {
+    pub(crate) fn log(&self) -> Vec<Seen> {
         self.state.log.lock().unwrap().clone()
     }
 
     /// Paths (with queries) of every request so far.
-    pub fn paths(&self) -> Vec<String> {
+    pub(crate) fn paths(&self) -> Vec<String> {
         self.log().into_iter().map(|s| s.path).collect()
     }
 
     /// How many requests asked for exactly `path`.
-    pub fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.log().iter().filter(|s| s.path == path).count()
     }
 
     /// Requests answered so far.
-    pub fn answered(&self) -> usize {
+    pub(crate) fn answered(&self) -> usize {
         self.state.answered.load(Ordering::SeqCst)
     }
 
     /// The most requests that were ever in flight at once.
-    pub fn max_in_flight(&self) -> usize {
+    pub(crate) fn max_in_flight(&self) -> usize {
         self.state.max_in_flight.load(Ordering::SeqCst)
     }
 
     /// Makes every `/gen/...` answer wait `delay` first.
-    pub fn set_gen_delay(&self, delay: Duration) {
+    pub(crate) fn set_gen_delay(&self, delay: Duration) {
         self.state.gen_delay_ms.store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
     /// Answers the first `n` `/gen/...` requests as usual and holds every later one until
     /// [`release`](Self::release) (or [`HOLD_LIMIT`]).
-    pub fn hold_after(&self, n: usize) {
+    pub(crate) fn hold_after(&self, n: usize) {
         self.state.hold_after.store(n, Ordering::SeqCst);
     }
 
     /// Lets held requests (and all later ones) through.
-    pub fn release(&self) {
+    pub(crate) fn release(&self) {
         self.state.hold_after.store(usize::MAX, Ordering::SeqCst);
         self.state.released.send_replace(true);
     }
 
     /// Serves `body` at `/doc/{name}` as `content_type`, with a new ETag.
-    pub fn set_doc(&self, name: &str, content_type: &str, body: &str) {
+    pub(crate) fn set_doc(&self, name: &str, content_type: &str, body: &str) {
         let version = self.state.versions.fetch_add(1, Ordering::SeqCst) + 1;
         self.state.docs.lock().unwrap().insert(
             name.to_string(),
@@ -632,7 +632,7 @@ impl Drop for FixtureServer {
 }
 
 /// A port on 127.0.0.1 where nothing listens (bound, then let go).
-pub fn closed_port_url(path: &str) -> String {
+pub(crate) fn closed_port_url(path: &str) -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = l.local_addr().expect("addr");
     drop(l);
@@ -780,7 +780,7 @@ async fn slow() -> Response {
 }
 
 /// The RSS document `/gen/{name}?n=N` serves.
-pub fn generated_feed(name: &str, n: usize) -> String {
+pub(crate) fn generated_feed(name: &str, n: usize) -> String {
     let mut items = String::new();
     for i in (1..=n).rev() {
         // Entry i is i hours after 2024-11-20T00:00:00Z.

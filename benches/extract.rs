@@ -16,6 +16,11 @@
 //!
 //! Skips with a notice (exit 0) when the data folder is absent; exits 1 when scoring fails.
 
+#![expect(
+    clippy::cast_possible_truncation,
+    reason = "bench arithmetic on small counts, sizes and durations that fit"
+)]
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};

@@ -24,6 +24,11 @@
 //! little, while roundup against a raw download of the same bytes, measured minutes apart on
 //! the same machine, does.
 
+#![expect(
+    clippy::cast_possible_truncation,
+    reason = "bench arithmetic on small counts, sizes and durations that fit"
+)]
+
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::ffi::OsString;

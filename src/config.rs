@@ -305,7 +305,7 @@ impl Config {
         let count = |v: &Spanned<i64>, key: &str, max: i64| {
             let n = *v.get_ref();
             if (1..=max).contains(&n) {
-                Ok(n as usize)
+                Ok(usize::try_from(n).unwrap_or(usize::MAX))
             } else {
                 Err(at(v.span(), key.into(), format!("must be between 1 and {max}, not {n}")))
             }

@@ -238,7 +238,9 @@ impl Fetcher {
         {
             return Err(FetchError::TooLarge { limit });
         }
-        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(limit) as usize);
+        let mut body = Vec::with_capacity(
+            usize::try_from(resp.content_length().unwrap_or(0).min(limit)).unwrap_or(0),
+        );
         while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(e))? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { limit });

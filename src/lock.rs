@@ -16,7 +16,6 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub(crate) struct RunLock {
     _file: File,
-    path: PathBuf,
 }
 
 /// Why the lock could not be taken.
@@ -47,11 +46,7 @@ impl RunLock {
             Taken::Busy(holder) => LockError::Busy { db: db.to_path_buf(), holder },
             Taken::Io(source) => LockError::Io { path: path.clone(), source },
         })?;
-        Ok(RunLock { _file: file, path })
-    }
-
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
+        Ok(RunLock { _file: file })
     }
 }
 
@@ -190,8 +185,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("r.sqlite3");
         std::fs::write(RunLock::path_for(&db), "pid 999999 since 2020-01-01T00:00:00Z\n").unwrap();
-        let lock = RunLock::acquire(&db).unwrap();
-        let text = std::fs::read_to_string(lock.path()).unwrap();
+        let _lock = RunLock::acquire(&db).unwrap();
+        let text = std::fs::read_to_string(RunLock::path_for(&db)).unwrap();
         assert!(text.starts_with(&format!("pid {}", std::process::id())), "{text}");
     }
 }

@@ -50,7 +50,7 @@ fn read_page(path: &Path) -> anyhow::Result<Vec<u8>> {
     if len > MAX_INPUT as u64 {
         return Err(too_big());
     }
-    let mut raw = Vec::with_capacity(len as usize);
+    let mut raw = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.take(MAX_INPUT as u64 + 1)
         .read_to_end(&mut raw)
         .with_context(|| format!("cannot read {}", path.display()))?;

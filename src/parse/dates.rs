@@ -175,7 +175,7 @@ fn month_number(word: &str) -> Option<u32> {
         return None;
     }
     let word = if word == "sept" { "sep" } else { word };
-    MONTHS.iter().position(|m| m.starts_with(word)).map(|i| i as u32 + 1)
+    MONTHS.iter().position(|m| m.starts_with(word)).and_then(|i| u32::try_from(i + 1).ok())
 }
 
 /// RFC 822 and what feeds make of it: the words in any order a human would write them.
@@ -207,6 +207,11 @@ fn loose_date(s: &str) -> Option<DateTime<Utc>> {
             let mut parts = word[..end].split(':');
             let h = parts.next()?.parse().ok()?;
             let m = parts.next()?.parse().ok()?;
+            #[expect(
+                clippy::cast_possible_truncation,
+                reason = "whole seconds of a time of day: the float cast saturates, and chrono \
+                          refuses a second past 60"
+            )]
             let sec = parts.next().map_or(Some(0.0), |s| s.parse::<f64>().ok())? as u32;
             time = Some((h, m, sec));
             match &word[end..] {

@@ -476,7 +476,8 @@ fn decode_base64(s: &str) -> Option<Vec<u8>> {
         bits += 6;
         if bits >= 8 {
             bits -= 8;
-            out.push((acc >> bits) as u8);
+            // The low byte: the bits above it were pushed already.
+            out.push((acc >> bits).to_le_bytes()[0]);
         }
     }
     Some(out)

@@ -75,17 +75,6 @@ pub(crate) struct Suggested {
 /// a fetched article page.
 pub(crate) type Suggest<'a> = dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, SuggestError> + 'a;
 
-/// Runs the picker on the terminal until the editor quits, with excerpt suggestions from each
-/// entry's own text (see [`run_with`] to fetch article pages too).
-pub(crate) fn run(config: &Config, store: &mut Store, week: IsoWeek) -> Result<(), PickerError> {
-    run_with(config, store, week, None, &mut |_, entry| {
-        Ok(Suggested {
-            paragraphs: crate::excerpt::suggestions_from_text(&entry.text),
-            warnings: Vec::new(),
-        })
-    })
-}
-
 /// The week the picker works on.
 struct Week {
     week: IsoWeek,

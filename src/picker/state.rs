@@ -568,12 +568,13 @@ impl PickerState {
             self.set_error("not picked: press space to pick it first");
             return Action::None;
         };
-        let to = pick.position as i64 + by;
-        if to < 1 || to > self.picks.len() as i64 {
+        let to = i64::from(pick.position) + by;
+        let position = u32::try_from(to).ok().filter(|&p| p >= 1 && p as usize <= self.picks.len());
+        let Some(position) = position else {
             self.set_status(format!("already #{} of {}", pick.position, self.picks.len()));
             return Action::None;
-        }
-        Action::Move { entry: id, position: to as u32 }
+        };
+        Action::Move { entry: id, position }
     }
 
     fn current(&self, entry: EntryId, field: Field) -> String {

@@ -70,7 +70,7 @@ pub(super) fn draw(frame: &mut Frame, state: &PickerState) {
         let skip = (input.cursor + 1).saturating_sub(width);
         let shown: String = input.text.chars().skip(skip).take(width).collect();
         frame.render_widget(Paragraph::new(shown).block(block), area);
-        frame.set_cursor_position((inner.x + (input.cursor - skip) as u16, inner.y));
+        frame.set_cursor_position((inner.x.saturating_add(u16::try_from(input.cursor - skip).unwrap_or(u16::MAX)), inner.y));
     }
     if let Some(s) = state.status() {
         let style = if s.error { Style::new().fg(Color::Red).bold() } else { Style::new().bold() };
@@ -151,7 +151,7 @@ fn draw_header(frame: &mut Frame, area: Rect, state: &PickerState) {
         spans.push(Span::styled(notice.to_string(), Style::new().bold()));
     }
     let line = Line::from(spans);
-    let width = line.width() as u16;
+    let width = u16::try_from(line.width()).unwrap_or(u16::MAX);
     frame.render_widget(Paragraph::new(line), area);
     if *state.mode() == Mode::Filter {
         frame.set_cursor_position((area.x + width.min(area.width.saturating_sub(1)), area.y));
@@ -400,7 +400,7 @@ fn draw_chooser(frame: &mut Frame, area: Rect, state: &PickerState, entry: Entry
     };
     head.push(Line::raw(""));
     let [top, rest] =
-        Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Min(1)]).areas(inner);
+        Layout::vertical([Constraint::Length(u16::try_from(head.len()).unwrap_or(u16::MAX)), Constraint::Min(1)]).areas(inner);
     frame.render_widget(Paragraph::new(Text::from(head)), top);
     let list = state.suggestions(entry).unwrap_or_default();
     if list.is_empty() {

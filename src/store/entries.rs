@@ -253,12 +253,6 @@ impl Store {
         })
     }
 
-    /// Number of entries, and the number of distinct (feed, identity) pairs (equal unless
-    /// something is badly wrong).
-    pub(crate) fn entry_count(&self) -> Result<u64, StoreError> {
-        self.read(|c| c.query_row("SELECT count(*) FROM entries", [], |r| r.get::<_, i64>(0)))
-            .map(|n| n as u64)
-    }
 }
 
 /// Turns what a user typed into an FTS5 query that cannot be a syntax error: every word is

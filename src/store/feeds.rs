@@ -2,7 +2,7 @@
 //! (feed row, entries and history) in one transaction, and listing them.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Store, StoreError};
 use crate::config::FeedConfig;
@@ -132,6 +132,7 @@ impl Store {
 
     /// Writes one poll: entries inserted or updated in place, the feed row, one history row.
     /// All or nothing.
+    #[cfg(test)]
     pub(crate) fn record_poll(&mut self, u: &FeedPoll) -> Result<WriteCounts, StoreError> {
         Ok(self.record_polls(std::slice::from_ref(u))?[0])
     }
@@ -188,17 +189,6 @@ impl Store {
             .min())
     }
 
-    /// The id of the feed whose configured or current URL is `url`, if any.
-    pub(crate) fn feed_with_url(&self, url: &str) -> Result<Option<String>, StoreError> {
-        self.read(|c| {
-            c.query_row(
-                "SELECT id FROM feeds WHERE url = ?1 OR moved_to = ?1 OR discovered_url = ?1",
-                [url],
-                |r| r.get(0),
-            )
-            .optional()
-        })
-    }
 }
 
 fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Result<WriteCounts> {

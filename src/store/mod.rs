@@ -164,11 +164,6 @@ impl Store {
         self.read_only
     }
 
-    /// The database file.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         |source| StoreError::Sqlite { path: self.path.clone(), source }
     }
@@ -237,7 +232,7 @@ impl Store {
     /// step that no row points at a missing parent (`PRAGMA foreign_key_check`; foreign keys
     /// are not enforced while a step rewrites tables).
     fn migrate(&mut self, version: i64) -> Result<(), StoreError> {
-        for (i, step) in migrations::MIGRATIONS.iter().enumerate().skip(version as usize) {
+        for (i, step) in migrations::MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
             let target = i as i64 + 1;
             let path = self.path.clone();
             self.write(|tx| {
@@ -263,6 +258,7 @@ impl Store {
     }
 
     /// `PRAGMA integrity_check`, `"ok"` when sound.
+    #[cfg(test)]
     pub(crate) fn integrity_check(&self) -> Result<String, StoreError> {
         self.read(|c| c.query_row("PRAGMA integrity_check", [], |r| r.get(0)))
     }

@@ -434,7 +434,7 @@ mod tests {
                     let picks = s.picks(week).unwrap();
                     let got: Vec<i64> = picks.iter().map(|p| p.entry.id.0).collect();
                     let numbers: Vec<u32> = picks.iter().map(|p| p.position).collect();
-                    let dense: Vec<u32> = (1..=picks.len() as u32).collect();
+                    let dense: Vec<u32> = (1..=u32::try_from(picks.len()).unwrap()).collect();
                     prop_assert_eq!(&numbers, &dense, "after {:?}", op);
                     prop_assert_eq!(&got, &expected, "after {:?}", op);
                 }

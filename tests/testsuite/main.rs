@@ -1,6 +1,11 @@
 //! The one integration-test binary: the real `roundup` binary against a real HTTP server on
 //! 127.0.0.1 and a real SQLite file in a temp dir. One module per feature.
 
+#![expect(
+    clippy::cast_possible_truncation,
+    reason = "test arithmetic on small counts, sizes and durations that fit"
+)]
+
 mod cli;
 mod conformance;
 mod docs;

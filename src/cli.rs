@@ -25,6 +25,7 @@ pub struct Cli {
     #[arg(long, global = true, env = "ROUNDUP_DB", value_name = "FILE")]
     pub db: Option<PathBuf>,
 
+    /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }

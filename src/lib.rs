@@ -1,18 +1,37 @@
-//! roundup: poll a sector's blogs into SQLite, pick the week's best, draft the roundup post.
-//!
-//! The fetch pipeline, one stage per module, each with its own types:
+//! roundup: poll a sector's blogs into SQLite, pick the week's best, draft the roundup post,
+//! publish its feeds. Two pipelines, one stage per file, each with its own types:
 //!
 //! ```text
-//! config ──► schedule (who is due) ──► fetch (HTTP bytes) ──► parse (feed-rs adapter)
-//!        ──► update (the pure decider: what the answer means; entry identity, hashes, dates)
-//!        ──► store (one SQLite transaction per feed)
+//! reading   config ─► schedule ─► fetch ─► parse ─► update ─► store
+//! editing   store ─► (candidates) ─► picker / app::week ─► articles ─► excerpt ─► render ─► publish ─► serve
 //! ```
 //!
-//! `poll` orchestrates one run of it (tasks, semaphores, the single writer); `http` holds what
-//! HTTP's headers mean, for `fetch`, `schedule` and `serve` alike.
+//! | stage | file | owns |
+//! |---|---|---|
+//! | config | `config.rs` | feeds.toml → `Config`, every check with file, line and key |
+//! | schedule | `schedule.rs` | who is due, when next (pure; `now` passed in) |
+//! | fetch | `fetch.rs` | HTTP bytes: conditional GET, redirects, caps (`http.rs`: what headers mean) |
+//! | parse | `parse/mod.rs` | the feed-rs adapter: bytes → `model::ParsedFeed` |
+//! | update | `update.rs` | the pure decider: what an answer means for the feed and its entries |
+//! | store | `store/mod.rs` | SQLite: one way to write (`Store::write`), migrations, queries by domain |
+//! | poll | `poll.rs` | one polling run: tasks, semaphores, the single writer |
+//! | select | `store/candidates.rs` | the week's candidates and late arrivals |
+//! | pick | `picker/mod.rs` | the full-screen picker (`picker/state.rs` decides, without a terminal) |
+//! | articles | `articles.rs` | article pages: fetched once, cached, refetched by policy |
+//! | excerpt | `excerpt.rs` | quotable paragraphs (`extract/`: an article page's main text) |
+//! | render | `render/mod.rs` | the draft from handlebars templates over view structs, and its lint |
+//! | publish | `publish/mod.rs` | the public folder and its feeds, from frozen snapshots (pure) |
+//! | serve | `serve.rs` | the public folder over HTTP for readers |
+//!
+//! One home each: `links.rs` (absolute http(s) URLs, the normal form of a link), `week.rs`
+//! (ISO weeks), `html_text.rs` (HTML → text), `quotes.rs` (where a quote was cut),
+//! `atomic_write.rs` (every file written), `error_chain.rs` (how an error is shown), `lock.rs`
+//! (the run and publish locks).
 //!
 //! `app` is the composition root: the only module that holds the configuration, the store
-//! and the HTTP client together. `cli` holds the clap structs and nothing else.
+//! and the HTTP client together. `cli` holds the clap structs and nothing else. Only the
+//! stages the integration tests and benches drive (`parse`, `extract`, `update`, `model`) are
+//! public; [`run`], [`Exit`] and [`Cli`] are what the binary needs.
 
 pub(crate) mod app;
 pub(crate) mod articles;

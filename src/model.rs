@@ -124,7 +124,9 @@ pub struct ParsedEntry {
     pub link: Option<String>,
     /// Author names joined with ", ".
     pub author: Option<String>,
+    /// When the entry says it was published.
     pub published: Option<DateTime<Utc>>,
+    /// When the entry says it was last updated.
     pub updated: Option<DateTime<Utc>>,
     /// Summary / description, as HTML (unsanitised: feeds are hostile).
     pub summary_html: Option<String>,
@@ -138,13 +140,16 @@ pub struct ParsedEntry {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DatedBy {
+    /// Its published date.
     Published,
+    /// Its updated date (the feed gave no published date).
     Updated,
     /// The feed gave no date: the entry is filed under the time roundup first saw it.
     FirstSeen,
 }
 
 impl DatedBy {
+    /// The stored text form.
     pub fn as_str(self) -> &'static str {
         match self {
             DatedBy::Published => "published",
@@ -159,17 +164,25 @@ impl DatedBy {
 pub struct EntryRecord {
     /// Stable identity within its feed: guid, else canonical link, else a hash of title and date.
     pub identity: String,
+    /// The entry's link, tracking parameters removed.
     pub url: Option<String>,
+    /// Title, plain text.
     pub title: Option<String>,
+    /// Author names joined with ", ".
     pub author: Option<String>,
     /// The date the entry is filed under (published, else updated, else first seen).
     pub published: DateTime<Utc>,
+    /// Which date `published` is.
     pub dated_by: DatedBy,
+    /// When the entry says it was last updated.
     pub updated: Option<DateTime<Utc>>,
+    /// Summary, as HTML (unsanitised).
     pub summary_html: Option<String>,
+    /// Full content, as HTML (unsanitised).
     pub content_html: Option<String>,
     /// Plain text of the content (or summary), for search and excerpts.
     pub text: String,
+    /// Category terms.
     pub categories: Vec<String>,
     /// Hash over everything above but the identity: a change means the row is rewritten.
     pub content_hash: String,
@@ -178,7 +191,9 @@ pub struct EntryRecord {
 /// Counts of what one feed's write did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriteCounts {
+    /// Entries stored for the first time.
     pub new: usize,
+    /// Stored entries whose content changed and were rewritten.
     pub updated: usize,
 }
 
@@ -186,7 +201,9 @@ pub struct WriteCounts {
 /// `store`, as reader's `FeedUpdateIntent`): what every attempt records, and what it came to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedPoll {
+    /// What the attempt itself records.
     pub attempt: PollAttempt,
+    /// What it came to.
     pub result: PollResult,
 }
 
@@ -194,13 +211,17 @@ pub struct FeedPoll {
 /// its fetch history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PollAttempt {
+    /// The feed polled.
     pub feed_id: FeedId,
+    /// When the poll began.
     pub started_at: DateTime<Utc>,
     /// The URL that was requested.
     pub url: String,
     /// Final HTTP status; `None` when no answer came.
     pub status: Option<u16>,
+    /// How long it took, in milliseconds.
     pub duration_ms: u64,
+    /// Bytes received in all of its requests.
     pub bytes: u64,
     /// Where the feed now lives, polled from now on: a permanent-redirect target, or the feed
     /// found on the HTML page at the configured URL. `None` leaves the stored value.
@@ -216,18 +237,27 @@ pub enum PollResult {
     Stored {
         /// The validators exactly as received (replacing the old ones).
         validators: Validators,
+        /// The feed's own title.
         title: Option<String>,
+        /// The site the feed belongs to.
         site_url: Option<String>,
+        /// The entries to write.
         entries: Vec<EntryRecord>,
+        /// When to poll next.
         next_due_at: DateTime<Utc>,
     },
     /// HTTP 304: nothing to store; a success (errors reset, the validators kept).
-    NotModified { next_due_at: DateTime<Utc> },
+    NotModified {
+        /// When to poll next.
+        next_due_at: DateTime<Utc>,
+    },
     /// No feed came: the error is counted and the next poll backs off.
     Failed {
+        /// What went wrong.
         error: PollError,
         /// Consecutive failures, this one included.
         failures: u32,
+        /// When to poll next, backed off.
         next_due_at: DateTime<Utc>,
         /// The server's Retry-After (429/503): no poll before it, even when forced.
         retry_after_until: Option<DateTime<Utc>>,
@@ -279,11 +309,19 @@ pub enum PollError {
     Fetch(#[from] FetchError),
     /// An HTTP status that gives no feed.
     #[error("HTTP {status} {}", crate::http::reason_phrase(*status))]
-    Status { status: u16 },
+    Status {
+        /// The HTTP status.
+        status: u16,
+    },
     /// 429 or 503, with the time the server asked us to wait until, if it said.
     #[error("HTTP {status} {}{}", crate::http::reason_phrase(*status),
         until.map(|t| format!(": asked to wait until {}", crate::timefmt::rfc3339(t))).unwrap_or_default())]
-    Throttled { status: u16, until: Option<DateTime<Utc>> },
+    Throttled {
+        /// The HTTP status, 429 or 503.
+        status: u16,
+        /// The end of the pause the server asked for, if it said.
+        until: Option<DateTime<Utc>>,
+    },
     /// A 2xx answer that is not a readable feed.
     #[error(transparent)]
     Unreadable(ParseError),
@@ -294,10 +332,20 @@ pub enum PollError {
     #[error(
         "{page} is an HTML page, not a feed, and advertises no feed (<link rel=\"alternate\">)"
     )]
-    NoFeedOnPage { page: String },
+    NoFeedOnPage {
+        /// The configured URL, an HTML page.
+        page: String,
+    },
     /// The feed an HTML page advertises could not be had.
     #[error("{page} is an HTML page; the feed it advertises, {feed}, {problem}")]
-    AdvertisedFeed { page: String, feed: String, problem: AdvertisedFeedProblem },
+    AdvertisedFeed {
+        /// The configured URL, an HTML page.
+        page: String,
+        /// The feed URL the page advertises.
+        feed: String,
+        /// What went wrong with it.
+        problem: AdvertisedFeedProblem,
+    },
 }
 
 impl PollError {
@@ -311,10 +359,13 @@ impl PollError {
 /// What went wrong with the feed an HTML page advertises.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AdvertisedFeedProblem {
+    /// It answered, but not with a readable feed.
     #[error("is unreadable: {0}")]
     Unreadable(ParseError),
+    /// It answered with an HTTP status that gives no feed.
     #[error("answered HTTP {0}")]
     Status(u16),
+    /// No HTTP answer at all.
     #[error("failed: {0}")]
     Fetch(FetchError),
 }
@@ -353,7 +404,9 @@ impl FeedPoll {
 /// HTTP cache validators, kept exactly as the server sent them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {
+    /// The `ETag` header.
     pub etag: Option<String>,
+    /// The `Last-Modified` header.
     pub last_modified: Option<String>,
 }
 
@@ -380,14 +433,21 @@ impl RoundupStatus {
 /// A week's roundup post: the editor's own fields.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Roundup {
+    /// Row id.
     pub id: i64,
     /// The ISO week, e.g. `2026-W48`.
     pub week: IsoWeek,
+    /// The post's title.
     pub title: String,
+    /// The editor's introduction (Markdown subset).
     pub intro: Option<String>,
+    /// The editor's closing words (Markdown subset).
     pub outro: Option<String>,
+    /// The post's tags.
     pub tags: Vec<String>,
+    /// The post's categories.
     pub categories: Vec<String>,
+    /// Draft or published.
     pub status: RoundupStatus,
     /// First publication, once published.
     pub published_at: Option<DateTime<Utc>>,
@@ -396,10 +456,15 @@ pub struct Roundup {
 /// Changes to a roundup's fields; `None` leaves a field as it is, `Some("")` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RoundupEdit {
+    /// A new title.
     pub title: Option<String>,
+    /// A new introduction.
     pub intro: Option<String>,
+    /// New closing words.
     pub outro: Option<String>,
+    /// New tags, replacing the old.
     pub tags: Option<Vec<String>>,
+    /// New categories, replacing the old.
     pub categories: Option<Vec<String>>,
 }
 
@@ -411,21 +476,29 @@ pub fn comma_list(s: &str) -> Vec<String> {
 /// A stored entry with what a pick or an excerpt needs of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryDetail {
+    /// Row id, as `roundup pick` takes it.
     pub id: EntryId,
+    /// The feed it was filed under.
     pub feed: FeedId,
     /// The outlet: the feed's configured name, else its own title, else its id.
     pub outlet: String,
     /// The outlet's site, when the feed gives one.
     pub outlet_url: Option<String>,
+    /// Title, plain text, as the feed gave it.
     pub title: Option<String>,
+    /// The entry's link.
     pub url: Option<String>,
+    /// Author names, as the feed gave them.
     pub author: Option<String>,
     /// The date the entry is filed under (see [`DatedBy`]).
     pub published: DateTime<Utc>,
+    /// Which date `published` is.
     pub dated_by: DatedBy,
     /// When roundup first stored it.
     pub first_seen: DateTime<Utc>,
+    /// Summary, as HTML (unsanitised).
     pub summary_html: Option<String>,
+    /// Full content, as HTML (unsanitised).
     pub content_html: Option<String>,
     /// Plain text of the content (or summary), paragraphs separated by a blank line.
     pub text: String,
@@ -434,9 +507,13 @@ pub struct EntryDetail {
 /// Changes to a pick; `None` leaves a field as it is (or, for a new pick, empty / at the end).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PickChange {
+    /// The quote.
     pub excerpt: Option<String>,
+    /// The editor's lead-in (Markdown subset).
     pub lead: Option<String>,
+    /// The editor's comment (Markdown subset).
     pub note: Option<String>,
+    /// The section of the post it goes in.
     pub section: Option<String>,
     /// 1-based place in the post; the others move down to make room.
     pub position: Option<u32>,
@@ -445,11 +522,17 @@ pub struct PickChange {
 /// One picked item with its entry, in post order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PickedItem {
+    /// 1-based place in the post.
     pub position: u32,
+    /// The section of the post it is in.
     pub section: Option<String>,
+    /// The editor's lead-in (Markdown subset).
     pub lead: Option<String>,
+    /// The quote.
     pub excerpt: Option<String>,
+    /// The editor's comment (Markdown subset).
     pub note: Option<String>,
+    /// The picked entry.
     pub entry: EntryDetail,
 }
 
@@ -459,6 +542,7 @@ pub struct PickedItem {
 pub enum Triage {
     /// Not yet decided.
     New,
+    /// In this week's post.
     Picked,
     /// Triaged out: not shown again.
     Skipped,
@@ -467,15 +551,23 @@ pub enum Triage {
 /// A candidate for a week's roundup.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
+    /// Row id, as `roundup pick` takes it.
     pub id: EntryId,
+    /// The feed it was filed under.
     pub feed: FeedId,
+    /// The outlet: the feed's configured name, else its own title, else its id.
     pub outlet: String,
+    /// Title, plain text.
     pub title: Option<String>,
+    /// The entry's link.
     pub url: Option<String>,
+    /// Author names.
     pub author: Option<String>,
     /// The date the entry is filed under (see [`DatedBy`]).
     pub published: DateTime<Utc>,
+    /// Which date `published` is.
     pub dated_by: DatedBy,
+    /// The editor's decision so far.
     pub triage: Triage,
     /// The week the triage decision was made in, if any.
     pub triage_week: Option<IsoWeek>,

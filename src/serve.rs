@@ -451,7 +451,9 @@ async fn answer(
             return (r, n);
         }
         RangeAsk::Part { start, end } => {
-            let part = bytes[start as usize..=end as usize].to_vec();
+            // `range` keeps both ends below `bytes.len()`, a usize.
+            let index = |i: u64| usize::try_from(i).unwrap_or(usize::MAX);
+            let part = bytes[index(start)..=index(end)].to_vec();
             let len = part.len();
             *r.status_mut() = StatusCode::PARTIAL_CONTENT;
             let h = r.headers_mut();

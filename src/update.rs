@@ -24,10 +24,13 @@ use crate::schedule::{self, Freshness, PollJob};
 /// What happened to one feed, for the summary and the progress bar.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedOutcome {
+    /// The feed polled.
     pub feed_id: FeedId,
+    /// What came of it.
     pub kind: OutcomeKind,
     /// Something worth telling even on success (a move, a discovered feed).
     pub note: Option<Note>,
+    /// When it is polled next; `None` once gone.
     pub next_due_at: Option<DateTime<Utc>>,
 }
 
@@ -37,7 +40,12 @@ pub enum Note {
     /// A 301/308 pointed here.
     Moved(String),
     /// The configured URL is an HTML page that advertises this feed.
-    Discovered { page: String, feed: String },
+    Discovered {
+        /// The configured URL.
+        page: String,
+        /// The feed it advertises.
+        feed: String,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -51,15 +59,31 @@ impl std::fmt::Display for Note {
     }
 }
 
+/// What came of one feed's poll.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutcomeKind {
-    Stored { new: usize, updated: usize },
+    /// The feed was read and stored.
+    Stored {
+        /// Entries stored for the first time.
+        new: usize,
+        /// Stored entries rewritten because they changed.
+        updated: usize,
+    },
+    /// HTTP 304: nothing new.
     NotModified,
-    Failed { error: PollError, failures: u32 },
+    /// No feed came.
+    Failed {
+        /// What went wrong.
+        error: PollError,
+        /// Consecutive failures, this one included.
+        failures: u32,
+    },
+    /// HTTP 410 Gone: polling stopped.
     Gone,
 }
 
 impl FeedOutcome {
+    /// Whether the feed failed (or is gone).
     pub fn failed(&self) -> bool {
         matches!(self.kind, OutcomeKind::Failed { .. } | OutcomeKind::Gone)
     }
@@ -68,7 +92,9 @@ impl FeedOutcome {
 /// What one fetch attempt produced, before any decision.
 #[derive(Debug)]
 pub struct Retrieval {
+    /// The URL requested.
     pub requested: Url,
+    /// The HTTP answer, or why none came.
     pub fetched: Result<Fetched, FetchError>,
     /// The feed read from a 2xx answer, or why none could be.
     pub parsed: Option<Result<ParsedFeed, PollError>>,

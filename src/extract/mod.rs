@@ -11,7 +11,7 @@
 //!   items, and joining paragraphs that inline markup split;
 //! - [`clean`]: drops leftover boilerplate paragraphs ("Advertisement", "Share this", photo
 //!   credits);
-//! - [`meta`]: what the page says of itself, its canonical URL cleaned by [`crate::links`].
+//! - [`meta`]: what the page says of itself, its canonical URL cleaned by `crate::links`.
 
 pub mod blocks;
 pub mod clean;
@@ -35,13 +35,17 @@ pub const MAX_DEPTH: usize = 500;
 /// What an article page says: its main text as paragraphs, and its metadata.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Article {
+    /// The article's title.
     pub title: Option<String>,
+    /// Who wrote it, as the page says.
     pub byline: Option<String>,
+    /// The site's own name (`og:site_name` and the like).
     pub site_name: Option<String>,
     /// As the page gives it (usually ISO 8601).
     pub published_time: Option<String>,
     /// `<link rel=canonical>` or `og:url`, absolute, tracking parameters removed.
     pub canonical_url: Option<String>,
+    /// The page's language tag.
     pub lang: Option<String>,
     /// The main text, one entry per paragraph, heading or list item; whitespace collapsed.
     pub paragraphs: Vec<String>,
@@ -58,12 +62,26 @@ impl Article {
 /// no paragraphs).
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ExtractError {
+    /// The page is larger than extraction reads.
     #[error("the page is {size} bytes, more than the {max}-byte limit")]
-    TooLarge { size: usize, max: usize },
+    TooLarge {
+        /// The page's size in bytes.
+        size: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// The page has more elements than extraction reads.
     #[error("the page has more than {max} elements")]
-    TooManyElements { max: usize },
+    TooManyElements {
+        /// The limit.
+        max: usize,
+    },
+    /// The page nests elements deeper than extraction reads.
     #[error("the page nests elements more than {max} deep")]
-    TooDeep { max: usize },
+    TooDeep {
+        /// The limit.
+        max: usize,
+    },
 }
 
 /// Extracts the article from `html`. `url` is the page's address (absolute; used to resolve

@@ -361,30 +361,46 @@ fn clean_person_name(name: &str) -> String {
 /// JSON shape of `roundup parse --json`: the feed as the parser reads it.
 #[derive(Debug, serde::Serialize)]
 pub struct ParseReport {
+    /// The feed's own fields.
     pub feed: FeedReport,
+    /// The entries, in document order.
     pub entries: Vec<EntryReport>,
 }
 
+/// The feed's own fields in `roundup parse --json`.
 #[derive(Debug, serde::Serialize)]
 pub struct FeedReport {
+    /// Title, plain text.
     pub title: Option<String>,
+    /// The site's link.
     pub link: Option<String>,
+    /// Last updated, RFC 3339.
     pub updated: Option<String>,
 }
 
+/// One entry in `roundup parse --json`.
 #[derive(Debug, serde::Serialize)]
 pub struct EntryReport {
+    /// The feed's guid or id.
     pub id: Option<String>,
+    /// Title, plain text.
     pub title: Option<String>,
+    /// The entry's link, absolute when a base was known.
     pub link: Option<String>,
+    /// Published, RFC 3339.
     pub published: Option<String>,
+    /// Updated, RFC 3339.
     pub updated: Option<String>,
+    /// Author names.
     pub author: Option<String>,
+    /// Summary, as HTML.
     pub summary: Option<String>,
+    /// Content, as HTML.
     pub content: Option<String>,
 }
 
 impl ParseReport {
+    /// The report of `feed`.
     pub fn new(feed: &ParsedFeed) -> ParseReport {
         let date = |d: Option<DateTime<Utc>>| d.map(crate::timefmt::rfc3339);
         ParseReport {

@@ -73,7 +73,8 @@ pub(crate) struct Suggested {
 
 /// Where the picker gets an entry's excerpt suggestions. It may use the store, e.g. to cache
 /// a fetched article page.
-pub(crate) type Suggest<'a> = dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, SuggestError> + 'a;
+pub(crate) type Suggest<'a> =
+    dyn FnMut(&mut Store, &EntryDetail) -> Result<Suggested, SuggestError> + 'a;
 
 /// The week the picker works on.
 struct Week {

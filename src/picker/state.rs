@@ -228,7 +228,11 @@ pub(super) struct PickerState {
 
 impl PickerState {
     /// The picker for `week` (e.g. `2024-W48`) over the store's candidates and picks.
-    pub(super) fn new(week: IsoWeek, candidates: Vec<Candidate>, picks: Vec<PickedItem>) -> PickerState {
+    pub(super) fn new(
+        week: IsoWeek,
+        candidates: Vec<Candidate>,
+        picks: Vec<PickedItem>,
+    ) -> PickerState {
         PickerState {
             week,
             candidates,

@@ -70,7 +70,10 @@ pub(super) fn draw(frame: &mut Frame, state: &PickerState) {
         let skip = (input.cursor + 1).saturating_sub(width);
         let shown: String = input.text.chars().skip(skip).take(width).collect();
         frame.render_widget(Paragraph::new(shown).block(block), area);
-        frame.set_cursor_position((inner.x.saturating_add(u16::try_from(input.cursor - skip).unwrap_or(u16::MAX)), inner.y));
+        frame.set_cursor_position((
+            inner.x.saturating_add(u16::try_from(input.cursor - skip).unwrap_or(u16::MAX)),
+            inner.y,
+        ));
     }
     if let Some(s) = state.status() {
         let style = if s.error { Style::new().fg(Color::Red).bold() } else { Style::new().bold() };
@@ -399,8 +402,11 @@ fn draw_chooser(frame: &mut Frame, area: Rect, state: &PickerState, entry: Entry
         None => vec![Line::styled("Now: no excerpt", Style::new().dim())],
     };
     head.push(Line::raw(""));
-    let [top, rest] =
-        Layout::vertical([Constraint::Length(u16::try_from(head.len()).unwrap_or(u16::MAX)), Constraint::Min(1)]).areas(inner);
+    let [top, rest] = Layout::vertical([
+        Constraint::Length(u16::try_from(head.len()).unwrap_or(u16::MAX)),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(Text::from(head)), top);
     let list = state.suggestions(entry).unwrap_or_default();
     if list.is_empty() {

@@ -252,7 +252,6 @@ impl Store {
             rows.collect()
         })
     }
-
 }
 
 /// Turns what a user typed into an FTS5 query that cannot be a syntax error: every word is

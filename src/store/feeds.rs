@@ -139,7 +139,10 @@ impl Store {
 
     /// Writes several polls in one transaction (fewer commits and full-text segments than one
     /// each): all of them or none, so every feed's result is still written atomically.
-    pub(crate) fn record_polls(&mut self, updates: &[FeedPoll]) -> Result<Vec<WriteCounts>, StoreError> {
+    pub(crate) fn record_polls(
+        &mut self,
+        updates: &[FeedPoll],
+    ) -> Result<Vec<WriteCounts>, StoreError> {
         self.write(|tx| {
             let mut all = Vec::with_capacity(updates.len());
             for u in updates {
@@ -188,7 +191,6 @@ impl Store {
             .filter_map(|s| s.next_due_at)
             .min())
     }
-
 }
 
 fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Result<WriteCounts> {

@@ -232,7 +232,9 @@ impl Store {
     /// step that no row points at a missing parent (`PRAGMA foreign_key_check`; foreign keys
     /// are not enforced while a step rewrites tables).
     fn migrate(&mut self, version: i64) -> Result<(), StoreError> {
-        for (i, step) in migrations::MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0)) {
+        for (i, step) in
+            migrations::MIGRATIONS.iter().enumerate().skip(usize::try_from(version).unwrap_or(0))
+        {
             let target = i as i64 + 1;
             let path = self.path.clone();
             self.write(|tx| {

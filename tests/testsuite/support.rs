@@ -410,7 +410,11 @@ pub(crate) type FeedFixture = (&'static str, &'static str, &'static str, Option<
 
 /// Serves each of `feeds` at `/doc/{id}` and returns a feeds.toml that starts with `head` and
 /// polls them.
-pub(crate) fn serve_fixture_feeds(server: &FixtureServer, head: &str, feeds: &[FeedFixture]) -> String {
+pub(crate) fn serve_fixture_feeds(
+    server: &FixtureServer,
+    head: &str,
+    feeds: &[FeedFixture],
+) -> String {
     let mut config = head.to_string();
     for (id, file, content_type, name) in feeds {
         let body = std::fs::read_to_string(fixture(file)).expect("fixture");

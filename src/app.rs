@@ -138,6 +138,8 @@ fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
         max_body: s.max_body,
         concurrency: s.concurrency,
         per_host: s.per_host,
+        private_networks: s.private_networks,
+        trusted: config.feeds.iter().map(|f| f.url.clone()).collect(),
     })?)
 }
 

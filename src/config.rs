@@ -106,6 +106,8 @@ pub(crate) struct Settings {
     /// Requests in flight at once to one host.
     pub per_host: usize,
     pub user_agent: String,
+    /// Whether links from feeds may reach private addresses (`private_networks`).
+    pub private_networks: crate::netguard::PrivateNetworks,
 }
 
 impl Settings {
@@ -120,6 +122,7 @@ impl Settings {
             concurrency: 16,
             per_host: 2,
             user_agent: default_user_agent(),
+            private_networks: crate::netguard::PrivateNetworks::Refuse,
         }
     }
 }
@@ -203,6 +206,7 @@ struct RawSettings {
     concurrency: Option<Spanned<i64>>,
     per_host: Option<Spanned<i64>>,
     user_agent: Option<Spanned<String>>,
+    private_networks: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -325,6 +329,20 @@ impl Config {
                 ));
             }
             settings.user_agent = v.into_inner();
+        }
+        if let Some(v) = s.private_networks {
+            use crate::netguard::PrivateNetworks;
+            settings.private_networks = match v.get_ref().as_str() {
+                "refuse" => PrivateNetworks::Refuse,
+                "allow" => PrivateNetworks::Allow,
+                other => {
+                    return Err(at(
+                        v.span(),
+                        "settings.private_networks".into(),
+                        format!("must be \"refuse\" or \"allow\", not {other:?}"),
+                    ));
+                }
+            };
         }
 
         let mut roundup = RoundupSettings::defaults(dir);

@@ -2,6 +2,11 @@
 //! from 302/307), connect and total timeouts, a body cap enforced while streaming (after
 //! decompression), bounded concurrency overall and per host.
 //!
+//! Every hop of a request passes the private-network guard (`netguard`): a URL the editor did
+//! not give (an entry link, a redirect target, a feed advertised on a page) goes through a
+//! second client whose resolver drops private addresses, after its IP literal, if any, is
+//! checked.
+//!
 //! Owns reqwest. Returns [`Fetched`] for any HTTP answer, whatever its status: what a status
 //! means for the feed is decided in `poll`. Does not parse.
 
@@ -22,6 +27,10 @@ pub(crate) struct FetchSettings {
     pub max_body: u64,
     pub concurrency: usize,
     pub per_host: usize,
+    /// Whether links from feeds may reach private addresses.
+    pub private_networks: crate::netguard::PrivateNetworks,
+    /// The URLs the editor listed (feeds.toml): their origins are trusted as written.
+    pub trusted: Vec<Url>,
 }
 
 /// One request: the URL and the validators from the last 200.
@@ -87,6 +96,9 @@ pub enum FetchError {
     /// The request failed in some other way (TLS, protocol), with the causes' chain.
     #[error("{0}")]
     Request(String),
+    /// The URL reaches a private address and is not one the editor listed.
+    #[error("refused {url}: {reason}; set [settings] private_networks = \"allow\" for an intranet")]
+    Refused { url: String, reason: String },
     /// The HTTP client could not be set up (not about any one feed).
     #[error("cannot build the HTTP client: {0}")]
     Client(String),
@@ -100,7 +112,11 @@ const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/fee
 
 /// The HTTP client with its concurrency limits. Cheap to share behind an `Arc`.
 pub(crate) struct Fetcher {
+    /// For the URLs the guard trusts.
     client: reqwest::Client,
+    /// For every other URL: its resolver drops private addresses.
+    guarded: reqwest::Client,
+    guard: crate::netguard::Guard,
     settings: FetchSettings,
     all: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -116,21 +132,44 @@ impl Fetcher {
     pub(crate) fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
-        let client = reqwest::Client::builder()
-            .user_agent(settings.user_agent.clone())
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(settings.connect_timeout)
-            .timeout(settings.timeout)
-            .pool_idle_timeout(Duration::from_secs(30))
+        let builder = || {
+            reqwest::Client::builder()
+                .user_agent(settings.user_agent.clone())
+                .default_headers(headers.clone())
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(settings.connect_timeout)
+                .timeout(settings.timeout)
+                .pool_idle_timeout(Duration::from_secs(30))
+        };
+        let client = builder().build().map_err(|e| FetchError::Client(e.to_string()))?;
+        let guarded = builder()
+            .dns_resolver(crate::netguard::guarded_resolver())
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;
         Ok(Fetcher {
             client,
+            guarded,
+            guard: crate::netguard::Guard::new(settings.private_networks, &settings.trusted),
             all: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             hosts: Mutex::new(HashMap::new()),
             settings,
         })
+    }
+
+    /// Trusts `url`'s origin from now on: the editor named it (on the command line).
+    pub(crate) fn trust(&self, url: &Url) {
+        self.guard.trust(url);
+    }
+
+    /// The client for `url`: the plain one when the guard trusts it, else the guarded one,
+    /// once an IP-literal host has been checked.
+    fn client_for(&self, url: &Url) -> Result<&reqwest::Client, FetchError> {
+        if self.guard.trusts(url) {
+            return Ok(&self.client);
+        }
+        crate::netguard::Guard::check_literal(url)
+            .map_err(|p| FetchError::Refused { url: url.to_string(), reason: p.to_string() })?;
+        Ok(&self.guarded)
     }
 
     /// Requests in flight at once, over all hosts.
@@ -166,8 +205,9 @@ impl Fetcher {
         let mut permanent_so_far = true;
         let mut moved: Option<Url> = None;
         for _ in 0..=MAX_REDIRECTS {
+            let client = self.client_for(&url)?;
             let slot = self.slot(&url).await;
-            let mut builder = self.client.get(url.clone());
+            let mut builder = client.get(url.clone());
             // Validators belong to the URL they came from; redirects keep them only while the
             // feed merely moved (the new place serves the same document). After a 302/303/307
             // the target may be another document, which must not answer 304 for ours.
@@ -179,7 +219,7 @@ impl Fetcher {
                     builder = builder.header(header::IF_MODIFIED_SINCE, lm);
                 }
             }
-            let resp = builder.send().await.map_err(|e| self.classify(e))?;
+            let resp = builder.send().await.map_err(|e| self.classify(e, &url))?;
             let status = resp.status().as_u16();
             if matches!(status, 301 | 302 | 303 | 307 | 308) {
                 let location =
@@ -219,7 +259,7 @@ impl Fetcher {
                 body: Vec::new(),
             };
             if (200..300).contains(&status) {
-                fetched.body = self.read_capped(resp).await?;
+                fetched.body = self.read_capped(resp, &url).await?;
             }
             drop(slot);
             return Ok(fetched);
@@ -229,7 +269,11 @@ impl Fetcher {
 
     /// Reads the body chunk by chunk, stopping as soon as it passes the cap. Chunks are already
     /// decompressed, so the cap holds for the decompressed size as well.
-    async fn read_capped(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+    async fn read_capped(
+        &self,
+        mut resp: reqwest::Response,
+        url: &Url,
+    ) -> Result<Vec<u8>, FetchError> {
         let limit = self.settings.max_body;
         let encoded = resp.headers().contains_key(header::CONTENT_ENCODING);
         if let Some(len) = resp.content_length()
@@ -241,7 +285,7 @@ impl Fetcher {
         let mut body = Vec::with_capacity(
             usize::try_from(resp.content_length().unwrap_or(0).min(limit)).unwrap_or(0),
         );
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(e))? {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.classify(e, url))? {
             if body.len() as u64 + chunk.len() as u64 > limit {
                 return Err(FetchError::TooLarge { limit });
             }
@@ -250,8 +294,10 @@ impl Fetcher {
         Ok(body)
     }
 
-    fn classify(&self, e: reqwest::Error) -> FetchError {
-        if e.is_timeout() {
+    fn classify(&self, e: reqwest::Error, url: &Url) -> FetchError {
+        if let Some(reason) = private_address_in(&e) {
+            FetchError::Refused { url: url.to_string(), reason: reason.to_string() }
+        } else if e.is_timeout() {
             FetchError::Timeout(self.settings.timeout)
         } else if e.is_connect() {
             FetchError::Connect(root_cause(&e))
@@ -261,6 +307,20 @@ impl Fetcher {
             FetchError::Request(root_cause(&e))
         }
     }
+}
+
+/// The guard's refusal, when it is what stopped the request (somewhere in the causes' chain).
+fn private_address_in(
+    e: &(dyn std::error::Error + 'static),
+) -> Option<crate::netguard::PrivateAddress> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(p) = c.downcast_ref::<crate::netguard::PrivateAddress>() {
+            return Some(p.clone());
+        }
+        cause = c.source();
+    }
+    None
 }
 
 fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

@@ -49,6 +49,7 @@ pub(crate) mod http;
 pub(crate) mod links;
 pub(crate) mod lock;
 pub mod model;
+pub(crate) mod netguard;
 pub(crate) mod opml;
 pub mod parse;
 pub(crate) mod picker;

@@ -13,6 +13,7 @@ mod draft;
 mod extract;
 mod fetch;
 mod hostile;
+mod netguard;
 mod parse;
 mod publish;
 mod select;

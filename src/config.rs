@@ -575,6 +575,20 @@ mod tests {
     }
 
     #[test]
+    fn private_networks_are_refused_unless_allowed_and_nothing_else_is_accepted() {
+        use crate::netguard::PrivateNetworks;
+        assert_eq!(parse("").unwrap().settings.private_networks, PrivateNetworks::Refuse);
+        let allow = parse("[settings]\nprivate_networks = \"allow\"\n").unwrap();
+        assert_eq!(allow.settings.private_networks, PrivateNetworks::Allow);
+        let refuse = parse("[settings]\nprivate_networks = \"refuse\"\n").unwrap();
+        assert_eq!(refuse.settings.private_networks, PrivateNetworks::Refuse);
+        let e = parse("[settings]\n\nprivate_networks = \"yes\"\n").unwrap_err();
+        assert_eq!(e.line, Some(3));
+        assert_eq!(e.key.as_deref(), Some("settings.private_networks"));
+        assert!(e.message.contains("\"refuse\" or \"allow\""), "{e}");
+    }
+
+    #[test]
     fn errors_when_a_key_is_unknown_naming_its_line() {
         let e = parse("[settings]\ninterval = \"1h\"\nintervall = \"2h\"\n").unwrap_err();
         assert_eq!(e.line, Some(3));

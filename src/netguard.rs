@@ -250,4 +250,18 @@ mod tests {
         let open = Guard::new(PrivateNetworks::Allow, []);
         assert!(open.trusts(&Url::parse("http://10.0.0.1/").unwrap()));
     }
+
+    #[test]
+    fn the_resolver_refuses_a_name_that_resolves_only_inside() {
+        use reqwest::dns::Resolve;
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let err = match rt.block_on(GuardedResolver.resolve(name)) {
+            Ok(addrs) => panic!("localhost resolved to {:?}", addrs.collect::<Vec<_>>()),
+            Err(e) => e,
+        };
+        let refused = err.downcast_ref::<PrivateAddress>().expect("the guard's refusal");
+        assert_eq!(refused.how, "resolves to");
+        assert!(refused.ip.is_loopback(), "{refused}");
+    }
 }

@@ -67,3 +67,39 @@ pub(crate) mod week;
 pub use app::{Exit, run};
 pub use cli::Cli;
 pub use error_chain::report as error_report;
+
+/// Thin entry points into crate-private stages, for the cargo-fuzz targets in `fuzz/` only: not
+/// part of roundup's interface, and free to change with the stages they wrap.
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::path::Path;
+
+    /// Checks `text` as a feeds.toml (relative paths resolved against `/nonexistent`); the error
+    /// as it would be shown, if any.
+    pub fn config(text: &str) -> Result<(), String> {
+        crate::config::Config::parse(text, Path::new("feeds.toml"), Path::new("/nonexistent"))
+            .map(drop)
+            .map_err(|e| e.to_string())
+    }
+
+    /// HTML (a feed's summary or content) as the plain text roundup keeps of it.
+    pub fn html_to_text(html: &str) -> String {
+        crate::html_text::html_to_text(html)
+    }
+
+    /// The editor's `text` in its three renderings: Markdown, HTML (after the drafts'
+    /// allowlist) and plain text; `post` is where `[words]()` links.
+    pub fn editor_text(text: &str, post: Option<&str>) -> [String; 3] {
+        [
+            crate::render::editor::editor_markdown(text, post),
+            crate::render::editor::editor_html(text, post),
+            crate::render::editor::editor_plain(text),
+        ]
+    }
+
+    /// `serve`'s reading of a request path: the segments it would look up under the public
+    /// folder, or `None` when it refuses the path (400 or 404).
+    pub fn serve_path(raw: &str) -> Option<Vec<String>> {
+        crate::serve::parse_request_path(raw).ok().map(|p| p.segments)
+    }
+}

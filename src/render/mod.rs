@@ -19,7 +19,7 @@
 //! Rendering the same data twice gives the same bytes.
 
 mod attribution;
-mod editor;
+pub(crate) mod editor;
 mod escape;
 mod helpers;
 mod links;

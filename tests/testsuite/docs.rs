@@ -192,3 +192,63 @@ fn the_readme_sample_draft_is_what_the_draft_tests_render() {
         );
     }
 }
+
+/// The README's `## Security` section, up to the next `## ` heading.
+fn security_section(readme: &str) -> String {
+    let start = readme.find("\n## Security\n").expect("README.md has a `## Security` section");
+    let body = &readme[start + 1..];
+    let end = body[3..].find("\n## ").map_or(body.len(), |i| i + 4);
+    body[..end].to_string()
+}
+
+/// Names of every `#[test]` function in `src/` and `tests/testsuite/`.
+fn test_names() -> BTreeSet<String> {
+    fn walk(dir: &std::path::Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).expect("a source file");
+                let mut test_attribute_seen = false;
+                for line in text.lines().map(str::trim) {
+                    if line == "#[test]" {
+                        test_attribute_seen = true;
+                    } else if test_attribute_seen && let Some(rest) = line.strip_prefix("fn ") {
+                        out.insert(rest.split('(').next().unwrap_or("").to_string());
+                        test_attribute_seen = false;
+                    }
+                }
+            }
+        }
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut out = BTreeSet::new();
+    walk(&root.join("src"), &mut out);
+    walk(&root.join("tests/testsuite"), &mut out);
+    out
+}
+
+/// The Security section names the test that shows each promise (issue 10, item 9): every name
+/// it cites is a test that exists, so the section cannot drift from the suite.
+#[test]
+fn every_test_the_security_section_cites_exists() {
+    let section = security_section(&readme());
+    let tests = test_names();
+    let cited: BTreeSet<&str> = section
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| {
+            w.matches('_').count() >= 2
+                && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        })
+        .collect();
+    assert!(cited.len() >= 30, "the Security section cites only {} tests: {cited:?}", cited.len());
+    let missing: Vec<&&str> = cited.iter().filter(|name| !tests.contains(**name)).collect();
+    assert!(
+        missing.is_empty(),
+        "README.md's Security section cites tests that do not exist: {missing:?}"
+    );
+    assert!(tests.contains("every_test_the_security_section_cites_exists"));
+}

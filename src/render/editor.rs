@@ -360,6 +360,20 @@ mod tests {
         }
     }
 
+    /// The input the editor_text fuzz target first stopped on (its check, not roundup, was
+    /// wrong): attribute-like words in the text stay words, and only the real link is a tag.
+    #[test]
+    fn attribute_like_text_stays_text_next_to_a_real_link() {
+        let text = "Firs href=\"javascript: k\n\nA [les flink]() and _under_";
+        let html = editor_html(text, POST);
+        assert_eq!(
+            html,
+            "<p>Firs href=\"javascript: k</p>\n<p>A <a href=\"https://unsplash.example/blog/plan\" \
+             rel=\"noopener noreferrer\">les flink</a> and <em>under</em></p>"
+        );
+        assert_eq!(html.matches("<a ").count(), 1);
+    }
+
     #[test]
     fn raw_html_images_and_code_are_shown_as_text() {
         let text = "<script>alert(1)</script> <img src=x onerror=alert(2)> ![i](https://x.example/i.png) `code`";

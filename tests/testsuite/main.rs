@@ -20,3 +20,4 @@ mod select;
 mod serve;
 mod support;
 mod week;
+mod wordpress;

@@ -207,6 +207,8 @@ fn missing_packages() -> Option<String> {
 fn the_test_wordpress_answers_with_its_rest_api_and_its_users_roles() {
     let Some(wp) = wordpress("a real WordPress") else { return };
     assert!(wp.version.starts_with(|c: char| c.is_ascii_digit()), "{}", wp.version);
+    let admin = wp.api(Role::Admin, "GET", "/wp/v2/users/me?context=edit", None);
+    assert_eq!(admin.json["roles"][0], "administrator", "{}", admin.text);
     let me = wp.api(Role::Editor, "GET", "/wp/v2/users/me?context=edit", None);
     assert_eq!(me.status, 200, "{}", me.text);
     assert_eq!(me.json["roles"][0], "editor", "{}", me.text);

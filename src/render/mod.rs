@@ -235,6 +235,28 @@ mod tests {
         assert!(out.warnings.is_empty());
     }
 
+    /// Seen in Chromium on a published page: a pick with neither a quote nor the editor's lead
+    /// read "… writes about Title:" with nothing after the colon.
+    #[test]
+    fn the_written_lead_in_ends_with_a_colon_only_before_a_quote() {
+        let quoted = &picks()[..1];
+        let mut bare = item(1, "LGIU", "Council budgets under pressure", "https://lgiu.example/a");
+        bare.excerpt = None;
+        let md = |items: &[PickedItem]| {
+            defaults().render(&roundup(), items, Format::Markdown).expect("renders").text
+        };
+        let html = |items: &[PickedItem]| {
+            defaults().render(&roundup(), items, Format::Html).expect("renders").text
+        };
+        let lead_md =
+            "Jane Smith writes about [Council budgets under pressure](https://lgiu.example/a)";
+        let lead_html = "Jane Smith writes about <a href=\"https://lgiu.example/a\">Council budgets under pressure</a>";
+        assert!(md(quoted).contains(&format!("{lead_md}:\n")), "{}", md(quoted));
+        assert!(md(&[bare.clone()]).contains(&format!("{lead_md}.\n")), "{}", md(&[bare.clone()]));
+        assert!(html(quoted).contains(&format!("{lead_html}:</p>")), "{}", html(quoted));
+        assert!(html(&[bare.clone()]).contains(&format!("{lead_html}.</p>")), "{}", html(&[bare]));
+    }
+
     #[test]
     fn an_author_who_is_the_outlet_is_named_once_and_a_site_suffix_is_dropped() {
         let mut bbc = item(1, "BBC News", "Budget day - BBC News", "https://bbc.example/a");

@@ -6,6 +6,7 @@
     reason = "test arithmetic on small counts, sizes and durations that fit"
 )]
 
+mod browser;
 mod cli;
 mod conformance;
 mod docs;

@@ -103,3 +103,46 @@ pub mod fuzzing {
         crate::serve::parse_request_path(raw).ok().map(|p| p.segments)
     }
 }
+
+/// Thin entry points into the store, for `benches/scale.rs` only: the same functions the
+/// commands use (config load and sync, the poll writer, search), timed in-process. Not part of
+/// roundup's interface, and free to change with the store.
+#[doc(hidden)]
+pub mod benching {
+    use std::path::Path;
+
+    use crate::model::FeedPoll;
+    use crate::store::{EntryFilter, Store};
+
+    /// An open database.
+    pub struct Database(Store);
+
+    impl Database {
+        /// Opens (creating and migrating if needed) the database at `path`.
+        pub fn open(path: &Path) -> Result<Database, String> {
+            Store::open(path).map(Database).map_err(|e| e.to_string())
+        }
+
+        /// Writes polls as `fetch`'s writer does: in one transaction, through
+        /// `Store::record_polls`.
+        pub fn record_polls(&mut self, polls: &[FeedPoll]) -> Result<(), String> {
+            self.0.record_polls(polls).map(drop).map_err(|e| e.to_string())
+        }
+
+        /// What `roundup entries --search WORDS --limit LIMIT` runs: how many rows it lists.
+        pub fn search(&mut self, words: &str, limit: Option<u64>) -> Result<usize, String> {
+            let filter = EntryFilter { search: Some(words.into()), limit, ..Default::default() };
+            self.0.entries(&filter).map(|rows| rows.len()).map_err(|e| e.to_string())
+        }
+    }
+
+    /// What every command does before its work (`app::open_store`): load and check the feeds
+    /// file, open the database it names, and sync the feed rows with the file. The number of
+    /// feeds.
+    pub fn load_config_and_sync(config: &Path) -> Result<usize, String> {
+        let config = crate::config::Config::load(config).map_err(|e| e.to_string())?;
+        let mut store = Store::open(&config.settings.database).map_err(|e| e.to_string())?;
+        store.sync_feeds(&config.feeds, chrono::Utc::now()).map_err(|e| e.to_string())?;
+        Ok(config.feeds.len())
+    }
+}

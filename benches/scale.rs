@@ -1,0 +1,778 @@
+//! `cargo bench --bench scale`: how roundup's database and config side grows (issue 11).
+//!
+//! Prints one table: a row per measurement, a column per size, so growth is visible. Sizes come
+//! from the environment (defaults finish in a few minutes on two cores):
+//!
+//! - `SCALE_FEEDS=1000,10000` feeds.toml sizes for the config rows (issue 11 asks for up to
+//!   100000);
+//! - `SCALE_ENTRIES=10000,100000` database sizes for the database rows (up to 1000000);
+//! - `SCALE_ENTRY_FEEDS=1000` the feeds those entries are spread over;
+//! - `SCALE_QUERIES=200` searches timed per database;
+//! - `SCALE_DIR` where to build the inputs (default: a temporary folder, removed after).
+//!
+//! Inputs are built in a stream, never held whole in memory: the feeds.toml is written line by
+//! line, and the database is filled through the real write path (`Store::record_polls`, what
+//! `fetch`'s writer calls) in batches of [`POLLS_PER_WRITE`] polls, in time order over two
+//! years, so an ISO week holds about 1/100 of the entries. Entries carry a few KB of HTML drawn
+//! from a Zipf-distributed vocabulary (so it compresses and indexes like prose), titles,
+//! authors, categories, and a summary for most.
+//!
+//! Commands a user runs (`feeds list`, `candidates`, `pick`, `draft`, `publish`) run as the
+//! release binary cargo built, timed by wall clock, with the peak RSS of the child from
+//! `wait4`. Search is timed in-process (`roundup::benching`, the same `Store::entries` that
+//! `entries --search` calls). The machine is shared: the first row times a fixed CPU job in the
+//! same run, so two tables from different runs compare by their ratio to it.
+//!
+//! Row groups are one function each: [`config_rows`], [`fetch_rows`], [`database_rows`].
+
+#![expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_precision_loss,
+    reason = "bench arithmetic on counts, sizes and durations that fit"
+)]
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+use roundup::benching::{Database, load_config_and_sync};
+use roundup::model::{DatedBy, EntryRecord, FeedPoll};
+
+const BIN: &str = env!("CARGO_BIN_EXE_roundup");
+/// Polls written per transaction, as `fetch`'s writer batches them (`poll::MAX_BATCH`).
+const POLLS_PER_WRITE: usize = 64;
+/// The databases' entries end here (a Monday) and start two years (104 weeks) before.
+fn end_of_history() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 0, 0, 0).unwrap()
+}
+const WEEKS_OF_HISTORY: i64 = 104;
+/// Items in the roundup that `draft` and `publish` render.
+const PICKS: usize = 30;
+
+fn main() -> ExitCode {
+    // `cargo test --all-targets` runs bench targets too, without `--bench`: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("scale bench: skipped (run it with `cargo bench --bench scale`)");
+        return ExitCode::SUCCESS;
+    }
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("scale bench: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn env_list(name: &str, default: &[u64]) -> anyhow::Result<Vec<u64>> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse().with_context(|| format!("{name}={v:?}: not a number list")))
+            .collect(),
+        Err(_) => Ok(default.to_vec()),
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let feed_sizes = env_list("SCALE_FEEDS", &[1000, 10_000])?;
+    let entry_sizes = env_list("SCALE_ENTRIES", &[10_000, 100_000])?;
+    let entry_feeds = env_list("SCALE_ENTRY_FEEDS", &[1000])?[0].max(1);
+    let queries = env_list("SCALE_QUERIES", &[200])?[0].max(10) as usize;
+    let temp;
+    let dir = match std::env::var_os("SCALE_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    std::fs::create_dir_all(&dir)?;
+    let mut columns: Vec<String> =
+        feed_sizes.iter().map(|n| format!("{} feeds", short(*n))).collect();
+    columns.extend(entry_sizes.iter().map(|n| format!("{} entries", short(*n))));
+    let mut table = Table::new(columns);
+    let baseline = calibrate();
+
+    for (col, &n) in feed_sizes.iter().enumerate() {
+        eprintln!("scale bench: {n} feeds");
+        config_rows(&mut table, col, n, &dir.join(format!("feeds-{n}")))?;
+    }
+    fetch_rows(&mut table, &feed_sizes, &dir)?;
+    for (i, &m) in entry_sizes.iter().enumerate() {
+        eprintln!("scale bench: {m} entries over {entry_feeds} feeds");
+        let col = feed_sizes.len() + i;
+        database_rows(&mut table, col, m, entry_feeds, queries, &dir.join(format!("entries-{m}")))?;
+    }
+    let again = calibrate();
+    table.rows.insert(
+        0,
+        (
+            "machine baseline: sha256 of 64 MiB at start / end (ms)".into(),
+            std::iter::once(format!("{} / {}", ms(baseline), ms(again)))
+                .chain(std::iter::repeat_n(String::new(), table.columns.len() - 1))
+                .collect(),
+        ),
+    );
+
+    println!(
+        "\nroundup scale bench (SCALE_FEEDS={} SCALE_ENTRIES={} SCALE_ENTRY_FEEDS={entry_feeds} \
+         SCALE_QUERIES={queries}); baseline measured at start and end\n",
+        join(&feed_sizes),
+        join(&entry_sizes)
+    );
+    print!("{}", table.render());
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Config rows: a feeds.toml of N feeds.
+
+/// Loading and syncing an N-feed feeds.toml (in-process, what every command does first), and
+/// `feeds list` over it (the release binary).
+fn config_rows(table: &mut Table, col: usize, n: u64, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let config = dir.join("feeds.toml");
+    write_feeds_toml(&config, n, "feeds.sqlite3")?;
+    table.set("feeds.toml size (MB)", col, format!("{:.1}", file_size(&config) as f64 / 1e6));
+
+    let clock = Instant::now();
+    let loaded = load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+    anyhow::ensure!(loaded as u64 == n, "loaded {loaded} feeds, wrote {n}");
+    table.set("config load + sync, first (s)", col, secs(clock.elapsed()));
+    let clock = Instant::now();
+    load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+    table.set("config load + sync, unchanged (s)", col, secs(clock.elapsed()));
+
+    let run = run_roundup(&config, &["feeds", "list"], dir)?;
+    table.set("`feeds list` wall (s)", col, secs(run.wall));
+    table.set("`feeds list` peak RSS (MB)", col, mb(run.max_rss_kb));
+    Ok(())
+}
+
+/// Writes a feeds.toml of `n` feeds, line by line.
+fn write_feeds_toml(path: &Path, n: u64, database: &str) -> anyhow::Result<()> {
+    let mut out = BufWriter::new(File::create(path)?);
+    writeln!(out, "[settings]\ndatabase = \"{database}\"\ntimezone = \"UTC\"\n")?;
+    writeln!(out, "[roundup]\ntitle = \"Scale week\"\nbase_url = \"https://roundup.example/\"\n")?;
+    for i in 0..n {
+        writeln!(out, "[[feeds]]")?;
+        writeln!(out, "id = \"{}\"", feed_id(i))?;
+        writeln!(out, "name = \"Blog number {i}\"")?;
+        writeln!(out, "url = \"{}\"\n", feed_url(i))?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn feed_id(i: u64) -> String {
+    format!("blog-{i:06}")
+}
+
+fn feed_url(i: u64) -> String {
+    format!("https://blog{i}.example/feed.xml")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetch rows.
+
+/// Fetch rows (cold and warm fetch of 1k/10k/100k feeds against ../shared/bench/feedfarm.py,
+/// their CPU and peak RSS) go here: one `table.set(row, col, value)` per cell, `col` being the
+/// index of `feed_sizes` (the config rows' columns).
+fn fetch_rows(_table: &mut Table, _feed_sizes: &[u64], _dir: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database rows: a database of M entries.
+
+/// Fills a database of `m` entries over `feeds` feeds through the poll writer, then times what
+/// the editor's commands and search do on it.
+fn database_rows(
+    table: &mut Table,
+    col: usize,
+    m: u64,
+    feeds: u64,
+    queries: usize,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir)?;
+    }
+    std::fs::create_dir_all(dir)?;
+    let config = dir.join("feeds.toml");
+    let db_path = dir.join("scale.sqlite3");
+    write_feeds_toml(&config, feeds, "scale.sqlite3")?;
+    load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+    let mut writer = Generator::new(0x5ca1e ^ m);
+
+    // Fill, in time order, through `Store::record_polls`.
+    let mut db = Database::open(&db_path).map_err(anyhow::Error::msg)?;
+    let clock = Instant::now();
+    let start = end_of_history() - chrono::Duration::weeks(WEEKS_OF_HISTORY);
+    let hours = WEEKS_OF_HISTORY as u64 * 7 * 24;
+    let mut feed_bytes: u64 = 0;
+    let mut batch: Vec<FeedPoll> = Vec::new();
+    for h in 0..hours {
+        let count = (h + 1) * m / hours - h * m / hours;
+        let at = start + chrono::Duration::hours(h as i64 + 1);
+        let mut polls: Vec<(u64, EntryRecord)> = (0..count)
+            .map(|_| {
+                let f = writer.rng.below(feeds);
+                let (record, bytes) = writer.entry(f, at);
+                feed_bytes += bytes;
+                (f, record)
+            })
+            .collect();
+        polls.sort_by_key(|(f, _)| *f);
+        for poll in polls.chunk_by(|a, b| a.0 == b.0) {
+            let f = poll[0].0;
+            let records = poll.iter().map(|(_, r)| r.clone()).collect();
+            batch.push(FeedPoll::stored(feed_id(f), &feed_url(f), at, records));
+            if batch.len() == POLLS_PER_WRITE {
+                db.record_polls(&batch).map_err(anyhow::Error::msg)?;
+                batch.clear();
+            }
+        }
+    }
+    db.record_polls(&batch).map_err(anyhow::Error::msg)?;
+    batch.clear();
+    let fill = clock.elapsed();
+    table.set(
+        "fill through the poll writer (entries/s)",
+        col,
+        format!("{:.0}", m as f64 / fill.as_secs_f64()),
+    );
+    // Each feed document's own bytes around its items (channel, title, links), once a feed.
+    feed_bytes += feeds * CHANNEL_BYTES;
+
+    checkpoint(&db_path)?;
+    let db_bytes = file_size(&db_path);
+    table.set("database size (MB)", col, format!("{:.0}", db_bytes as f64 / 1e6));
+    table.set("database bytes / entry", col, format!("{:.0}", db_bytes as f64 / m as f64));
+    table.set(
+        "database bytes / feed bytes held",
+        col,
+        format!("{:.2}x", db_bytes as f64 / feed_bytes as f64),
+    );
+
+    // The first search after the fill: what it waits for the full-text index.
+    let clock = Instant::now();
+    db.search(&writer.query(0), Some(50)).map_err(anyhow::Error::msg)?;
+    table.set("first search after the fill (ms)", col, millis(clock.elapsed()));
+
+    // Search, in-process: the words an editor would type (rare to common, one or two).
+    let mut times = Vec::with_capacity(queries);
+    let mut hits = 0;
+    for q in 0..queries {
+        let words = writer.query(q);
+        let clock = Instant::now();
+        hits += db.search(&words, Some(50)).map_err(anyhow::Error::msg)?;
+        times.push(clock.elapsed());
+    }
+    times.sort();
+    table.set("search --limit 50, median (ms)", col, millis(percentile(&times, 50)));
+    table.set("search --limit 50, p99 (ms)", col, millis(percentile(&times, 99)));
+    table.set(
+        "search, rows found per query (mean)",
+        col,
+        format!("{:.1}", hits as f64 / queries as f64),
+    );
+
+    // The week's candidates (a week a year back: ~1/100 of the entries).
+    let week = iso_week(end_of_history() - chrono::Duration::weeks(52));
+    let runs = (0..3)
+        .map(|_| run_roundup(&config, &["candidates", "--week", &week, "--all"], dir))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let best = runs.iter().min_by_key(|r| r.wall).expect("three runs");
+    table.set("`candidates --all` for a week, wall (ms)", col, millis(best.wall));
+    table.set("`candidates --all` for a week, peak RSS (MB)", col, mb(best.max_rss_kb));
+    let listed = best.stdout.lines().count().saturating_sub(1);
+    table.set("`candidates --all` for a week, entries listed", col, listed.to_string());
+
+    // A 30-item roundup of that week: picked through the binary (not timed), then drafted
+    // and published.
+    let ids: Vec<String> = best
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.trim_start_matches(['*', '-', ' ']).split_whitespace().next())
+        .map(str::to_string)
+        .take(PICKS)
+        .collect();
+    anyhow::ensure!(!ids.is_empty(), "the week {week} has no candidates");
+    // A small database's week may hold fewer: say so in the cell.
+    let fewer = if ids.len() < PICKS { format!(" ({} items)", ids.len()) } else { String::new() };
+    for id in &ids {
+        run_roundup(
+            &config,
+            &[
+                "pick",
+                id,
+                "--week",
+                &week,
+                "--excerpt",
+                "A line worth quoting.",
+                "--note",
+                "Read it.",
+            ],
+            dir,
+        )?;
+    }
+    run_roundup(&config, &["edit", "--week", &week, "--intro", "The week at scale."], dir)?;
+    let draft = dir.join("draft.md");
+    let draft_arg = draft.to_string_lossy().into_owned();
+    let drafts = (0..3)
+        .map(|_| run_roundup(&config, &["draft", "--week", &week, "-o", &draft_arg], dir))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    table.set(
+        "`draft` of a 30-item roundup, wall (ms)",
+        col,
+        millis(drafts.iter().map(|r| r.wall).min().expect("three runs")) + &fewer,
+    );
+    let publish = run_roundup(&config, &["publish", "--week", &week], dir)?;
+    table.set("`publish` of a 30-item roundup, first (ms)", col, millis(publish.wall) + &fewer);
+    let again = run_roundup(&config, &["publish", "--week", &week], dir)?;
+    table.set("`publish` again (a correction) (ms)", col, millis(again.wall));
+
+    // A big fetch (a tenth of the database, new entries), then the first search: how long it
+    // waits for the full-text index.
+    let k = (m / 10).max(1000);
+    let now = end_of_history() + chrono::Duration::hours(1);
+    let clock = Instant::now();
+    let mut polls = Vec::new();
+    for i in 0..k.div_ceil(10) {
+        let f = i % feeds;
+        let records = (0..10).map(|_| writer.entry(f, now).0).collect();
+        polls.push(FeedPoll::stored(feed_id(f), &feed_url(f), now, records));
+        if polls.len() == POLLS_PER_WRITE {
+            db.record_polls(&polls).map_err(anyhow::Error::msg)?;
+            polls.clear();
+        }
+    }
+    db.record_polls(&polls).map_err(anyhow::Error::msg)?;
+    let insert = clock.elapsed();
+    table.set("a fetch of +10% new entries, writing (s)", col, secs(insert));
+    let clock = Instant::now();
+    db.search(&writer.query(1), Some(50)).map_err(anyhow::Error::msg)?;
+    table.set("first search after that fetch (ms)", col, millis(clock.elapsed()));
+    drop(db);
+    Ok(())
+}
+
+/// Bytes of an RSS 2.0 document around its items.
+const CHANNEL_BYTES: u64 = 600;
+
+/// `PRAGMA wal_checkpoint(TRUNCATE)`: everything into the main file, so its size is the data.
+fn checkpoint(db: &Path) -> anyhow::Result<()> {
+    let conn = rusqlite::Connection::open(db)?;
+    conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+fn iso_week(t: DateTime<Utc>) -> String {
+    let w = t.iso_week();
+    format!("{}-W{:02}", w.year(), w.week())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic entries.
+
+/// splitmix64: a small, fast, deterministic generator (the inputs are the same every run).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.below(hi - lo + 1)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// Writes entries like a sector's blogs: prose from a Zipf-distributed vocabulary.
+struct Generator {
+    rng: Rng,
+    words: Vec<String>,
+    /// Cumulative Zipf weights of `words`, for sampling by rank.
+    cumulative: Vec<f64>,
+    authors: Vec<String>,
+    serial: u64,
+}
+
+const VOCABULARY: usize = 40_000;
+
+impl Generator {
+    fn new(seed: u64) -> Generator {
+        let mut rng = Rng(seed);
+        const COMMON: &[&str] = &[
+            "the",
+            "of",
+            "and",
+            "to",
+            "a",
+            "in",
+            "for",
+            "is",
+            "on",
+            "that",
+            "by",
+            "this",
+            "with",
+            "it",
+            "as",
+            "are",
+            "be",
+            "at",
+            "from",
+            "council",
+            "local",
+            "government",
+            "budget",
+            "housing",
+            "care",
+            "services",
+            "public",
+            "people",
+            "new",
+            "year",
+            "funding",
+            "community",
+            "policy",
+            "social",
+            "data",
+            "digital",
+            "plan",
+            "support",
+            "report",
+        ];
+        const SYLLABLES: &[&str] = &[
+            "ba", "be", "bi", "bo", "ca", "ce", "co", "da", "de", "di", "do", "fa", "fe", "ga",
+            "go", "ha", "he", "hi", "ka", "ki", "la", "le", "li", "lo", "ma", "me", "mi", "mo",
+            "na", "ne", "ni", "no", "pa", "pe", "po", "ra", "re", "ri", "ro", "sa", "se", "si",
+            "so", "ta", "te", "ti", "to", "va", "ve", "vi", "wa", "we", "za", "zo", "ing", "tion",
+            "er", "ly", "ment", "ous", "al", "ist", "ive", "ure",
+        ];
+        let mut seen = std::collections::HashSet::new();
+        let mut words: Vec<String> = COMMON.iter().map(|w| w.to_string()).collect();
+        seen.extend(words.iter().cloned());
+        while words.len() < VOCABULARY {
+            let n = rng.range(2, 4);
+            let w: String =
+                (0..n).map(|_| SYLLABLES[rng.below(SYLLABLES.len() as u64) as usize]).collect();
+            if seen.insert(w.clone()) {
+                words.push(w);
+            }
+        }
+        let mut cumulative = Vec::with_capacity(VOCABULARY);
+        let mut total = 0.0;
+        for rank in 1..=VOCABULARY {
+            total += 1.0 / (rank as f64).powf(1.05);
+            cumulative.push(total);
+        }
+        for c in &mut cumulative {
+            *c /= total;
+        }
+        let authors = (0..3000)
+            .map(|_| {
+                let first = &words[rng.range(200, 5000) as usize];
+                let last = &words[rng.range(200, 20_000) as usize];
+                format!("{} {}", capitalised(first), capitalised(last))
+            })
+            .collect();
+        Generator { rng, words, cumulative, authors, serial: 0 }
+    }
+
+    fn word(&mut self) -> &str {
+        let u = self.rng.unit();
+        let rank = self.cumulative.partition_point(|c| *c < u).min(VOCABULARY - 1);
+        &self.words[rank]
+    }
+
+    fn sentence(&mut self, out: &mut String) {
+        let n = self.rng.range(8, 22);
+        for i in 0..n {
+            let w = self.word().to_string();
+            if i == 0 {
+                out.push_str(&capitalised(&w));
+            } else {
+                out.push(' ');
+                out.push_str(&w);
+            }
+        }
+        out.push('.');
+    }
+
+    /// One entry of feed `f` first seen at `seen`, and the bytes it takes in its feed.
+    fn entry(&mut self, f: u64, seen: DateTime<Utc>) -> (EntryRecord, u64) {
+        self.serial += 1;
+        let mut published = seen - chrono::Duration::seconds(self.rng.below(3600) as i64);
+        if self.rng.below(50) == 0 {
+            // A late arrival: dated days before it appeared.
+            published -= chrono::Duration::hours(self.rng.range(24, 240) as i64);
+        }
+        let mut title = String::new();
+        let n = self.rng.range(4, 10);
+        for i in 0..n {
+            let w = self.word().to_string();
+            if i > 0 {
+                title.push(' ');
+            }
+            title.push_str(&capitalised(&w));
+        }
+        let slug: String = title.to_lowercase().replace(' ', "-");
+        let url = format!(
+            "https://blog{f}.example/{}/{:02}/{slug}-{}",
+            published.year(),
+            published.month(),
+            self.serial
+        );
+        let mut html = String::new();
+        let mut text = String::new();
+        let paragraphs = self.rng.range(4, 9);
+        for p in 0..paragraphs {
+            let mut para = String::new();
+            for s in 0..self.rng.range(3, 6) {
+                if s > 0 {
+                    para.push(' ');
+                }
+                self.sentence(&mut para);
+            }
+            if p > 0 {
+                text.push_str("\n\n");
+            }
+            text.push_str(&para);
+            html.push_str("<p>");
+            html.push_str(&para);
+            if self.rng.below(3) == 0 {
+                // A link to the source, as posts end a paragraph with one.
+                let mut anchor = String::new();
+                for i in 0..self.rng.range(2, 5) {
+                    if i > 0 {
+                        anchor.push(' ');
+                    }
+                    anchor.push_str(self.word());
+                }
+                let anchor = capitalised(&anchor);
+                let href = format!(
+                    "https://site{}.example/{}/{}",
+                    self.rng.below(5000),
+                    self.rng.below(100_000),
+                    anchor.to_lowercase().replace(' ', "-")
+                );
+                html.push_str(&format!(" <a href=\"{href}\">{anchor}</a>."));
+                text.push_str(&format!(" {anchor}."));
+            }
+            html.push_str("</p>\n");
+        }
+        let kind = self.rng.below(10);
+        let summary_text: String = text.chars().take(280).collect();
+        let (summary_html, content_html) = match kind {
+            0..=5 => (Some(format!("{summary_text}…")), Some(html)),
+            6..=8 => (None, Some(html)),
+            _ => (Some(html), None),
+        };
+        let author = self.authors[self.rng.below(self.authors.len() as u64) as usize].clone();
+        let categories: Vec<String> = (0..self.rng.range(1, 3))
+            .map(|_| self.words[self.rng.range(20, 300) as usize].clone())
+            .collect();
+        let hash = format!("{:016x}{:016x}", self.rng.next(), self.rng.next());
+        // The item as an RSS 2.0 feed carries it: the summary escaped, the content in CDATA.
+        let escaped =
+            |s: &str| s.len() + s.matches(['<', '>']).count() * 3 + s.matches('&').count() * 4;
+        let item_bytes = 200
+            + escaped(&title)
+            + 2 * url.len()
+            + author.len()
+            + categories.iter().map(|c| c.len() + 21).sum::<usize>()
+            + summary_html.as_deref().map_or(0, escaped)
+            + content_html.as_deref().map_or(0, |c| c.len() + 40);
+        let record = EntryRecord {
+            identity: url.clone(),
+            url: Some(url),
+            title: Some(title),
+            author: Some(author),
+            published,
+            dated_by: DatedBy::Published,
+            updated: None,
+            summary_html,
+            content_html,
+            text,
+            categories,
+            content_hash: hash,
+        };
+        (record, item_bytes as u64)
+    }
+
+    /// The `q`th search: one word (rare to common) or two.
+    fn query(&mut self, q: usize) -> String {
+        let mut pick = |lo: u64, hi: u64| self.words[self.rng.range(lo, hi) as usize].clone();
+        match q % 4 {
+            0 => pick(50, 500),
+            1 => pick(500, 5000),
+            2 => pick(5000, 30_000),
+            _ => format!("{} {}", pick(40, 400), pick(200, 4000)),
+        }
+    }
+}
+
+fn capitalised(w: &str) -> String {
+    let mut c = w.chars();
+    match c.next() {
+        Some(first) => first.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the binary.
+
+/// One run of the release binary: wall time, the child's peak RSS, what it printed.
+struct Run {
+    wall: Duration,
+    max_rss_kb: u64,
+    stdout: String,
+}
+
+/// Runs `roundup --config CONFIG ARGS…` in `dir`; an error when it fails.
+fn run_roundup(config: &Path, args: &[&str], dir: &Path) -> anyhow::Result<Run> {
+    let out_path = dir.join("stdout.txt");
+    let err_path = dir.join("stderr.txt");
+    let clock = Instant::now();
+    let child = Command::new(BIN)
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(File::create(&out_path)?)
+        .stderr(File::create(&err_path)?)
+        .spawn()
+        .with_context(|| format!("cannot run {BIN}"))?;
+    let pid = libc::pid_t::try_from(child.id()).context("pid")?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: `pid` is our own child, not yet waited for; both pointers are valid for writes.
+    let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let wall = clock.elapsed();
+    if rc != pid {
+        bail!("wait4: {}", std::io::Error::last_os_error());
+    }
+    let stdout = std::fs::read_to_string(&out_path)?;
+    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        bail!(
+            "roundup {} failed ({status}): {}",
+            args.join(" "),
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        );
+    }
+    Ok(Run { wall, max_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0), stdout })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table.
+
+struct Table {
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+impl Table {
+    fn new(columns: Vec<String>) -> Table {
+        Table { columns, rows: Vec::new() }
+    }
+
+    fn set(&mut self, row: &str, col: usize, value: String) {
+        let width = self.columns.len();
+        let i = match self.rows.iter().position(|(name, _)| name == row) {
+            Some(i) => i,
+            None => {
+                self.rows.push((row.to_string(), vec![String::new(); width]));
+                self.rows.len() - 1
+            }
+        };
+        self.rows[i].1[col] = value;
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "| measurement | {} |", self.columns.join(" | "));
+        let _ = writeln!(out, "|---|{}", "---:|".repeat(self.columns.len()));
+        for (name, cells) in &self.rows {
+            let cells: Vec<&str> =
+                cells.iter().map(|c| if c.is_empty() { "·" } else { c.as_str() }).collect();
+            let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
+        }
+        out
+    }
+}
+
+/// A fixed CPU job, to compare runs on a shared machine.
+fn calibrate() -> Duration {
+    use sha2::Digest;
+    let block = vec![0x5au8; 1 << 20];
+    let clock = Instant::now();
+    let mut h = sha2::Sha256::new();
+    for _ in 0..64 {
+        h.update(&block);
+    }
+    std::hint::black_box(h.finalize());
+    clock.elapsed()
+}
+
+fn percentile(sorted: &[Duration], p: usize) -> Duration {
+    let i = (sorted.len() * p).div_ceil(100).saturating_sub(1).min(sorted.len() - 1);
+    sorted[i]
+}
+
+fn file_size(p: &Path) -> u64 {
+    std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)
+}
+
+fn short(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{}M", n / 1_000_000),
+        n if n >= 1000 && n % 1000 == 0 => format!("{}k", n / 1000),
+        n => n.to_string(),
+    }
+}
+
+fn join(v: &[u64]) -> String {
+    v.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0}", d.as_secs_f64() * 1000.0)
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64())
+}
+
+fn mb(kb: u64) -> String {
+    format!("{:.0}", kb as f64 / 1024.0)
+}

@@ -1,5 +1,6 @@
 //! `roundup feeds list|add|import|export`: the feed list, in the database and in feeds.toml.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
@@ -10,6 +11,8 @@ use super::{Exit, fetcher, load_config, runtime};
 use crate::cli::{Cli, FeedsCommand};
 use crate::config::{Config, FeedConfig};
 use crate::fetch::FetchRequest;
+use crate::model::FeedId;
+use crate::store::FeedListing;
 
 pub(crate) fn feeds(cli: &Cli, cmd: &FeedsCommand) -> anyhow::Result<Exit> {
     match cmd {
@@ -27,9 +30,11 @@ pub(crate) fn feeds(cli: &Cli, cmd: &FeedsCommand) -> anyhow::Result<Exit> {
 fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let store = super::open_store_to_read(cli, &config)?;
-    let all = store.feed_listing()?;
-    let listing: Vec<_> =
-        config.feeds.iter().filter_map(|f| all.iter().find(|l| l.id == f.id).cloned()).collect();
+    // By id: finding each configured feed by a scan of the listing was quadratic (issue 11).
+    let mut all: HashMap<FeedId, FeedListing> =
+        store.feed_listing()?.into_iter().map(|l| (l.id.clone(), l)).collect();
+    let listing: Vec<FeedListing> =
+        config.feeds.iter().filter_map(|f| all.remove(f.id.as_str())).collect();
     if json {
         super::print_json(&listing)?;
         return Ok(Exit::Ok);
@@ -177,6 +182,8 @@ fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
     let mut taken: Vec<String> = config.feeds.iter().map(|f| f.id.to_string()).collect();
     let mut added = Vec::new();
     let mut skipped = 0;
+    let mut known_urls: HashSet<String> =
+        config.feeds.iter().map(|f| f.url.as_str().to_string()).collect();
     for o in outlines {
         let Ok(url) = crate::config::parse_feed_url(&o.xml_url) else {
             eprintln!(
@@ -187,9 +194,7 @@ fn feeds_import(cli: &Cli, file: &Path) -> anyhow::Result<Exit> {
             skipped += 1;
             continue;
         };
-        if config.feeds.iter().any(|f| f.url == url)
-            || added.iter().any(|f: &FeedConfig| f.url == url)
-        {
+        if !known_urls.insert(url.as_str().to_string()) {
             skipped += 1;
             continue;
         }

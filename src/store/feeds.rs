@@ -1,6 +1,8 @@
 //! Feed rows: syncing them with feeds.toml, reading their poll state, writing one poll's result
 //! (feed row, entries and history) in one transaction, and listing them.
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
@@ -64,15 +66,17 @@ impl Store {
         // Every command opens the store through here: when the file has not changed, nothing is
         // written, so a reading command never waits for (or fails on) a writer such as a
         // running `watch` (issue 10, item 1).
-        let stored: Vec<(FeedId, String, Option<String>)> = self.read(|c| {
+        // Keyed by id: a feeds file of 100,000 feeds compared row by row against every stored
+        // row took 39 s (issue 11).
+        let stored: HashMap<String, (String, Option<String>)> = self.read(|c| {
             let mut stmt = c.prepare("SELECT id, url, name FROM feeds")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
             rows.collect()
         })?;
         let unchanged = feeds.iter().all(|f| {
-            stored.iter().any(|(id, url, name)| {
-                *id == f.id && url.as_str() == f.url.as_str() && *name == f.name
-            })
+            stored
+                .get(f.id.as_str())
+                .is_some_and(|(url, name)| url.as_str() == f.url.as_str() && *name == f.name)
         });
         if unchanged {
             return Ok(());
@@ -185,9 +189,10 @@ impl Store {
     /// The earliest `next_due_at` among the given feeds that are not gone.
     pub(crate) fn next_due(&self, ids: &[FeedId]) -> Result<Option<DateTime<Utc>>, StoreError> {
         let states = self.feed_states()?;
+        let ids: HashSet<&str> = ids.iter().map(FeedId::as_str).collect();
         Ok(states
             .iter()
-            .filter(|s| !s.gone && ids.contains(&s.id))
+            .filter(|s| !s.gone && ids.contains(s.id.as_str()))
             .filter_map(|s| s.next_due_at)
             .min())
     }

@@ -22,7 +22,7 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub(crate) use entries::EntryFilter;
-pub(crate) use feeds::FeedState;
+pub(crate) use feeds::{FeedListing, FeedState};
 pub(crate) use pages::PageRow;
 pub(crate) use picks::PickError;
 

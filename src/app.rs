@@ -6,6 +6,7 @@ mod extract;
 mod feeds;
 mod poll;
 mod publish;
+pub(crate) mod push;
 mod serve;
 mod week;
 
@@ -50,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Edit(args) => week::edit(&cli, args),
         Command::Draft(args) => week::draft(&cli, args),
         Command::Publish(args) => publish::publish(&cli, args),
+        Command::Push(args) => push::push(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
         Command::Extract(args) => extract::extract(&cli, args),
     }

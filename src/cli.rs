@@ -66,6 +66,11 @@ pub enum Command {
     /// Publish the week's roundup: freeze it, and regenerate the public folder (archive pages,
     /// index, and the Atom, RSS and JSON feeds readers subscribe to).
     Publish(PublishArgs),
+    /// Push the week's post to the blog of the feeds file's `[blog]` table (WordPress or
+    /// WordPress.com), as a draft unless asked otherwise; a second push updates the same post.
+    /// Exit 1: refused (the post was changed or published on the blog) or WordPress removed
+    /// markup; 2: the blog said no or could not be reached.
+    Push(PushArgs),
     /// Serve the public folder to readers (ETag, Last-Modified, gzip), until Ctrl-C.
     Serve(ServeArgs),
     /// Extract an article page's main text (a file, `.html.gz` too, or a URL): the paragraphs,
@@ -77,6 +82,36 @@ pub enum Command {
 pub struct PublishArgs {
     #[command(flatten)]
     pub week: WeekArg,
+}
+
+/// The status a pushed post gets on the blog: draft (saved, not visible to readers), pending
+/// (waiting for review), future (published by the blog at --date), publish (now). The variants
+/// have no doc comments: clap would list them in a long help that hides the options' summary.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PushStatus {
+    Draft,
+    Pending,
+    Future,
+    Publish,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// The post's status on the blog: draft (not visible to readers), pending (for review),
+    /// future (published by the blog at --date), publish (now).
+    #[arg(long, value_enum, default_value = "draft")]
+    pub status: PushStatus,
+    /// The post's date: `2026-12-01 09:00` (in the configured time zone) or RFC 3339.
+    #[arg(long, value_name = "WHEN")]
+    pub date: Option<String>,
+    /// Print the request that would be sent (credentials masked); change nothing on the blog.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace the blog's copy even when it was changed or published there since the last push.
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,41 @@ pub(crate) struct Config {
     /// The roundup post itself: its default title, templates and limits.
     pub roundup: RoundupSettings,
     pub feeds: Vec<FeedConfig>,
+    /// The `[blog]` table: where `roundup push` sends the post, if anywhere.
+    pub blog: Option<BlogConfig>,
+}
+
+/// The `[blog]` table: the blog `roundup push` sends the week's post to. It holds no secret:
+/// the Application Password or token comes from an environment variable or the `credentials`
+/// file (see `push::credentials`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BlogConfig {
+    /// Which API, and where.
+    pub kind: BlogKind,
+    /// The user the Application Password belongs to (self-hosted WordPress).
+    pub user: Option<String>,
+    /// A file holding the password or token, readable by its owner only.
+    pub credentials: Option<PathBuf>,
+}
+
+/// Which blogging API `roundup push` speaks.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum BlogKind {
+    /// A self-hosted WordPress at `url`: its REST API, with an Application Password.
+    WordPress { url: Url },
+    /// A site hosted on WordPress.com (`site`: its address or numeric id), through the public
+    /// API at `api` (`https://public-api.wordpress.com/` unless set), with an OAuth2 token.
+    WordPressCom { site: String, api: Url },
+}
+
+impl BlogConfig {
+    /// The blog's identity in the database: its kind and address (never a credential).
+    pub(crate) fn identity(&self) -> String {
+        match &self.kind {
+            BlogKind::WordPress { url } => format!("wordpress {url}"),
+            BlogKind::WordPressCom { site, .. } => format!("wordpress.com {site}"),
+        }
+    }
 }
 
 /// The `[roundup]` table: what the weekly post looks like; every field has a default.
@@ -174,6 +209,23 @@ struct RawConfig {
     roundup: Option<RawRoundup>,
     #[serde(default)]
     feeds: Vec<RawFeed>,
+    #[serde(default)]
+    blog: Option<Spanned<RawBlog>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBlog {
+    kind: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    site: Option<Spanned<String>>,
+    api: Option<Spanned<String>>,
+    user: Option<Spanned<String>>,
+    credentials: Option<Spanned<String>>,
+    // Named so that a secret written here gets a message saying where it goes instead.
+    password: Option<Spanned<toml::Value>>,
+    application_password: Option<Spanned<toml::Value>>,
+    token: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -440,7 +492,11 @@ impl Config {
             let name = f.name.filter(|n| !n.trim().is_empty());
             feeds.push(FeedConfig { id: id.into(), url, name, tags: f.tags, interval });
         }
-        Ok(Config { path: file.to_path_buf(), settings, roundup, feeds })
+        let blog = match raw.blog {
+            Some(b) => Some(parse_blog(b, dir, &at)?),
+            None => None,
+        };
+        Ok(Config { path: file.to_path_buf(), settings, roundup, feeds, blog })
     }
 
     /// The poll interval of one feed.
@@ -476,6 +532,123 @@ fn parse_share(s: &str) -> Result<f64, String> {
 }
 
 /// A feed URL must be absolute http(s) with a host.
+/// The `[blog]` table, checked; `at` locates an error.
+fn parse_blog(
+    raw: Spanned<RawBlog>,
+    dir: &Path,
+    at: &impl Fn(std::ops::Range<usize>, String, String) -> ConfigError,
+) -> Result<BlogConfig, ConfigError> {
+    let span = raw.span();
+    let b = raw.into_inner();
+    for (secret, key) in [
+        (&b.password, "blog.password"),
+        (&b.application_password, "blog.application_password"),
+        (&b.token, "blog.token"),
+    ] {
+        if let Some(v) = secret {
+            return Err(at(
+                v.span(),
+                key.into(),
+                "credentials never go in the feeds file: put the Application Password or token \
+                 in the ROUNDUP_BLOG_PASSWORD (or ROUNDUP_BLOG_TOKEN) environment variable, or \
+                 in a file only you can read named by blog.credentials"
+                    .into(),
+            ));
+        }
+    }
+    let text = |v: &Spanned<String>, key: &str| {
+        one_line(v.get_ref())
+            .ok_or_else(|| at(v.span(), key.into(), "must be one non-empty line".into()))
+    };
+    let Some(kind) = &b.kind else {
+        return Err(at(
+            span,
+            "blog.kind".into(),
+            "missing: \"wordpress\" (a self-hosted WordPress) or \"wordpress.com\"".into(),
+        ));
+    };
+    let kind = match kind.get_ref().as_str() {
+        "wordpress" => {
+            let Some(url) = &b.url else {
+                return Err(at(
+                    span,
+                    "blog.url".into(),
+                    "missing: the blog's address, e.g. \"https://blog.example.org/\"".into(),
+                ));
+            };
+            let mut parsed =
+                parse_feed_url(url.get_ref()).map_err(|m| at(url.span(), "blog.url".into(), m))?;
+            if !parsed.path().ends_with('/') {
+                parsed.set_path(&format!("{}/", parsed.path()));
+            }
+            parsed.set_query(None);
+            parsed.set_fragment(None);
+            if let Some(site) = &b.site {
+                return Err(at(
+                    site.span(),
+                    "blog.site".into(),
+                    "is for kind = \"wordpress.com\"; a self-hosted blog is named by url".into(),
+                ));
+            }
+            BlogKind::WordPress { url: parsed }
+        }
+        "wordpress.com" => {
+            let Some(site) = &b.site else {
+                return Err(at(
+                    span,
+                    "blog.site".into(),
+                    "missing: the site's address, e.g. \"example.wordpress.com\"".into(),
+                ));
+            };
+            let site = text(site, "blog.site")?;
+            if !site.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')) {
+                return Err(at(
+                    b.site.as_ref().map_or(span.clone(), Spanned::span),
+                    "blog.site".into(),
+                    format!(
+                        "{site:?} is not a site: use its address without https:// (e.g. \
+                         \"example.wordpress.com\") or its numeric id"
+                    ),
+                ));
+            }
+            let api = match &b.api {
+                Some(v) => {
+                    let mut u = parse_feed_url(v.get_ref())
+                        .map_err(|m| at(v.span(), "blog.api".into(), m))?;
+                    if !u.path().ends_with('/') {
+                        u.set_path(&format!("{}/", u.path()));
+                    }
+                    u
+                }
+                None => Url::parse("https://public-api.wordpress.com/").expect("static URL"),
+            };
+            BlogKind::WordPressCom { site, api }
+        }
+        other => {
+            return Err(at(
+                kind.span(),
+                "blog.kind".into(),
+                format!("must be \"wordpress\" or \"wordpress.com\", not {other:?}"),
+            ));
+        }
+    };
+    let user = match &b.user {
+        Some(v) => Some(text(v, "blog.user")?),
+        None => None,
+    };
+    let credentials = match &b.credentials {
+        Some(v) => {
+            let p = PathBuf::from(v.get_ref());
+            if p.as_os_str().is_empty() {
+                return Err(at(v.span(), "blog.credentials".into(), "must not be empty".into()));
+            }
+            Some(if p.is_absolute() { p } else { dir.join(p) })
+        }
+        None => None,
+    };
+    Ok(BlogConfig { kind, user, credentials })
+}
+
 pub(crate) fn parse_feed_url(s: &str) -> Result<Url, String> {
     crate::links::HttpUrl::parse(s).map(Url::from).map_err(|e| e.to_string())
 }
@@ -721,5 +894,45 @@ mod tests {
         assert_eq!(c.roundup.late_horizon, Duration::from_secs(3 * 86_400));
         let e = parse("[roundup]\nlate_horizon = \"soon\"\n").unwrap_err();
         assert!(e.to_string().contains("roundup.late_horizon"), "{e}");
+    }
+
+    #[test]
+    fn a_blog_table_names_a_self_hosted_wordpress_or_a_wordpress_com_site() {
+        let c = parse(
+            "[blog]\nkind = \"wordpress\"\nurl = \"https://blog.example.org/news\"\n\
+             user = \"editor\"\ncredentials = \"secrets/blog\"\n",
+        )
+        .unwrap();
+        let blog = c.blog.unwrap();
+        let url = Url::parse("https://blog.example.org/news/").unwrap();
+        assert_eq!(blog.kind, BlogKind::WordPress { url });
+        assert_eq!(blog.user.as_deref(), Some("editor"));
+        assert_eq!(blog.credentials, Some(PathBuf::from("/srv/roundup/secrets/blog")));
+        assert_eq!(blog.identity(), "wordpress https://blog.example.org/news/");
+        let c =
+            parse("[blog]\nkind = \"wordpress.com\"\nsite = \"example.wordpress.com\"\n").unwrap();
+        let api = Url::parse("https://public-api.wordpress.com/").unwrap();
+        let site = "example.wordpress.com".to_string();
+        assert_eq!(c.blog.unwrap().kind, BlogKind::WordPressCom { site, api });
+        assert!(parse("").unwrap().blog.is_none());
+    }
+
+    #[test]
+    fn a_secret_in_the_blog_table_is_refused_with_where_it_goes() {
+        let e =
+            parse("[blog]\nkind = \"wordpress\"\nurl = \"https://b.example/\"\npassword = \"x\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(e.contains(":4: blog.password: credentials never go in the feeds file"), "{e}");
+        assert!(e.contains("ROUNDUP_BLOG_PASSWORD"), "{e}");
+        assert!(!e.contains("\"x\""), "{e}");
+        let e = parse("[blog]\nkind = \"blogger\"\n").unwrap_err().to_string();
+        assert!(e.contains("blog.kind: must be \"wordpress\" or \"wordpress.com\""), "{e}");
+        let e = parse("[blog]\nkind = \"wordpress\"\n").unwrap_err().to_string();
+        assert!(e.contains("blog.url: missing"), "{e}");
+        let e = parse("[blog]\nkind = \"wordpress.com\"\nsite = \"https://x.example/\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("blog.site"), "{e}");
     }
 }

@@ -4,6 +4,7 @@
 //! ```text
 //! reading   config ─► schedule ─► fetch ─► parse ─► update ─► store
 //! editing   store ─► (candidates) ─► picker / app::week ─► articles ─► excerpt ─► render ─► publish ─► serve
+//!                                                                                    └─► push
 //! ```
 //!
 //! | stage | file | owns |
@@ -22,6 +23,7 @@
 //! | render | `render/mod.rs` | the draft from handlebars templates over view structs, and its lint |
 //! | publish | `publish/mod.rs` | the public folder and its feeds, from frozen snapshots (pure) |
 //! | serve | `serve.rs` | the public folder over HTTP for readers |
+//! | push | `push/mod.rs` | the week's post to the blog: WordPress's REST API, WordPress.com |
 //!
 //! One home each: `links.rs` (absolute http(s) URLs, the normal form of a link), `week.rs`
 //! (ISO weeks), `html_text.rs` (HTML → text), `quotes.rs` (where a quote was cut),
@@ -55,6 +57,7 @@ pub mod parse;
 pub(crate) mod picker;
 pub(crate) mod poll;
 pub(crate) mod publish;
+pub(crate) mod push;
 pub(crate) mod quotes;
 pub(crate) mod render;
 pub(crate) mod schedule;

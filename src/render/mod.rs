@@ -140,6 +140,27 @@ impl Renderer {
         items: &[PickedItem],
         format: Format,
     ) -> Result<Rendered, RenderError> {
+        self.render_as(roundup, items, format, false)
+    }
+
+    /// The HTML body of the blog post `roundup push` sends: the HTML draft with the view's
+    /// `blog` set, so the default template leaves out what goes in the post's own fields (the
+    /// title, the intro, the tags and the categories).
+    pub(crate) fn render_blog_body(
+        &self,
+        roundup: &Roundup,
+        items: &[PickedItem],
+    ) -> Result<Rendered, RenderError> {
+        self.render_as(roundup, items, Format::Html, true)
+    }
+
+    fn render_as(
+        &self,
+        roundup: &Roundup,
+        items: &[PickedItem],
+        format: Format,
+        blog: bool,
+    ) -> Result<Rendered, RenderError> {
         let compiled = templates::compile(&self.sources, format)?;
         let mut warnings = Vec::new();
         let item_views: Vec<view::ItemView<'_>> = view::in_post_order(items)
@@ -150,7 +171,8 @@ impl Renderer {
                 v
             })
             .collect();
-        let data = view::roundup_view(roundup, &item_views, format);
+        let mut data = view::roundup_view(roundup, &item_views, format);
+        data.blog = blog;
         let text = compiled.hb.render(&compiled.main, &data).map_err(|e| compiled.error(e))?;
         Ok(Rendered { text: tidy(&text, format), warnings })
     }
@@ -304,6 +326,23 @@ mod tests {
         );
         assert!(t.contains("<blockquote cite=\"https://lgiu.example/a#:~:text&#x3D;"), "{t}");
         assert!(t.contains("<p>Councils across England face a gap.</p>"), "{t}");
+    }
+
+    #[test]
+    fn the_blog_body_leaves_out_the_title_intro_tags_and_categories_and_keeps_the_rest() {
+        let mut r = roundup();
+        r.intro = Some("This week's **intro**.".into());
+        r.tags = vec!["housing".into()];
+        r.categories = vec!["Weekly".into()];
+        let draft = defaults().render(&r, &picks(), Format::Html).unwrap().text;
+        let body = defaults().render_blog_body(&r, &picks()).unwrap().text;
+        for gone in ["<h1>", "roundup-intro", "roundup-tags", "roundup-categories"] {
+            assert!(draft.contains(gone), "{draft}");
+            assert!(!body.contains(gone), "{body}");
+        }
+        for kept in ["roundup-dates", "<blockquote cite=", "Councils across England", "Worth"] {
+            assert!(body.contains(kept), "{kept} missing:\n{body}");
+        }
     }
 
     #[test]

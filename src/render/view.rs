@@ -52,6 +52,9 @@ pub(crate) struct RoundupView<'a, 'v> {
     pub sections: Vec<SectionView<'a, 'v>>,
     /// Every item in post order, ignoring sections.
     pub items: &'v [ItemView<'a>],
+    /// True when the post is rendered as the body of a blog post (`roundup push`): the title,
+    /// intro, tags and categories go in the post's own fields, so the template leaves them out.
+    pub blog: bool,
 }
 
 /// A run of items under one heading.
@@ -253,6 +256,7 @@ pub(crate) fn roundup_view<'a, 'v>(
         categories: list(&roundup.categories),
         sections: sections(items),
         items,
+        blog: false,
     }
 }
 

@@ -159,6 +159,30 @@ ALTER TABLE pages ADD COLUMN site_name TEXT;
 ALTER TABLE pages ADD COLUMN canonical_url TEXT;
 ALTER TABLE pages ADD COLUMN published_time TEXT;
 "#,
+    // 5: `roundup push`: the blog post each week was pushed to (its id, and the post as the
+    // blog answered, so a later push can tell what was changed there), and the ids of the
+    // blog's tags and categories by name.
+    r#"
+CREATE TABLE blog_posts (
+    roundup_id      INTEGER NOT NULL REFERENCES roundups(id) ON DELETE CASCADE,
+    blog            TEXT NOT NULL,           -- which blog: its kind and address
+    post_id         INTEGER NOT NULL,        -- the post's id on that blog
+    modified_gmt    TEXT NOT NULL,           -- exactly as the blog answered the last push
+    status          TEXT NOT NULL,           -- the post's status then (draft, future, publish)
+    link            TEXT,
+    remote          TEXT NOT NULL,           -- JSON: the post's fields as the blog answered
+    pushed_at       TEXT NOT NULL,           -- first push
+    updated_at      TEXT NOT NULL,           -- last push
+    PRIMARY KEY (roundup_id, blog)
+) STRICT;
+CREATE TABLE blog_terms (
+    blog            TEXT NOT NULL,
+    taxonomy        TEXT NOT NULL CHECK (taxonomy IN ('tags', 'categories')),
+    name            TEXT NOT NULL,           -- lowercased: WordPress matches names so
+    term_id         INTEGER NOT NULL,
+    PRIMARY KEY (blog, taxonomy, name)
+) STRICT;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -6,6 +6,7 @@
 //! of failing when a read must upgrade), with any SQLite error mapped once, naming the file.
 //! Reads go through `Store::read`, which maps errors the same way.
 
+pub(crate) mod blog;
 mod candidates;
 mod entries;
 mod feeds;

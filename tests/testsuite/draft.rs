@@ -8,29 +8,31 @@ use std::path::PathBuf;
 
 use crate::support::*;
 
-const WEEK: &str = "2024-W48";
-const TITLE: &str = "That was the local government week that was";
+pub(crate) const WEEK: &str = "2024-W48";
+pub(crate) const TITLE: &str = "That was the local government week that was";
 
 // Feeds the fixture server serves at `/doc/{id}` (see `support::FeedFixture`).
-const LGIU: FeedFixture = ("lgiu", "draft/lgiu.xml", "application/rss+xml", Some("LGIU"));
-const LOCALGOV: FeedFixture =
+pub(crate) const LGIU: FeedFixture =
+    ("lgiu", "draft/lgiu.xml", "application/rss+xml", Some("LGIU"));
+pub(crate) const LOCALGOV: FeedFixture =
     ("localgov", "draft/localgov.atom", "application/atom+xml", Some("LocalGov"));
-const COMMS: FeedFixture =
+pub(crate) const COMMS: FeedFixture =
     ("comms", "draft/comms.xml", "application/rss+xml", Some("Comms Corner"));
-const HOSTILE: FeedFixture = ("hostile", "draft/hostile.xml", "application/rss+xml", None);
+pub(crate) const HOSTILE: FeedFixture =
+    ("hostile", "draft/hostile.xml", "application/rss+xml", None);
 
 /// The fixture articles are seven short paragraphs, where the seed's are long: two of them are
 /// 27 % of one, so the fair-dealing share is raised for the test (the word limit is not).
 const FAIR_SHARE: &str = "excerpt_max_share = \"30 %\"\n";
 
 /// A newsroom: the fixture server, a config polling `feeds`, and one fetch done.
-struct Newsroom {
+pub(crate) struct Newsroom {
     _server: FixtureServer,
-    env: TestEnv,
+    pub(crate) env: TestEnv,
 }
 
 impl Newsroom {
-    fn start(feeds: &[FeedFixture]) -> Newsroom {
+    pub(crate) fn start(feeds: &[FeedFixture]) -> Newsroom {
         let server = FixtureServer::start();
         let head = format!(
             "[settings]\ntimezone = \"Europe/London\"\n\n[roundup]\ntitle = \"{TITLE}\"\n\
@@ -44,20 +46,20 @@ impl Newsroom {
 
     /// The id of the entry whose title starts with `title`.
     #[track_caller]
-    fn entry(&self, title: &str) -> String {
+    pub(crate) fn entry(&self, title: &str) -> String {
         self.env.entry_titled(title)["id"].as_i64().expect("id").to_string()
     }
 
     /// `roundup ARGS --week 2024-W48`, which must succeed.
     #[track_caller]
-    fn ok(&self, args: &[&str]) -> Run {
+    pub(crate) fn ok(&self, args: &[&str]) -> Run {
         let run = self.week(args);
         run.success();
         run
     }
 
     /// `roundup ARGS --week 2024-W48`.
-    fn week(&self, args: &[&str]) -> Run {
+    pub(crate) fn week(&self, args: &[&str]) -> Run {
         let mut all = args.to_vec();
         all.extend(["--week", WEEK]);
         self.env.run(&all)
@@ -65,7 +67,7 @@ impl Newsroom {
 
     /// `roundup pick` of the entry titled `title`, with `args`.
     #[track_caller]
-    fn pick(&self, title: &str, args: &[&str]) {
+    pub(crate) fn pick(&self, title: &str, args: &[&str]) {
         let id = self.entry(title);
         let mut all = vec!["pick", id.as_str()];
         all.extend_from_slice(args);
@@ -74,7 +76,7 @@ impl Newsroom {
 
     /// `roundup draft --format FORMAT -o FILE ARGS` (`md` or `html`): the run and the draft
     /// written (empty when none was).
-    fn draft(&self, format: &str, args: &[&str]) -> (Run, String) {
+    pub(crate) fn draft(&self, format: &str, args: &[&str]) -> (Run, String) {
         let flag = if format == "md" { "markdown" } else { format };
         let out = self.env.dir().join(format!("draft-out.{format}"));
         let _ = std::fs::remove_file(&out);
@@ -96,7 +98,7 @@ impl Newsroom {
         text
     }
 
-    fn templates_dir(&self) -> PathBuf {
+    pub(crate) fn templates_dir(&self) -> PathBuf {
         self.env.dir().join("templates")
     }
 
@@ -120,7 +122,7 @@ impl Newsroom {
 /// local government week that was"): six picks, two quoting two paragraphs (suggestions 2-3 of
 /// the article, and the editor's own), three with the editor's lead (one linking the outlet and,
 /// with `[words]()`, the post), the last three in a section; an intro, tags and categories.
-fn editors_week() -> Newsroom {
+pub(crate) fn editors_week() -> Newsroom {
     let n = Newsroom::start(&[LGIU, LOCALGOV, COMMS]);
     n.pick(
         "Council budgets under pressure",
@@ -246,7 +248,7 @@ fn markdown_to_html(md: &str) -> String {
 /// Panics if `html` has any element that runs script or embeds content, any `on…` attribute,
 /// or any link that is not http(s).
 #[track_caller]
-fn assert_inert(html: &str, what: &str) {
+pub(crate) fn assert_inert(html: &str, what: &str) {
     assert!(!html.to_ascii_lowercase().contains("<script"), "{what} has a <script\n{html}");
     let doc = scraper::Html::parse_fragment(html);
     for node in doc.tree.nodes() {
@@ -275,7 +277,7 @@ fn assert_inert(html: &str, what: &str) {
 }
 
 /// The text of each `<blockquote>` in `html`, tags dropped and entities decoded.
-fn blockquotes(html: &str) -> Vec<String> {
+pub(crate) fn blockquotes(html: &str) -> Vec<String> {
     let doc = scraper::Html::parse_fragment(html);
     let sel = scraper::Selector::parse("blockquote").expect("selector");
     doc.select(&sel)

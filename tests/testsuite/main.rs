@@ -17,6 +17,7 @@ mod hostile;
 mod netguard;
 mod parse;
 mod publish;
+mod push;
 mod scale;
 mod select;
 mod serve;

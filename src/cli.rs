@@ -100,9 +100,10 @@ pub struct PushArgs {
     #[command(flatten)]
     pub week: WeekArg,
     /// The post's status on the blog: draft (not visible to readers), pending (for review),
-    /// future (published by the blog at --date), publish (now).
-    #[arg(long, value_enum, default_value = "draft")]
-    pub status: PushStatus,
+    /// future (published by the blog at --date), publish (now). Default: draft for a new post;
+    /// an update keeps the status the post has on the blog.
+    #[arg(long, value_enum)]
+    pub status: Option<PushStatus>,
     /// The post's date: `2026-12-01 09:00` (in the configured time zone) or RFC 3339.
     #[arg(long, value_name = "WHEN")]
     pub date: Option<String>,

@@ -28,7 +28,8 @@ use crate::week::IsoWeek;
 /// What a push is asked to do.
 #[derive(Debug, Clone)]
 pub(crate) struct PushOptions {
-    pub status: Status,
+    /// `None`: draft for a new post, the blog's own status for an update.
+    pub status: Option<Status>,
     pub date_gmt: Option<chrono::DateTime<Utc>>,
     pub dry_run: bool,
     pub overwrite: bool,
@@ -129,13 +130,14 @@ pub(crate) fn push(cli: &Cli, args: &PushArgs) -> anyhow::Result<Exit> {
         .map(|d| decide::parse_when(d, config.settings.timezone))
         .transpose()
         .map_err(|m| anyhow!("--date: {m}"))?;
-    let status = match args.status {
+    let status = args.status.map(|s| match s {
         PushStatus::Draft => Status::Draft,
         PushStatus::Pending => Status::Pending,
         PushStatus::Future => Status::Future,
         PushStatus::Publish => Status::Publish,
-    };
-    decide::check_schedule(status, date_gmt, now).map_err(|m| anyhow!(m))?;
+    });
+    decide::check_schedule(status.unwrap_or(Status::Draft), date_gmt, now)
+        .map_err(|m| anyhow!(m))?;
     let credentials = credentials::load(blog, |k| std::env::var(k).ok())?;
     let mut store = open_store(cli, &config)?;
     let options =
@@ -248,7 +250,7 @@ pub(crate) async fn push_week(
     let client = client(config, blog, credentials)?;
     let identity = blog.identity();
     let me = client.who_am_i().await?;
-    check_rights(&me, options.status, credentials)?;
+    check_rights(&me, options.status.unwrap_or(Status::Draft), credentials)?;
 
     let stored = store.pushed_post(week, &identity)?;
     let last: Option<RemotePost> = match &stored {
@@ -285,7 +287,9 @@ pub(crate) async fn push_week(
                 }
             }
         }
-        let request = client.show(method, &route, Client::post_body(&outgoing, &ids[0], &ids[1]));
+        let creating = plan == Plan::Create;
+        let body = Client::post_body(&outgoing, &ids[0], &ids[1], creating);
+        let request = client.show(method, &route, body);
         return Ok(Pushed::DryRun { plan, request, new_terms, warnings });
     }
 
@@ -340,7 +344,7 @@ async fn save(
     let categories =
         term_ids(client, store, identity, Taxonomy::Categories, &outgoing.categories, fresh)
             .await?;
-    let body: Value = Client::post_body(outgoing, &tags, &categories);
+    let body: Value = Client::post_body(outgoing, &tags, &categories, update.is_none());
     Ok(client.save(update, &body).await?)
 }
 

@@ -43,7 +43,9 @@ pub(crate) struct Outgoing {
     pub content: String,
     /// The intro, as plain text.
     pub excerpt: String,
-    pub status: Status,
+    /// `None` (no `--status`): a new post is a draft, an update keeps the blog's status (a
+    /// correction to a published post stays published).
+    pub status: Option<Status>,
     /// The post's date (UTC), when asked for with `--date`.
     pub date_gmt: Option<DateTime<Utc>>,
     pub tags: Vec<String>,

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use url::Url;
 
 use super::credentials::Credentials;
-use super::decide::{Outgoing, RemotePost};
+use super::decide::{Outgoing, RemotePost, Status};
 use crate::store::blog::Taxonomy;
 
 /// Where a blog's REST API lives.
@@ -403,16 +403,23 @@ impl Client {
         }
     }
 
-    /// The JSON body of a create or update of `post` with these term ids.
-    pub(crate) fn post_body(post: &Outgoing, tags: &[u64], categories: &[u64]) -> Value {
+    /// The JSON body of a create (`creating`) or update of `post` with these term ids.
+    pub(crate) fn post_body(
+        post: &Outgoing,
+        tags: &[u64],
+        categories: &[u64],
+        creating: bool,
+    ) -> Value {
         let mut body = json!({
             "title": post.title,
             "content": post.content,
             "excerpt": post.excerpt,
-            "status": post.status.as_str(),
             "tags": tags,
             "categories": categories,
         });
+        if let Some(status) = post.status.or(creating.then_some(Status::Draft)) {
+            body["status"] = Value::String(status.as_str().to_string());
+        }
         if let Some(date) = post.date_gmt {
             body["date_gmt"] = Value::String(date.format("%Y-%m-%dT%H:%M:%S").to_string());
         }

@@ -248,19 +248,24 @@ fn a_post_changed_on_the_blog_is_refused_saying_what_changed_and_overwrite_repla
     let (edit, _) = read_back(wp, id);
     assert_eq!(edit["title"]["raw"], TITLE);
 
-    // Published on the blog: a push is refused again, unless --overwrite.
-    let publish = wp.api(
-        Role::Admin,
-        "POST",
-        &format!("/wp/v2/posts/{id}"),
-        Some(&json!({"status": "publish"})),
-    );
-    assert_eq!(publish.status, 200, "{}", publish.text);
+    // Published, when asked: a later push is refused, and --overwrite corrects the post and
+    // keeps it published.
+    let published = push(&n, password, &["--status", "publish"]);
+    assert_eq!(pushed_id(published.success(), "updated"), id);
+    assert!(published.stdout.contains(&format!("updated post {id} (publish)")), "{published}");
     let refused = push(&n, password, &[]);
     refused.expect_code(1);
     assert!(
-        refused.stderr.contains("changed on the blog since the last push (status)"),
+        refused.stderr.contains(&format!("post {id} is already published on the blog")),
         "{refused}"
+    );
+    n.ok(&["edit", "--title", "Corrected after publication"]);
+    let corrected = push(&n, password, &["--overwrite"]);
+    assert_eq!(pushed_id(corrected.success(), "updated"), id);
+    let (edit, _) = read_back(wp, id);
+    assert_eq!(
+        (edit["status"].as_str(), edit["title"]["raw"].as_str()),
+        (Some("publish"), Some("Corrected after publication"))
     );
 }
 

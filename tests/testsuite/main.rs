@@ -24,3 +24,4 @@ mod serve;
 mod support;
 mod week;
 mod wordpress;
+mod wordpress_com;

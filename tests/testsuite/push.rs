@@ -393,3 +393,19 @@ fn wrong_password_subscriber_and_a_blog_down_or_slow_are_clear_errors_and_nothin
     let ok = try_push(&wp.url, Role::Editor, wp.app_password(Role::Editor), "");
     pushed_id(ok.success(), "created");
 }
+
+#[test]
+fn a_blog_without_pretty_permalinks_is_reached_through_rest_route() {
+    let Some(wp) = wordpress("the ?rest_route= fallback of a real WordPress") else { return };
+    let n = editors_week();
+    with_blog(&n, &format!("{}/", wp.plain_url), wp.user(Role::Editor), "");
+    let password = wp.app_password(Role::Editor);
+    let dry = push(&n, password, &["--dry-run"]);
+    dry.success();
+    let route = format!("POST {}/?rest_route=%2Fwp%2Fv2%2Fposts\n", wp.plain_url);
+    assert!(dry.stdout.contains(&route), "{dry}");
+    let id = pushed_id(push(&n, password, &[]).success(), "created");
+    let (edit, _) = read_back(wp, id);
+    assert_eq!(edit["title"]["raw"], TITLE);
+    assert_eq!(pushed_id(push(&n, password, &[]).success(), "updated"), id);
+}

@@ -29,6 +29,9 @@ const STATE_VAR: &str = "ROUNDUP_WORDPRESS_STATE";
 pub(crate) struct WordPress {
     /// e.g. `http://127.0.0.1:41234`, no trailing slash.
     pub url: String,
+    /// The same blog as `http://localhost:PORT`, where `/wp-json/` is a web server's 404 page
+    /// (as with pretty permalinks off): only `?rest_route=` reaches the REST API.
+    pub plain_url: String,
     /// WordPress's own version (`get_bloginfo('version')`).
     pub version: String,
     state: HashMap<String, String>,
@@ -162,7 +165,12 @@ fn parse_state(text: &str) -> WordPress {
         .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
         .collect();
     let get = |k: &str| state.get(k).cloned().unwrap_or_else(|| panic!("no {k} in\n{text}"));
-    WordPress { url: get("WP_URL"), version: get("WP_VERSION"), state }
+    WordPress {
+        url: get("WP_URL"),
+        plain_url: get("WP_PLAIN_URL"),
+        version: get("WP_VERSION"),
+        state,
+    }
 }
 
 /// Why this machine cannot run the test WordPress, if it cannot.

@@ -8,7 +8,8 @@
 # and socket, the PHP server's router and log, the pid files, and `state.env`, the URL and
 # credentials the tests read (KEY=VALUE lines, also printed on stdout):
 #
-#   WP_URL, WP_VERSION, WP_DIR, and for each of ADMIN (administrator), EDITOR (editor),
+#   WP_URL, WP_PLAIN_URL (the same blog as http://localhost:PORT, where /wp-json/ is a 404 page:
+#   pretty permalinks off, as far as a client can tell), WP_VERSION, WP_DIR, and for each of ADMIN (administrator), EDITOR (editor),
 #   AUTHOR (author: no unfiltered_html, so WordPress filters its posts through kses) and
 #   SUBSCRIBER (may not write posts): WP_<ROLE>_USER, WP_<ROLE>_PASSWORD (the login's) and
 #   WP_<ROLE>_APP_PASSWORD (an Application Password, for the REST API).
@@ -139,10 +140,19 @@ ln -sfn /var/lib/wordpress/wp-content/themes "$dir/wp-content/themes" 2>/dev/nul
 ln -sfn "$wp_root/wp-content/plugins" "$dir/wp-content/plugins" 2>/dev/null || true
 
 # The router names this instance's config for wp-config.php; PHP's server then serves the
-# request as it would without one (unknown paths go to index.php).
+# request as it would without one (unknown paths go to index.php). Reached as
+# http://localhost:PORT/ instead, the blog does not hand /wp-json/ to WordPress (a 404 page,
+# as a server without rewrite rules), so tests can push through the ?rest_route= fallback.
 cat >"$dir/router.php" <<PHP
 <?php
 \$_SERVER['WORDPRESS_CONFIG'] = '$name';
+\$path = parse_url(\$_SERVER['REQUEST_URI'], PHP_URL_PATH) ?: '/';
+if (str_starts_with(\$_SERVER['HTTP_HOST'] ?? '', 'localhost:') && str_starts_with(\$path, '/wp-json/')) {
+    http_response_code(404);
+    header('Content-Type: text/html; charset=UTF-8');
+    echo '<!DOCTYPE html><html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>';
+    return true;
+}
 return false;
 PHP
 # Several workers: tests push in parallel.
@@ -198,6 +208,7 @@ users="$(timeout 60 php "$dir/users.php" "$name" "127.0.0.1:$port" "$admin_passw
 
 {
   echo "WP_URL=$url"
+  echo "WP_PLAIN_URL=http://localhost:$port"
   echo "WP_DIR=$dir"
   echo "$users"
 } >"$state.tmp"

@@ -48,7 +48,7 @@ pub(crate) enum BlogError {
         detail(code, message)
     )]
     Unauthorized { who: String, code: String, message: String },
-    #[error("{who} may not {action} on the blog (HTTP 403{}){hint}", detail(code, message))]
+    #[error("the blog refused {action} to {who} (HTTP 403{}){hint}", detail(code, message))]
     Forbidden { who: String, action: String, code: String, message: String, hint: String },
     #[error(
         "{who} may not {action} on the blog; push as a user with the author, editor or \
@@ -335,11 +335,16 @@ impl Client {
         match status {
             401 => BlogError::Unauthorized { who: self.who.clone(), code, message },
             403 => {
-                let hint = if code == "rest_cannot_create" || code.ends_with("cannot_edit") {
-                    "; push as a user with the author, editor or administrator role".to_string()
+                let term = action.starts_with("creating the tag")
+                    || action.starts_with("creating the category");
+                let hint = if term {
+                    "; make it on the blog first, or push as an editor or administrator"
+                } else if code == "rest_cannot_create" || code.ends_with("cannot_edit") {
+                    "; push as a user with the author, editor or administrator role"
                 } else {
-                    String::new()
-                };
+                    ""
+                }
+                .to_string();
                 BlogError::Forbidden {
                     who: self.who.clone(),
                     action: action.to_string(),

@@ -306,8 +306,19 @@ fn an_authors_push_names_the_markup_wordpress_removed_and_is_recorded() {
     let n = editors_week();
     with_blog(&n, &wp.url, wp.user(Role::Author), "");
     let password = wp.app_password(Role::Author);
-    // The default templates' markup is all allowed to an author. (The categories: an author
-    // may not make them, so the editor's week uses none here.)
+    // An author may not make a category: said before any post is made, and nothing recorded.
+    n.ok(&["edit", "--categories", "Only editors make this one"]);
+    let refused = push(&n, password, &[]);
+    refused.expect_code(2);
+    assert!(
+        refused.stderr.contains(
+            "the blog refused creating the category \"Only editors make this one\" to the user \
+             \"author\" (HTTP 403 rest_cannot_create: Sorry, you are not allowed to create terms \
+             in this taxonomy.); make it on the blog first, or push as an editor or administrator"
+        ),
+        "{refused}"
+    );
+    // The default templates' markup is all allowed to an author.
     n.ok(&["edit", "--categories", ""]);
     let id = pushed_id(push(&n, password, &[]).success(), "created");
 

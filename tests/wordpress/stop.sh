@@ -10,10 +10,13 @@ dir="${1:?usage: stop.sh DIR [--remove]}"
 [ -d "$dir" ] || exit 0
 
 # Whether process $1 runs (a zombie, dead but not yet reaped by its parent, does not).
+# Read from /proc (a fresh machine may have no ps): the state follows the command's name in
+# parentheses.
 alive() {
   local stat
-  stat="$(ps -o stat= -p "$1" 2>/dev/null)" || return 1
-  [ -n "$stat" ] && [ "${stat#Z}" = "$stat" ]
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  [ -n "$stat" ] && [ "${stat%% *}" != Z ]
 }
 
 # Stops the process whose pid is in file $1 (and its process group: it was started with

@@ -466,6 +466,9 @@ pub struct RoundupEdit {
     pub tags: Option<Vec<String>>,
     /// New categories, replacing the old.
     pub categories: Option<Vec<String>>,
+    /// Refuse the edit unless the roundup is still at this revision (the desk's optimistic
+    /// concurrency); `None` edits whatever is stored, as the CLI does.
+    pub expected_revision: Option<i64>,
 }
 
 /// Tags or categories as the editor types them: comma-separated, blanks dropped.
@@ -517,6 +520,9 @@ pub struct PickChange {
     pub section: Option<String>,
     /// 1-based place in the post; the others move down to make room.
     pub position: Option<u32>,
+    /// Refuse the change unless the pick is still at this revision (the desk's optimistic
+    /// concurrency); `None` changes whatever is stored, as the CLI does.
+    pub expected_revision: Option<i64>,
 }
 
 /// One picked item with its entry, in post order.

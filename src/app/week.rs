@@ -118,6 +118,7 @@ pub(crate) fn pick(cli: &Cli, args: &PickArgs) -> anyhow::Result<Exit> {
         note: args.note.clone(),
         section: args.section.clone(),
         position: args.position,
+        expected_revision: None,
     };
     let picked = store.pick(week, &config.roundup.title, args.entry, &change, Utc::now())?;
     println!(
@@ -220,6 +221,7 @@ pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
         outro: args.outro.clone(),
         tags: args.tags.as_deref().map(comma_list),
         categories: args.categories.as_deref().map(comma_list),
+        expected_revision: None,
     };
     if edit.title.as_deref().is_some_and(|t| t.trim().is_empty()) {
         bail!("--title must not be empty");

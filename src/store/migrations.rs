@@ -183,6 +183,13 @@ CREATE TABLE blog_terms (
     PRIMARY KEY (blog, taxonomy, name)
 ) STRICT;
 "#,
+    // 6: optimistic concurrency for the desk (issue 12): a pick's words and a roundup's fields
+    // carry a revision, moved on by every change to them, so an edit made from a stale page
+    // (another tab, the CLI, the picker) is refused instead of overwriting.
+    r#"
+ALTER TABLE picks ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE roundups ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+"#,
 ];
 
 /// The schema version this binary writes.

@@ -57,6 +57,10 @@ pub(crate) enum StoreError {
          `roundup fetch`) once with write access"
     )]
     NeedsUpgrade { path: PathBuf, found: i64, known: i64, why: String },
+    /// An edit made from a stale view: what it would change was changed since it was read
+    /// (the desk's optimistic concurrency). Nothing was written.
+    #[error("{what} was changed elsewhere since it was read (revision {expected}, now {found}); nothing was saved")]
+    Stale { what: String, expected: i64, found: i64 },
     #[error("cannot create the folder for database {path}: {source}")]
     Folder {
         path: PathBuf,
@@ -66,6 +70,11 @@ pub(crate) enum StoreError {
 }
 
 impl StoreError {
+    /// An edit refused because it was made from a stale view ([`StoreError::Stale`]).
+    pub(crate) fn is_stale(&self) -> bool {
+        matches!(self, StoreError::Stale { .. })
+    }
+
     /// Another connection holds the database (SQLITE_BUSY or SQLITE_LOCKED, after the busy
     /// timeout): worth trying again later, not a broken database.
     pub(crate) fn is_busy(&self) -> bool {

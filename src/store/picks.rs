@@ -3,7 +3,7 @@
 //! a dense 1-based order.
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension, params};
 
 use super::entries::{ENTRY_DETAIL_SELECT, entry_detail, read_entry};
 use super::roundups::{ensure_roundup, read_roundup};
@@ -119,6 +119,30 @@ impl Store {
                 return Err(Abort::Reason(PickError::NoEntry(entry)));
             }
             let r = ensure_roundup(tx, week, default_title, now)?;
+            if let Some(expected) = change.expected_revision {
+                let found: i64 = tx
+                    .query_row(
+                        "SELECT revision FROM picks WHERE roundup_id = ?1 AND entry_id = ?2",
+                        params![r.id, entry],
+                        |row| row.get(0),
+                    )
+                    .optional()?
+                    // Taken out since: no revision matches.
+                    .unwrap_or(0);
+                if found != expected {
+                    let what = format!("the pick of entry {entry} in {week}");
+                    return Err(Abort::Reason(PickError::Store(StoreError::Stale {
+                        what,
+                        expected,
+                        found,
+                    })));
+                }
+            }
+            // The words of a pick move its revision on; its place does not (a move elsewhere
+            // must not refuse an edit of the lead-in).
+            let words_changed = [&change.section, &change.lead, &change.excerpt, &change.note]
+                .iter()
+                .any(|f| f.is_some());
             let now_text = rfc3339(now);
             let count: u32 =
                 tx.query_row("SELECT count(*) FROM picks WHERE roundup_id = ?1", [r.id], |row| {
@@ -136,6 +160,7 @@ impl Store {
                     lead = iif(?5 IS NULL, lead, nullif(?5, '')),
                     excerpt = iif(?6 IS NULL, excerpt, nullif(?6, '')),
                     note = iif(?7 IS NULL, note, nullif(?7, '')),
+                    revision = revision + ?9,
                     updated_at = ?8",
                 params![
                     r.id,
@@ -145,7 +170,8 @@ impl Store {
                     text(&change.lead),
                     text(&change.excerpt),
                     text(&change.note),
-                    now_text
+                    now_text,
+                    i64::from(words_changed)
                 ],
             )?;
             let order = pick_order(tx, r.id)?;
@@ -206,6 +232,18 @@ impl Store {
                 params![entry, week, rfc3339(now)],
             )?;
             Ok(())
+        })
+    }
+
+    /// The revision of each pick of `week` (see [`PickChange::expected_revision`]).
+    pub(crate) fn pick_revisions(&self, week: IsoWeek) -> Result<Vec<(EntryId, i64)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT p.entry_id, p.revision FROM picks p JOIN roundups r ON r.id = p.roundup_id
+                 WHERE r.week = ?1 ORDER BY p.position",
+            )?;
+            let rows = stmt.query_map([week], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
         })
     }
 
@@ -306,6 +344,36 @@ mod tests {
             s.pick(WEEK, "T", EntryId(99), &PickChange::default(), now),
             Err(PickError::NoEntry(EntryId(99)))
         ));
+    }
+
+    /// Issue 12: an edit made from a stale page is refused and changes nothing; a move is not
+    /// an edit of the words and does not make a page stale.
+    #[test]
+    fn an_edit_from_a_stale_revision_is_refused_and_changes_nothing() {
+        let (_d, mut s) = test_store_with(&[
+            ("a", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+            ("b", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+        ]);
+        let now = at("2026-11-26T12:00:00Z");
+        s.pick(WEEK, "T", EntryId(1), &PickChange::default(), now).unwrap();
+        s.pick(WEEK, "T", EntryId(2), &PickChange::default(), now).unwrap();
+        let rev = |s: &Store| s.pick_revisions(WEEK).unwrap().into_iter().find(|r| r.0 == EntryId(1)).unwrap().1;
+        let seen = rev(&s);
+        let lead = |text: &str, expected| PickChange {
+            lead: Some(text.into()),
+            expected_revision: Some(expected),
+            ..Default::default()
+        };
+        s.pick(WEEK, "T", EntryId(1), &at_position(2), now).unwrap();
+        assert_eq!(rev(&s), seen, "a move keeps the revision");
+        s.pick(WEEK, "T", EntryId(1), &lead("First tab.", seen), now).unwrap();
+        let err = s.pick(WEEK, "T", EntryId(1), &lead("Second tab.", seen), now).unwrap_err();
+        assert!(matches!(&err, PickError::Store(e) if e.is_stale()), "{err}");
+        assert_eq!(s.picks(WEEK).unwrap()[1].lead.as_deref(), Some("First tab."));
+        s.unpick(WEEK, EntryId(1), now).unwrap();
+        let err = s.pick(WEEK, "T", EntryId(1), &lead("Gone.", seen + 1), now).unwrap_err();
+        assert!(matches!(&err, PickError::Store(e) if e.is_stale()), "taken out: {err}");
+        assert_eq!(order(&s), [2], "nothing was picked back");
     }
 
     #[test]

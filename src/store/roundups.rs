@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::sql::optional_time;
-use super::{Store, StoreError};
+use super::{Abort, Store, StoreError};
 use crate::model::{Roundup, RoundupEdit};
 use crate::timefmt::rfc3339;
 use crate::week::IsoWeek;
@@ -52,7 +52,20 @@ pub(super) fn ensure_roundup(
     Ok(read_roundup(conn, week)?.expect("just made"))
 }
 
+fn read_revision(conn: &Connection, roundup_id: i64) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT revision FROM roundups WHERE id = ?1", [roundup_id], |r| r.get(0))
+}
+
 impl Store {
+    /// The revision of `week`'s roundup (see [`RoundupEdit::expected_revision`]); `None` when
+    /// it has not been started.
+    pub(crate) fn roundup_revision(&self, week: IsoWeek) -> Result<Option<i64>, StoreError> {
+        self.read(|c| {
+            c.query_row("SELECT revision FROM roundups WHERE week = ?1", [week], |r| r.get(0))
+                .optional()
+        })
+    }
+
     /// The roundup of `week`, if it has been started.
     pub(crate) fn find_roundup(&self, week: IsoWeek) -> Result<Option<Roundup>, StoreError> {
         self.read(|c| read_roundup(c, week))
@@ -82,6 +95,13 @@ impl Store {
         };
         self.write(|tx| {
             let r = ensure_roundup(tx, week, default_title, now)?;
+            if let Some(expected) = edit.expected_revision {
+                let found = read_revision(tx, r.id)?;
+                if found != expected {
+                    let what = format!("the roundup of {week}");
+                    return Err(Abort::Reason(StoreError::Stale { what, expected, found }));
+                }
+            }
             tx.execute(
                 "UPDATE roundups SET
                     title = coalesce(nullif(?2, ''), title),
@@ -89,6 +109,7 @@ impl Store {
                     outro = iif(?4 IS NULL, outro, nullif(?4, '')),
                     tags = coalesce(?5, tags),
                     categories = coalesce(?6, categories),
+                    revision = revision + 1,
                     updated_at = ?7
                  WHERE id = ?1",
                 params![
@@ -137,5 +158,23 @@ mod tests {
             .unwrap();
         assert_eq!(r.intro, None);
         assert_eq!(r.tags, ["housing", "budgets"], "untouched fields stay");
+    }
+
+    #[test]
+    fn a_roundup_edit_from_a_stale_revision_is_refused() {
+        let (_d, mut s) = test_store_with(&[]);
+        let now = Utc::now();
+        s.roundup(WEEK, "T", now).unwrap();
+        let seen = s.roundup_revision(WEEK).unwrap().unwrap();
+        let intro = |text: &str| RoundupEdit {
+            intro: Some(text.into()),
+            expected_revision: Some(seen),
+            ..Default::default()
+        };
+        s.edit_roundup(WEEK, "T", &intro("Mine."), now).unwrap();
+        let err = s.edit_roundup(WEEK, "T", &intro("Theirs."), now).unwrap_err();
+        assert!(err.is_stale(), "{err}");
+        assert_eq!(s.find_roundup(WEEK).unwrap().unwrap().intro.as_deref(), Some("Mine."));
+        assert_eq!(s.roundup_revision(WEEK).unwrap(), Some(seen + 1));
     }
 }

@@ -1,14 +1,15 @@
 //! The composition root: one function per command. The only module that holds the
 //! configuration, the store and the HTTP client together, and the only one that prints.
 
+mod desk;
 mod entries;
 mod extract;
 mod feeds;
 mod poll;
-mod publish;
+pub(crate) mod publish;
 pub(crate) mod push;
 mod serve;
-mod week;
+pub(crate) mod week;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -53,6 +54,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Publish(args) => publish::publish(&cli, args),
         Command::Push(args) => push::push(&cli, args),
         Command::Serve(args) => serve::serve(&cli, args),
+        Command::Desk(args) => desk::desk(&cli, args),
         Command::Extract(args) => extract::extract(&cli, args),
     }
 }
@@ -131,7 +133,7 @@ fn not_writable(path: &std::path::Path) -> Option<std::io::Error> {
     (rc != 0).then(std::io::Error::last_os_error)
 }
 
-fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
+pub(crate) fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
     let s = &config.settings;
     Ok(Fetcher::new(FetchSettings {
         user_agent: s.user_agent.clone(),
@@ -169,6 +171,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-fn configured(config: &Config) -> Vec<(FeedId, Duration)> {
+pub(crate) fn configured(config: &Config) -> Vec<(FeedId, Duration)> {
     config.feeds.iter().map(|f| (f.id.clone(), config.interval_of(f))).collect()
 }

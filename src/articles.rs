@@ -41,13 +41,19 @@ pub(crate) struct WithWarnings<T> {
 /// Article pages, fetched with a borrowed client on a borrowed runtime.
 pub(crate) struct ArticlePages<'a> {
     fetcher: &'a Fetcher,
-    runtime: &'a Runtime,
+    runtime: tokio::runtime::Handle,
 }
 
 impl<'a> ArticlePages<'a> {
     /// Pages fetched with `fetcher` (the feeds' client) on `runtime`.
     pub(crate) fn new(fetcher: &'a Fetcher, runtime: &'a Runtime) -> Self {
-        ArticlePages { fetcher, runtime }
+        ArticlePages { fetcher, runtime: runtime.handle().clone() }
+    }
+
+    /// Pages fetched with `fetcher` on the runtime of `handle`, from a thread outside it (the
+    /// desk's blocking pool).
+    pub(crate) fn with_handle(fetcher: &'a Fetcher, handle: tokio::runtime::Handle) -> Self {
+        ArticlePages { fetcher, runtime: handle }
     }
 
     /// The numbered excerpt suggestions of an entry (1 = the first paragraph): its own full

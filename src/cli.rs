@@ -73,6 +73,9 @@ pub enum Command {
     Push(PushArgs),
     /// Serve the public folder to readers (ETag, Last-Modified, gzip), until Ctrl-C.
     Serve(ServeArgs),
+    /// The editor's desk in the browser: candidates, quotes, the post, feeds and publishing,
+    /// on the same database as the other commands, until Ctrl-C.
+    Desk(DeskArgs),
     /// Extract an article page's main text (a file, `.html.gz` too, or a URL): the paragraphs,
     /// separated by one blank line; with --json, also the page's metadata.
     Extract(ExtractArgs),
@@ -129,6 +132,22 @@ pub struct ServeArgs {
     /// limit allows.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_connections: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct DeskArgs {
+    /// Address to listen on. Any address but loopback needs a password (--set-password).
+    #[arg(long, default_value = "127.0.0.1:8081", value_name = "ADDR")]
+    pub addr: String,
+    #[command(flatten)]
+    pub week: WeekArg,
+    /// The desk is reached through a TLS proxy: its session cookie is sent only over HTTPS.
+    #[arg(long)]
+    pub behind_tls: bool,
+    /// Ask for a password (twice) and write its Argon2 hash to the feeds file's `[desk]`
+    /// table, then exit.
+    #[arg(long, conflicts_with_all = ["addr", "behind_tls"])]
+    pub set_password: bool,
 }
 
 /// Which week: an ISO week such as 2026-W48; the current week (in the configured time zone) when

@@ -29,6 +29,8 @@ pub(crate) struct Config {
     pub settings: Settings,
     /// The roundup post itself: its default title, templates and limits.
     pub roundup: RoundupSettings,
+    /// The `[desk]` table: who may use `roundup desk`.
+    pub desk: DeskSettings,
     pub feeds: Vec<FeedConfig>,
     /// The `[blog]` table: where `roundup push` sends the post, if anywhere.
     pub blog: Option<BlogConfig>,
@@ -122,6 +124,14 @@ impl RoundupSettings {
     }
 }
 
+/// The `[desk]` table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct DeskSettings {
+    /// The Argon2 hash (PHC string) of the desk's password, as `roundup desk --set-password`
+    /// writes it; the environment's `ROUNDUP_DESK_PASSWORD_HASH` wins over it.
+    pub password_hash: Option<String>,
+}
+
 /// Everything but the feed list; every field has a default.
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
@@ -208,6 +218,8 @@ struct RawConfig {
     #[serde(default)]
     roundup: Option<RawRoundup>,
     #[serde(default)]
+    desk: Option<RawDesk>,
+    #[serde(default)]
     feeds: Vec<RawFeed>,
     #[serde(default)]
     blog: Option<Spanned<RawBlog>>,
@@ -244,6 +256,12 @@ struct RawRoundup {
     description: Option<Spanned<String>>,
     language: Option<Spanned<String>>,
     late_horizon: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDesk {
+    password_hash: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -496,7 +514,14 @@ impl Config {
             Some(b) => Some(parse_blog(b, dir, &at)?),
             None => None,
         };
-        Ok(Config { path: file.to_path_buf(), settings, roundup, feeds, blog })
+
+        let mut desk = DeskSettings::default();
+        if let Some(hash) = raw.desk.and_then(|d| d.password_hash) {
+            check_password_hash(hash.get_ref())
+                .map_err(|m| at(hash.span(), "desk.password_hash".into(), m))?;
+            desk.password_hash = Some(hash.into_inner());
+        }
+        Ok(Config { path: file.to_path_buf(), settings, roundup, desk, feeds, blog })
     }
 
     /// The poll interval of one feed.
@@ -647,6 +672,17 @@ fn parse_blog(
         None => None,
     };
     Ok(BlogConfig { kind, user, credentials })
+}
+
+/// Checks that `hash` is an Argon2 hash in PHC form (`$argon2id$v=19$...`), as
+/// `roundup desk --set-password` writes it.
+pub(crate) fn check_password_hash(hash: &str) -> Result<(), String> {
+    match argon2::password_hash::PasswordHash::new(hash) {
+        Ok(h) if h.algorithm.as_str().starts_with("argon2") => Ok(()),
+        _ => {
+            Err("is not an Argon2 password hash (set it with `roundup desk --set-password`)".into())
+        }
+    }
 }
 
 pub(crate) fn parse_feed_url(s: &str) -> Result<Url, String> {

@@ -41,6 +41,31 @@ pub(crate) fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), Feed
         .map_err(|source| FeedsFileError::Write { path: p, source })
 }
 
+/// Sets `[desk] password_hash` in the feeds file at `path`, keeping everything else.
+pub(crate) fn set_desk_password_hash(path: &Path, hash: &str) -> Result<(), FeedsFileError> {
+    let p = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| FeedsFileError::Read { path: p.clone(), source })?;
+    let edited = with_desk_password_hash(&text, hash).map_err(|e| match e {
+        EditError::Toml(message) => FeedsFileError::Toml { path: p.clone(), message },
+        EditError::Shape => FeedsFileError::Shape { path: p.clone() },
+    })?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Config::parse(&edited, path, dir).map_err(|e| FeedsFileError::Invalid(e.to_string()))?;
+    crate::atomic_write::write_atomic(path, edited.as_bytes())
+        .map(drop)
+        .map_err(|source| FeedsFileError::Write { path: p, source })
+}
+
+fn with_desk_password_hash(text: &str, hash: &str) -> Result<String, EditError> {
+    let mut doc: DocumentMut =
+        text.parse().map_err(|e: toml_edit::TomlError| EditError::Toml(e.to_string()))?;
+    let desk = doc.entry("desk").or_insert(Item::Table(Table::new()));
+    let desk = desk.as_table_mut().ok_or(EditError::Shape)?;
+    desk.insert("password_hash", value(hash));
+    Ok(doc.to_string())
+}
+
 enum EditError {
     Toml(String),
     Shape,
@@ -110,6 +135,26 @@ pub(crate) fn unique_slug(title: &str, url: &Url, taken: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn setting_the_desk_password_keeps_the_rest_and_replaces_an_old_hash() {
+        let text = "# Mine\n[[feeds]]\nid = \"lgiu\"\nurl = \"https://lgiu.org/feed/\"\n";
+        let hash = crate::desk::hash_password("pw").unwrap();
+        let out = with_desk_password_hash(text, &hash).ok().unwrap();
+        assert!(out.starts_with(text), "{out}");
+        let c = Config::parse(&out, Path::new("f.toml"), Path::new(".")).unwrap();
+        assert_eq!(c.desk.password_hash.as_deref(), Some(hash.as_str()));
+        let again = crate::desk::hash_password("pw2").unwrap();
+        let out = with_desk_password_hash(&out, &again).ok().unwrap();
+        assert_eq!(out.matches("password_hash").count(), 1);
+        let bad = Config::parse(
+            "[desk]\npassword_hash = \"secret\"\n",
+            Path::new("f.toml"),
+            Path::new("."),
+        );
+        let e = bad.unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(2), Some("desk.password_hash")), "{e}");
+    }
 
     #[test]
     fn appending_keeps_comments_and_existing_entries() {

@@ -24,6 +24,7 @@
 //! | publish | `publish/mod.rs` | the public folder and its feeds, from frozen snapshots (pure) |
 //! | serve | `serve.rs` | the public folder over HTTP for readers |
 //! | push | `push/mod.rs` | the week's post to the blog: WordPress's REST API, WordPress.com |
+//! | desk | `desk/mod.rs` | the editor's desk in the browser: the same store functions over HTTP |
 //!
 //! One home each: `links.rs` (absolute http(s) URLs, the normal form of a link), `week.rs`
 //! (ISO weeks), `html_text.rs` (HTML → text), `quotes.rs` (where a quote was cut),
@@ -40,6 +41,7 @@ pub(crate) mod articles;
 pub(crate) mod atomic_write;
 pub(crate) mod cli;
 pub(crate) mod config;
+pub(crate) mod desk;
 pub(crate) mod discover;
 pub(crate) mod error_chain;
 pub(crate) mod excerpt;

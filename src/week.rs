@@ -42,6 +42,21 @@ impl IsoWeek {
             .expect("IsoWeek is validated on construction")
     }
 
+    /// The week before.
+    pub fn previous(self) -> IsoWeek {
+        IsoWeek::of_day(self.monday() - chrono::Duration::days(7))
+    }
+
+    /// The week after.
+    pub fn next(self) -> IsoWeek {
+        IsoWeek::of_day(self.monday() + chrono::Duration::days(7))
+    }
+
+    fn of_day(day: NaiveDate) -> IsoWeek {
+        let w = day.iso_week();
+        IsoWeek { year: w.year(), week: w.week() }
+    }
+
     /// Monday 00:00 to the next Monday 00:00 in `tz`, as UTC instants `[start, end)`.
     pub fn bounds(self, tz: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
         let monday = self.monday();

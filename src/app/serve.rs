@@ -58,7 +58,7 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Exit> {
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM.
-async fn stop_signal() {
+pub(super) async fn stop_signal() {
     #[cfg(unix)]
     {
         let Ok(mut term) =

@@ -235,7 +235,7 @@ pub(crate) fn edit(cli: &Cli, args: &EditArgs) -> anyhow::Result<Exit> {
 /// A week's draft, rendered and linted but not yet written.
 pub(crate) struct Draft {
     /// The draft's text.
-    text: String,
+    pub(crate) text: String,
     /// What an editor should fix before publishing, and links the draft had to drop.
     pub(crate) warnings: Vec<render::Warning>,
 }

@@ -176,6 +176,14 @@ impl Renderer {
         let text = compiled.hb.render(&compiled.main, &data).map_err(|e| compiled.error(e))?;
         Ok(Rendered { text: tidy(&text, format), warnings })
     }
+
+    /// One item alone, as the HTML draft renders it (the `item` partial): the desk's preview.
+    pub(crate) fn render_item_html(&self, item: &PickedItem) -> Result<Rendered, RenderError> {
+        let compiled = templates::compile(&self.sources, Format::Html)?;
+        let (v, dropped) = view::item_view(item, Format::Html);
+        let text = compiled.hb.render("item", &v).map_err(|e| compiled.error(e))?;
+        Ok(Rendered { text: tidy(&text, Format::Html), warnings: dropped.into_iter().collect() })
+    }
 }
 
 /// The draft's final layout: Markdown never has more than one blank line in a row (a template's

@@ -85,6 +85,52 @@ impl Store {
     }
 }
 
+impl Store {
+    /// The first `chars` characters of the text of each entry of `week` (as [`IN_WEEK`]
+    /// decides), whitespace collapsed: what a list of candidates shows under each title.
+    pub(crate) fn candidate_openings(
+        &self,
+        week: &WeekSpan,
+        chars: usize,
+    ) -> Result<Vec<(crate::model::EntryId, String)>, StoreError> {
+        self.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT e.id, substr(e.text, 1, :chars) FROM entries e WHERE {}",
+                in_week()
+            ))?;
+            let params = named_params! {
+                ":start": rfc3339(week.start),
+                ":end": rfc3339(week.end),
+                ":late_since": rfc3339(week.late_since),
+                ":chars": i64::try_from(chars + 40).unwrap_or(i64::MAX),
+            };
+            let rows = stmt.query_map(params, |r| {
+                let text: Option<String> = r.get(1)?;
+                Ok((r.get(0)?, opening(text.as_deref().unwrap_or_default(), chars)))
+            })?;
+            rows.collect()
+        })
+    }
+}
+
+/// `text`'s first words, whitespace collapsed, cut at a word boundary within `chars`
+/// characters (with `…` when cut).
+fn opening(text: &str, chars: usize) -> String {
+    let mut out = String::new();
+    for word in text.split_whitespace() {
+        let needed = out.chars().count() + usize::from(!out.is_empty()) + word.chars().count();
+        if needed > chars {
+            out.push('…');
+            return out;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +146,13 @@ mod tests {
 
     fn ids(c: &[Candidate]) -> Vec<i64> {
         c.iter().map(|c| c.id.0).collect()
+    }
+
+    #[test]
+    fn an_opening_is_cut_at_a_word_within_its_length() {
+        assert_eq!(opening("  One two\n\nthree four ", 100), "One two three four");
+        assert_eq!(opening("One two three four", 9), "One two…");
+        assert_eq!(opening("", 9), "");
     }
 
     #[test]

@@ -59,7 +59,9 @@ pub(crate) enum StoreError {
     NeedsUpgrade { path: PathBuf, found: i64, known: i64, why: String },
     /// An edit made from a stale view: what it would change was changed since it was read
     /// (the desk's optimistic concurrency). Nothing was written.
-    #[error("{what} was changed elsewhere since it was read (revision {expected}, now {found}); nothing was saved")]
+    #[error(
+        "{what} was changed elsewhere since it was read (revision {expected}, now {found}); nothing was saved"
+    )]
     Stale { what: String, expected: i64, found: i64 },
     #[error("cannot create the folder for database {path}: {source}")]
     Folder {

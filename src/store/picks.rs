@@ -357,7 +357,9 @@ mod tests {
         let now = at("2026-11-26T12:00:00Z");
         s.pick(WEEK, "T", EntryId(1), &PickChange::default(), now).unwrap();
         s.pick(WEEK, "T", EntryId(2), &PickChange::default(), now).unwrap();
-        let rev = |s: &Store| s.pick_revisions(WEEK).unwrap().into_iter().find(|r| r.0 == EntryId(1)).unwrap().1;
+        let rev = |s: &Store| {
+            s.pick_revisions(WEEK).unwrap().into_iter().find(|r| r.0 == EntryId(1)).unwrap().1
+        };
         let seen = rev(&s);
         let lead = |text: &str, expected| PickChange {
             lead: Some(text.into()),

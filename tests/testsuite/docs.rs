@@ -212,9 +212,12 @@ fn test_names() -> BTreeSet<String> {
                 let text = std::fs::read_to_string(&path).expect("a source file");
                 let mut test_attribute_seen = false;
                 for line in text.lines().map(str::trim) {
-                    if line == "#[test]" {
+                    if line == "#[test]" || line.starts_with("#[tokio::test") {
                         test_attribute_seen = true;
-                    } else if test_attribute_seen && let Some(rest) = line.strip_prefix("fn ") {
+                    } else if test_attribute_seen
+                        && let Some(rest) =
+                            line.strip_prefix("fn ").or_else(|| line.strip_prefix("async fn "))
+                    {
                         out.insert(rest.split('(').next().unwrap_or("").to_string());
                         test_attribute_seen = false;
                     }

@@ -9,6 +9,7 @@
 mod browser;
 mod cli;
 mod conformance;
+mod desk;
 mod docs;
 mod draft;
 mod extract;

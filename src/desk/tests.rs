@@ -1,0 +1,610 @@
+//! Handler tests for every route and every refusal: the real router (security layer included)
+//! driven with `oneshot`, over a real SQLite file in a temp dir, whose entries are stored the
+//! way a poll stores them. Nothing here reaches the network: the entries carry their full text.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use chrono::Utc;
+use tower::ServiceExt;
+
+use super::{Access, DeskOptions, DeskState, router};
+use crate::config::Config;
+use crate::model::{DatedBy, EntryId, EntryRecord, FeedPoll, PickChange};
+use crate::store::Store;
+use crate::week::IsoWeek;
+
+const WEEK: IsoWeek = IsoWeek { year: 2026, week: 48 };
+const HOST: &str = "127.0.0.1:8081";
+
+const PARAS: [&str; 3] = [
+    "Councils across England face a funding gap of four billion pounds next year.",
+    "Nine in ten expect to raise council tax by the most allowed without a referendum.",
+    "Social care remains the largest pressure, followed by temporary accommodation.",
+];
+
+struct Desk {
+    dir: tempfile::TempDir,
+    state: Arc<DeskState>,
+    app: Router,
+}
+
+fn entry(identity: &str, title: &str, text: &str) -> EntryRecord {
+    let at = crate::timefmt::parse_rfc3339("2026-11-24T09:00:00Z").unwrap();
+    EntryRecord {
+        identity: identity.into(),
+        url: Some(format!("https://lgiu.example/{identity}")),
+        title: Some(title.into()),
+        author: Some("Ann Author".into()),
+        published: at,
+        dated_by: DatedBy::Published,
+        updated: None,
+        summary_html: None,
+        content_html: Some(format!("<p>{}</p>", text.replace("\n\n", "</p><p>"))),
+        text: text.into(),
+        categories: vec![],
+        content_hash: identity.into(),
+    }
+}
+
+impl Desk {
+    /// A desk over three stored entries (the second with a hostile title), with `access`.
+    fn with(access: Access) -> Desk {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[settings]\ntimezone = \"UTC\"\ndatabase = \"r.sqlite3\"\n\
+                    [roundup]\ntitle = \"The week\"\npublic = \"public\"\n\
+                    [[feeds]]\nid = \"lgiu\"\nname = \"LGIU\"\nurl = \"https://lgiu.example/feed\"\ntags = [\"policy\"]\n";
+        let config = Config::parse(text, &dir.path().join("feeds.toml"), dir.path()).unwrap();
+        let db = config.settings.database.clone();
+        let mut store = Store::open(&db).unwrap();
+        store.sync_feeds(&config.feeds, Utc::now()).unwrap();
+        let body = PARAS.join("\n\n");
+        let records = vec![
+            entry("budgets", "Council budgets under pressure", &body),
+            entry(
+                "hostile",
+                "Budget <script>alert(1)</script> <img src=x onerror=alert(2)>",
+                &body,
+            ),
+            entry("housing", "Housing lists hit a record", &body),
+        ];
+        let seen = crate::timefmt::parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
+        store
+            .record_poll(&FeedPoll::stored("lgiu", "https://lgiu.example/feed", seen, records))
+            .unwrap();
+        let state = DeskState::new(DeskOptions {
+            week: WEEK,
+            db_path: db,
+            fetcher: crate::app::fetcher(&config).unwrap(),
+            intervals: crate::app::configured(&config),
+            access,
+            config,
+        })
+        .unwrap();
+        let app = router(state.clone());
+        Desk { dir, state, app }
+    }
+
+    fn new() -> Desk {
+        Desk::with(Access::loopback(8081))
+    }
+
+    fn store(&self) -> Store {
+        Store::open(&self.state.db_path).unwrap()
+    }
+
+    async fn send(&self, req: Request<Body>) -> Answer {
+        let res = self.app.clone().oneshot(req).await.unwrap();
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        Answer { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    async fn get(&self, path: &str) -> Answer {
+        self.send(Request::get(path).header(header::HOST, HOST).body(Body::empty()).unwrap()).await
+    }
+
+    /// The CSRF token the pages carry.
+    async fn csrf(&self) -> String {
+        let page = self.get("/").await.body;
+        let at = page.find("name=\"csrf-token\" content=\"").expect("a csrf meta tag") + 27;
+        page[at..at + 64].to_string()
+    }
+
+    /// A form POST as desk.js sends it: own Origin, the token in a header.
+    async fn post(&self, path: &str, form: &str) -> Answer {
+        let token = self.csrf().await;
+        self.post_with(path, form, &[("x-csrf-token", &token), ("origin", "http://127.0.0.1:8081")])
+            .await
+    }
+
+    async fn post_with(&self, path: &str, form: &str, headers: &[(&str, &str)]) -> Answer {
+        let mut req = Request::post(path)
+            .header(header::HOST, HOST)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        self.send(req.body(Body::from(form.to_string())).unwrap()).await
+    }
+
+    fn picked(&self) -> Vec<i64> {
+        self.store().picks(WEEK).unwrap().iter().map(|p| p.entry.id.0).collect()
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+fn form(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new()).extend_pairs(fields).finish()
+}
+
+#[tokio::test]
+async fn the_candidates_page_lists_the_week_escaped_with_stable_ids_and_actions() {
+    let d = Desk::new();
+    let a = d.get("/").await;
+    assert_eq!(a.status, StatusCode::OK);
+    for id in [1, 2, 3] {
+        assert!(a.body.contains(&format!("id=\"c-{id}\" data-entry-id=\"{id}\"")), "{}", a.body);
+        assert!(a.body.contains(&format!("data-action=\"pick\" data-entry-id=\"{id}\"")));
+        assert!(a.body.contains(&format!("data-action=\"skip\" data-entry-id=\"{id}\"")));
+    }
+    assert!(a.body.contains("data-page=\"candidates\" data-week=\"2026-W48\""));
+    assert!(a.body.contains("Budget &lt;script&gt;alert(1)&lt;/script&gt;"), "escaped");
+    assert!(!a.body.contains("<script>alert"), "no feed markup reaches the page");
+    assert!(!a.body.contains("<img src=x"));
+    assert!(a.body.contains("Councils across England face a funding gap"), "the first lines");
+    assert!(a.body.contains("<option value=\"lgiu\">policy</option>"), "the tag filter");
+}
+
+#[tokio::test]
+async fn pick_unpick_and_skip_go_through_the_store_functions() {
+    let d = Desk::new();
+    let a = d.post("/api/pick", "week=2026-W48&entry=3").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.json()["position"], 1);
+    d.post("/api/pick", "week=2026-W48&entry=1").await;
+    assert_eq!(d.picked(), [3, 1]);
+    let a = d.post("/api/unpick", "week=2026-W48&entry=3").await;
+    assert_eq!(a.json()["state"], "new");
+    assert_eq!(d.picked(), [1]);
+    let a = d.post("/api/skip", "week=2026-W48&entry=2").await;
+    assert_eq!(a.json()["state"], "skipped");
+    let page = d.get("/").await.body;
+    assert!(!page.contains("id=\"c-2\""), "a skipped entry is hidden");
+    assert!(
+        d.get("/?all=1")
+            .await
+            .body
+            .contains("id=\"c-2\" data-entry-id=\"2\" data-feed=\"lgiu\" data-state=\"skipped\"")
+    );
+    // Refusals of the store come back as the CLI words them.
+    let a = d.post("/api/unpick", "week=2026-W48&entry=3").await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert!(a.json()["error"].as_str().unwrap().contains("is not picked"));
+    let a = d.post("/api/pick", "week=2026-W48&entry=99").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = d.post("/api/pick", "week=2026-W99&entry=1").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "a week that does not exist");
+}
+
+#[tokio::test]
+async fn a_post_without_the_csrf_token_or_with_a_wrong_one_is_refused_and_changes_nothing() {
+    let d = Desk::new();
+    let a = d.post_with("/api/pick", "week=2026-W48&entry=1", &[]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(a.json()["error"].as_str().unwrap().contains("security token"));
+    let a = d.post_with("/api/pick", "week=2026-W48&entry=1&csrf=0000", &[]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = d.post_with("/api/pick", "week=2026-W48&entry=1", &[("x-csrf-token", "00")]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(d.picked().is_empty());
+    // The token as a form field, as a plain form sends it, is accepted.
+    let token = d.csrf().await;
+    let a = d
+        .post_with(
+            "/api/pick",
+            &form(&[("week", "2026-W48"), ("entry", "1"), ("csrf", &token)]),
+            &[],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(d.picked(), [1]);
+}
+
+#[tokio::test]
+async fn a_post_from_a_foreign_origin_is_refused_and_changes_nothing() {
+    let d = Desk::new();
+    let token = d.csrf().await;
+    for headers in [
+        [("x-csrf-token", token.as_str()), ("origin", "http://evil.example")],
+        [("x-csrf-token", token.as_str()), ("origin", "null")],
+        [("x-csrf-token", token.as_str()), ("sec-fetch-site", "cross-site")],
+        [("x-csrf-token", token.as_str()), ("origin", "http://127.0.0.1:8081.evil.example")],
+    ] {
+        for path in ["/api/pick", "/api/skip", "/api/edit-roundup", "/api/publish", "/api/fetch"] {
+            let a = d.post_with(path, "week=2026-W48&entry=1&revision=1&title=X", &headers).await;
+            assert_eq!(a.status, StatusCode::FORBIDDEN, "{path} {headers:?}");
+        }
+    }
+    assert!(d.picked().is_empty());
+    assert!(d.store().find_roundup(WEEK).unwrap().is_none(), "not even started");
+}
+
+#[tokio::test]
+async fn state_changes_need_a_post_and_another_host_is_refused() {
+    let d = Desk::new();
+    for path in ["/api/pick?entry=1", "/api/skip?entry=1", "/api/edit-pick?entry=1", "/api/publish"]
+    {
+        let a = d.get(path).await;
+        assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{path}");
+    }
+    assert!(d.picked().is_empty());
+    // DNS rebinding: a page of another site whose name now points at 127.0.0.1.
+    let req =
+        Request::get("/").header(header::HOST, "evil.example:8081").body(Body::empty()).unwrap();
+    let a = d.send(req).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert!(!a.body.contains("csrf-token"), "no token handed out");
+    for host in ["localhost:8081", "[::1]:8081"] {
+        let req = Request::get("/").header(header::HOST, host).body(Body::empty()).unwrap();
+        assert_eq!(d.send(req).await.status, StatusCode::OK, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn every_answer_carries_a_csp_without_inline_script_and_pages_have_no_inline_code() {
+    let d = Desk::new();
+    d.post("/api/pick", "week=2026-W48&entry=2").await;
+    for path in ["/", "/item/2", "/post", "/feeds", "/assets/desk.js", "/nowhere", "/api/pick"] {
+        let a = d.get(path).await;
+        let csp = a.headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}: {csp}"
+        );
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(a.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        if a.headers
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.to_str().unwrap().starts_with("text/html"))
+        {
+            let scripts: Vec<&str> =
+                a.body.match_indices("<script").map(|(i, _)| &a.body[i..]).collect();
+            assert!(
+                scripts.iter().all(|s| s.starts_with("<script src=\"/assets/desk.js\"")),
+                "{path}"
+            );
+            assert!(!a.body.contains(" onclick=") && !a.body.contains(" onerror="), "{path}");
+            assert!(!a.body.contains("style=\""), "{path}: no inline style");
+        }
+    }
+}
+
+#[tokio::test]
+async fn assets_come_from_the_embedded_map_and_no_path_reaches_the_file_system() {
+    let d = Desk::new();
+    let a = d.get("/assets/desk.js").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
+    assert_eq!(a.body, include_str!("../../templates/desk/desk.js"));
+    assert_eq!(d.get("/assets/desk.css").await.status, StatusCode::OK);
+    std::fs::write(d.dir.path().join("secret.txt"), "secret").unwrap();
+    for path in [
+        "/assets/feeds.toml",
+        "/assets/..%2Ffeeds.toml",
+        "/assets/%2e%2e%2fsecret.txt",
+        "/assets/../secret.txt",
+        "/secret.txt",
+        "/r.sqlite3",
+    ] {
+        let a = d.get(path).await;
+        assert_eq!(a.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!a.body.contains("secret") && !a.body.contains("[settings]"), "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_template_or_asset_is_overridden_file_by_file() {
+    let d = Desk::new();
+    let dir = d.dir.path().join("templates/desk");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("desk.css"), "body { color: red }").unwrap();
+    std::fs::write(dir.join("foot.html.hbs"), "<footer id=\"mine\"></footer></body></html>")
+        .unwrap();
+    let pages = super::assets::Pages::load(&dir).unwrap();
+    let html = pages.render("foot", &serde_json::json!({})).unwrap();
+    assert!(html.contains("id=\"mine\""));
+    assert!(
+        pages
+            .render("login", &serde_json::json!({"csrf": "t", "message": null, "site": "S"}))
+            .is_ok()
+    );
+    std::fs::write(dir.join("item.html.hbs"), "{{#if}}").unwrap();
+    let e = super::assets::Pages::load(&dir).err().unwrap().to_string();
+    assert!(e.contains("item.html.hbs"), "{e}");
+}
+
+#[tokio::test]
+async fn the_item_page_loads_paragraphs_from_the_suggester_and_saves_a_quote_as_the_cli_does() {
+    let d = Desk::new();
+    let a = d.get("/item/1").await;
+    assert_eq!(a.status, StatusCode::OK);
+    for id in [
+        "id=\"paragraphs\"",
+        "id=\"fetching\"",
+        "id=\"pick-form\"",
+        "id=\"excerpt-para\"",
+        "id=\"revision\" name=\"revision\" value=\"0\"",
+    ] {
+        assert!(a.body.contains(id), "{id}");
+    }
+    let p = d.get("/api/paragraphs/1?week=2026-W48").await.json();
+    let texts: Vec<&str> =
+        p["paragraphs"].as_array().unwrap().iter().map(|p| p["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, PARAS);
+    assert_eq!(p["paragraphs"][0]["n"], 1);
+    // Paragraphs 1 and 3, as `roundup pick 1 --excerpt-para 1,3 --lead …` makes them.
+    let lead = "The [LGIU](https://lgiu.example/) on budgets:";
+    let a = d
+        .post(
+            "/api/edit-pick",
+            &form(&[
+                ("week", "2026-W48"),
+                ("entry", "1"),
+                ("revision", "0"),
+                ("excerpt_para", "1,3"),
+                ("excerpt", "ignored"),
+                ("lead", lead),
+                ("note", ""),
+                ("section", ""),
+            ]),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let pick = &d.store().picks(WEEK).unwrap()[0];
+    assert_eq!(
+        pick.excerpt.as_deref(),
+        Some(crate::excerpt::join_paragraphs(&[PARAS[0], PARAS[2]]).as_str())
+    );
+    assert_eq!(pick.lead.as_deref(), Some(lead));
+    assert_eq!(a.json()["pick"]["revision"], 1, "a new pick starts at revision 1");
+    let p = d.get("/api/paragraphs/1").await.json();
+    assert_eq!(p["marked"], serde_json::json!([1, 3]), "the page shows what is quoted");
+    // A phrase selected in a paragraph.
+    let a = d
+        .post(
+            "/api/edit-pick",
+            &form(&[
+                ("entry", "1"),
+                ("revision", "1"),
+                ("excerpt", "a funding gap of four billion pounds"),
+                ("excerpt_para", ""),
+            ]),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        d.store().picks(WEEK).unwrap()[0].excerpt.as_deref(),
+        Some("a funding gap of four billion pounds")
+    );
+    let a = d
+        .post("/api/edit-pick", &form(&[("entry", "1"), ("revision", "2"), ("excerpt_para", "9")]))
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    let preview = d.get("/api/preview/1").await.json();
+    assert!(preview["html"].as_str().unwrap().contains("<blockquote"), "{preview}");
+    assert_eq!(d.get("/item/99").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(d.get("/api/paragraphs/99").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_edit_from_a_stale_page_is_refused_with_409_and_the_fresh_state() {
+    let d = Desk::new();
+    d.post("/api/edit-pick", "entry=2&revision=0&lead=Mine").await;
+    // Another tab, the picker or the CLI changes the pick.
+    let change = PickChange { note: Some("Theirs".into()), ..Default::default() };
+    d.store().pick(WEEK, "The week", EntryId(2), &change, Utc::now()).unwrap();
+    let a = d.post("/api/edit-pick", "entry=2&revision=1&lead=Overwrite").await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.body);
+    let j = a.json();
+    assert!(j["error"].as_str().unwrap().contains("changed elsewhere"), "{j}");
+    assert_eq!(j["fresh"]["note"], "Theirs");
+    assert_eq!(j["fresh"]["lead"], "Mine");
+    assert_eq!(
+        d.store().picks(WEEK).unwrap()[0].lead.as_deref(),
+        Some("Mine"),
+        "nothing overwritten"
+    );
+    // The roundup's fields, likewise.
+    let page = d.get("/post").await.body;
+    assert!(page.contains("id=\"roundup-revision\" name=\"revision\" value=\"1\""), "{page}");
+    let a = d.post("/api/edit-roundup", "revision=1&intro=Hello&title=The+week").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let a = d.post("/api/edit-roundup", "revision=1&intro=Stale").await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.json()["fresh"]["intro"], "Hello");
+    assert_eq!(d.store().find_roundup(WEEK).unwrap().unwrap().intro.as_deref(), Some("Hello"));
+    let a = d.post("/api/edit-roundup", "revision=2&title=+").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "an empty title");
+}
+
+#[tokio::test]
+async fn the_post_page_orders_moves_and_renders_the_draft_as_roundup_draft_does() {
+    let d = Desk::new();
+    for e in [1, 2, 3] {
+        d.post("/api/pick", &format!("entry={e}")).await;
+    }
+    let a = d.post("/api/move", "entry=3&position=1").await;
+    assert_eq!(a.json()["order"], serde_json::json!([3, 1, 2]));
+    let a = d.post("/api/move", "entry=3&position=2").await;
+    assert_eq!(a.json()["order"], serde_json::json!([1, 3, 2]));
+    assert_eq!(d.picked(), [1, 3, 2]);
+    d.post("/api/unpick", "entry=2").await;
+    let a = d.post("/api/move", "entry=2&position=1").await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "a pick taken out elsewhere");
+    let page = d.get("/post").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for needle in [
+        "id=\"p-1\"",
+        "data-action=\"move-up\" data-entry-id=\"3\"",
+        "id=\"lint\"",
+        "id=\"draft\"",
+        "id=\"download-md\"",
+        "id=\"copy-html\"",
+        "id=\"publish-confirm\"",
+        "id=\"push\"",
+    ] {
+        assert!(page.body.contains(needle), "{needle}");
+    }
+    assert!(page.body.contains("the intro is empty"), "the lint beside the draft: {}", page.body);
+    // The draft to download is `roundup draft`'s: same function, same bytes.
+    let md = d.get("/draft.md?week=2026-W48&download=1").await;
+    assert_eq!(md.headers[header::CONTENT_DISPOSITION], "attachment; filename=\"2026-W48.md\"");
+    let mut store = d.store();
+    let expected = crate::app::week::render_draft(
+        &d.state.config,
+        &mut store,
+        WEEK,
+        crate::render::Format::Markdown,
+    )
+    .unwrap();
+    assert_eq!(md.body, expected.text);
+    let html = d.get("/draft.html").await;
+    assert!(
+        html.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain"),
+        "shown, not run"
+    );
+    assert!(!html.body.contains("<script>alert"), "sanitised as drafts are");
+    let j = d.get("/api/draft").await.json();
+    assert!(j["html"].as_str().unwrap().contains("roundup-item"));
+}
+
+#[tokio::test]
+async fn publishing_needs_the_week_typed_again_and_runs_roundup_publish() {
+    let d = Desk::new();
+    d.post("/api/pick", "entry=1").await;
+    let a = d.post("/api/publish", "week=2026-W48&confirm=yes").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(!d.dir.path().join("public").exists(), "nothing published");
+    let a = d.post("/api/publish", "week=2026-W48&confirm=2026-W48").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.json()["message"].as_str().unwrap().starts_with("Published 2026-W48"));
+    assert!(d.dir.path().join("public/index.html").exists());
+    assert_eq!(d.store().published().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_feeds_page_lists_feed_health_and_fetch_reports_progress() {
+    let d = Desk::new();
+    let a = d.get("/feeds").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.body.contains("id=\"feed-lgiu\""), "{}", a.body);
+    assert!(a.body.contains("id=\"fetch-now\""));
+    let s = d.get("/api/fetch").await.json();
+    assert_eq!(s["running"], false);
+}
+
+#[tokio::test]
+async fn search_finds_the_weeks_entries_by_their_words() {
+    let d = Desk::new();
+    let j = d.get("/api/search?q=housing").await.json();
+    assert_eq!(j["ids"], serde_json::json!([3]));
+    let j = d.get("/api/search?q=%22unbalanced").await.json();
+    assert_eq!(j["ids"], serde_json::json!([]), "what the user types is never FTS syntax");
+}
+
+fn password_access(behind_tls: bool) -> Access {
+    Access {
+        password_hash: Some(super::hash_password("correct horse").unwrap()),
+        behind_tls,
+        allowed_hosts: None,
+    }
+}
+
+#[tokio::test]
+async fn with_a_password_every_page_needs_a_session_and_logins_are_rate_limited() {
+    let d = Desk::with(password_access(true));
+    let a = d.get("/").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.headers[header::LOCATION], "/login");
+    assert_eq!(d.get("/api/search?q=x").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(d.get("/assets/desk.css").await.status, StatusCode::OK);
+    let login = d.get("/login").await;
+    assert_eq!(login.status, StatusCode::OK);
+    let at = login.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = login.body[at..at + 64].to_string();
+    // Without a session, no state change, whatever the token.
+    let a = d.post_with("/api/pick", "entry=1", &[("x-csrf-token", &token)]).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = d.post_with("/login", &form(&[("password", "correct horse")]), &[]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "the login form needs its token too");
+    let a = d.post_with("/login", &form(&[("password", "wrong"), ("csrf", &token)]), &[]).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a =
+        d.post_with("/login", &form(&[("password", "correct horse"), ("csrf", &token)]), &[]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.body);
+    let cookie = a.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    for attr in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(cookie.contains(attr), "{cookie}");
+    }
+    let session = cookie.split(';').next().unwrap().to_string();
+    let req = Request::get("/").header(header::COOKIE, &session).body(Body::empty()).unwrap();
+    let page = d.send(req).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("id=\"logout\""));
+    let at = page.body.find("name=\"csrf-token\" content=\"").unwrap() + 27;
+    let session_token = page.body[at..at + 64].to_string();
+    assert_ne!(session_token, token, "a session has a token of its own");
+    let a = d
+        .post_with("/api/pick", "entry=1", &[("cookie", &session), ("x-csrf-token", &token)])
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "the login page's token is not the session's");
+    let a = d
+        .post_with(
+            "/api/pick",
+            "entry=1",
+            &[("cookie", &session), ("x-csrf-token", &session_token)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    // Rate limit: after MAX_FAILURES wrong passwords, even the right one waits.
+    for _ in 0..super::security::MAX_FAILURES {
+        d.post_with("/login", &form(&[("password", "nope"), ("csrf", &token)]), &[]).await;
+    }
+    let a =
+        d.post_with("/login", &form(&[("password", "correct horse"), ("csrf", &token)]), &[]).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(a.headers.contains_key(header::RETRY_AFTER));
+    // Logging out ends the session.
+    let a =
+        d.post_with("/logout", &form(&[("csrf", &session_token)]), &[("cookie", &session)]).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    let req = Request::get("/").header(header::COOKIE, &session).body(Body::empty()).unwrap();
+    assert_eq!(d.send(req).await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn without_tls_the_session_cookie_is_not_secure_only() {
+    let d = Desk::with(password_access(false));
+    let login = d.get("/login").await;
+    let at = login.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let token = login.body[at..at + 64].to_string();
+    let a =
+        d.post_with("/login", &form(&[("password", "correct horse"), ("csrf", &token)]), &[]).await;
+    let cookie = a.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.contains("HttpOnly") && !cookie.contains("Secure"), "{cookie}");
+}

@@ -386,15 +386,6 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
                 Some(e) => return Err(write_failed(e)),
             }
         }
-        // Idle time is when the search index catches up with what was just stored.
-        match store.update_search_index() {
-            Ok(_) => {}
-            Err(e) if e.is_busy() => {
-                busy_pause(&rt, &e, &wake, args.quiet);
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        }
         let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
         let next = store.next_due(&ids)?;
         let wait = next

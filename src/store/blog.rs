@@ -224,7 +224,7 @@ mod tests {
         {
             let conn = rusqlite::Connection::open(&path).unwrap();
             for step in &MIGRATIONS[..4] {
-                conn.execute_batch(step).unwrap();
+                step.apply(&conn).unwrap();
             }
             conn.execute_batch(&format!(
                 "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = 4;

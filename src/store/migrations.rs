@@ -1,11 +1,33 @@
 //! The schema, as append-only steps keyed on `PRAGMA user_version`. Never edit a step that has
 //! shipped: add a new one at the end. Pragmas (WAL, foreign keys) are set in `Store::open`,
-//! outside the steps.
+//! outside the steps. A step is SQL, or Rust where rows must be converted in ways SQL cannot
+//! (step 7 deflates each entry's HTML).
+
+use rusqlite::{Connection, params};
+
+/// One step of the schema.
+pub(crate) enum Step {
+    /// SQL run as one batch.
+    Sql(&'static str),
+    /// Rust, for conversions SQL cannot do.
+    Rust(fn(&Connection) -> rusqlite::Result<()>),
+}
+
+impl Step {
+    /// Applies the step on `conn` (inside the caller's transaction).
+    pub(crate) fn apply(&self, conn: &Connection) -> rusqlite::Result<()> {
+        match self {
+            Step::Sql(sql) => conn.execute_batch(sql),
+            Step::Rust(f) => f(conn),
+        }
+    }
+}
 
 /// Step N (1-based) takes a database from `user_version` N-1 to N.
-pub(crate) const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[Step] = &[
     // 1: feeds, entries (with full-text search) and fetch history.
-    r#"
+    Step::Sql(
+        r#"
 CREATE TABLE feeds (
     id              TEXT PRIMARY KEY,
     url             TEXT NOT NULL,           -- as configured in feeds.toml
@@ -88,8 +110,10 @@ CREATE TABLE fetches (
 ) STRICT;
 CREATE INDEX fetches_by_feed ON fetches (feed_id, started_at DESC);
 "#,
+    ),
     // 2: the editor's week: roundups, their picks, triage decisions, and fetched article pages.
-    r#"
+    Step::Sql(
+        r#"
 CREATE TABLE roundups (
     id              INTEGER PRIMARY KEY,
     week            TEXT NOT NULL UNIQUE,    -- ISO week, e.g. 2026-W48
@@ -138,9 +162,11 @@ CREATE TABLE pages (
     error           TEXT
 ) STRICT;
 "#,
+    ),
     // 3: published roundups: a frozen snapshot of what was published, so later fetches that
     // change entries do not change published pages; first and last publication times.
-    r#"
+    Step::Sql(
+        r#"
 CREATE TABLE published (
     roundup_id      INTEGER PRIMARY KEY REFERENCES roundups(id) ON DELETE CASCADE,
     week            TEXT NOT NULL UNIQUE,    -- ISO week, e.g. 2026-W48
@@ -150,19 +176,23 @@ CREATE TABLE published (
 ) STRICT;
 CREATE INDEX published_newest_first ON published (published_at DESC, week DESC);
 "#,
+    ),
     // 4: what an article page says of itself, for attribution: its byline when the feed names
     // no author, its site name when the feed has no title, its canonical URL instead of a
     // tracking-laden link.
-    r#"
+    Step::Sql(
+        r#"
 ALTER TABLE pages ADD COLUMN byline TEXT;
 ALTER TABLE pages ADD COLUMN site_name TEXT;
 ALTER TABLE pages ADD COLUMN canonical_url TEXT;
 ALTER TABLE pages ADD COLUMN published_time TEXT;
 "#,
+    ),
     // 5: `roundup push`: the blog post each week was pushed to (its id, and the post as the
     // blog answered, so a later push can tell what was changed there), and the ids of the
     // blog's tags and categories by name.
-    r#"
+    Step::Sql(
+        r#"
 CREATE TABLE blog_posts (
     roundup_id      INTEGER NOT NULL REFERENCES roundups(id) ON DELETE CASCADE,
     blog            TEXT NOT NULL,           -- which blog: its kind and address
@@ -183,14 +213,74 @@ CREATE TABLE blog_terms (
     PRIMARY KEY (blog, taxonomy, name)
 ) STRICT;
 "#,
+    ),
     // 6: optimistic concurrency for the desk (issue 12): a pick's words and a roundup's fields
     // carry a revision, moved on by every change to them, so an edit made from a stale page
     // (another tab, the CLI, the picker) is refused instead of overwriting.
-    r#"
+    Step::Sql(
+        r#"
 ALTER TABLE picks ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE roundups ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
 "#,
+    ),
+    // 7: one copy of each text (issue 11). The summary and content are deflated together into
+    // `body` (store/body.rs); the plain text is no longer stored (it is made again from the
+    // HTML when read; `text_without_html` keeps it for an entry with no HTML); the full-text
+    // index keeps no copy of its own (contentless, with deletes) nor word positions
+    // (`detail = none`: which entries hold a word, not where), and is written in the same
+    // transaction as the entry, so no search waits for it to catch up. An index on first_seen
+    // serves a week's late arrivals.
+    Step::Rust(compact_entries),
 ];
+
+/// Step 7: see [`MIGRATIONS`].
+fn compact_entries(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "DROP TRIGGER entries_fts_delete;
+         DROP TRIGGER entries_fts_update;
+         DROP TABLE entries_fts;
+         DROP TABLE search_state;
+         CREATE VIRTUAL TABLE entries_fts USING fts5(
+             title, author, text,
+             content = '', contentless_delete = 1, detail = none,
+             tokenize = 'unicode61 remove_diacritics 2'
+         );
+         INSERT INTO entries_fts (rowid, title, author, text)
+         SELECT id, title, author, text FROM entries;
+         ALTER TABLE entries ADD COLUMN body BLOB;",
+    )?;
+    // In id order, a slice at a time: nothing of the table is held in memory.
+    let mut read = conn.prepare(
+        "SELECT id, summary_html, content_html FROM entries WHERE id > ?1 ORDER BY id LIMIT 500",
+    )?;
+    let mut write = conn.prepare("UPDATE entries SET body = ?2 WHERE id = ?1")?;
+    let mut after = 0i64;
+    loop {
+        let slice: Vec<(i64, Option<String>, Option<String>)> = read
+            .query_map([after], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let Some(last) = slice.last() else { break };
+        after = last.0;
+        for (id, summary, content) in &slice {
+            write
+                .execute(params![id, super::body::pack(summary.as_deref(), content.as_deref())])?;
+        }
+    }
+    // The text was made from the HTML (`update`), so it is dropped, except where there is no
+    // HTML to make it again from.
+    conn.execute_batch(
+        "ALTER TABLE entries ADD COLUMN text_without_html TEXT;
+         UPDATE entries SET text_without_html = text
+         WHERE summary_html IS NULL AND content_html IS NULL AND text <> '';
+         ALTER TABLE entries DROP COLUMN summary_html;
+         ALTER TABLE entries DROP COLUMN content_html;
+         ALTER TABLE entries DROP COLUMN text;
+         CREATE TRIGGER entries_fts_delete AFTER DELETE ON entries BEGIN
+             DELETE FROM entries_fts WHERE rowid = old.id;
+         END;
+         CREATE INDEX entries_by_first_seen ON entries (first_seen);",
+    )
+}
 
 /// The schema version this binary writes.
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

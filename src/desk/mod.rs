@@ -58,6 +58,7 @@
 //! | `POST /api/move` | `entry`, `position` | `roundup pick ENTRY --position N` |
 //! | `POST /api/edit-roundup` | `revision`, any of `title`, `intro`, `outro`, `tags`, `categories` | `roundup edit …` |
 //! | `POST /api/publish` | `confirm` (the week again) | `roundup publish` |
+//! | `POST /api/push` | `status` (empty, `draft`, `pending`, `publish`), `overwrite` | `roundup push [--status S] [--overwrite]` |
 //! | `POST /api/fetch` | | `roundup fetch --force`, in the background |
 //! | `GET /api/fetch` | | its progress: `{"running", "done", "total", "failed", "message"}` |
 //! | `GET /api/search?q=` | | the week's entry ids matching the words |
@@ -73,6 +74,7 @@ mod feeds;
 mod item;
 mod post;
 mod publish;
+mod push;
 mod security;
 #[cfg(test)]
 mod tests;
@@ -208,6 +210,7 @@ pub(crate) fn router(state: Arc<DeskState>) -> Router {
         .route("/api/move", post(post::move_pick))
         .route("/api/edit-roundup", post(post::edit_roundup))
         .route("/api/publish", post(publish::publish))
+        .route("/api/push", post(push::push))
         .route("/api/fetch", get(feeds::fetch_status).post(feeds::fetch_now))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), security::guard))
@@ -260,6 +263,16 @@ impl DeskError {
 
     pub(crate) fn conflict(message: String, fresh: serde_json::Value) -> DeskError {
         DeskError { fresh: Some(fresh), ..DeskError::new(StatusCode::CONFLICT, message) }
+    }
+
+    /// A push the blog's side refused or damaged (409): the message says what and why.
+    pub(crate) fn refused(message: String) -> DeskError {
+        DeskError::new(StatusCode::CONFLICT, message)
+    }
+
+    /// The blog said no or could not be reached (502).
+    pub(crate) fn bad_gateway(message: String) -> DeskError {
+        DeskError::new(StatusCode::BAD_GATEWAY, message)
     }
 
     pub(crate) fn internal(message: String) -> DeskError {

@@ -59,6 +59,8 @@ struct PostView {
     draft_html: String,
     warnings: Vec<String>,
     warning_count: usize,
+    /// The blog `roundup push` sends the post to (`[blog]`), when there is one.
+    blog: Option<String>,
 }
 
 /// The roundup of `week` as the form shows it, started if need be.
@@ -124,6 +126,10 @@ pub(crate) async fn page(
         warnings: draft.warnings.iter().map(ToString::to_string).collect(),
         warning_count: draft.warnings.len(),
         draft_html: draft.text,
+        blog: state.config.blog.as_ref().map(|b| match &b.kind {
+            crate::config::BlogKind::WordPress { url } => url.to_string(),
+            crate::config::BlogKind::WordPressCom { site, .. } => format!("{site} (WordPress.com)"),
+        }),
     };
     Ok(Html(state.pages.render("post", &view).map_err(DeskError::page)?))
 }

@@ -52,11 +52,20 @@ fn entry(identity: &str, title: &str, text: &str) -> EntryRecord {
 impl Desk {
     /// A desk over three stored entries (the second with a hostile title), with `access`.
     fn with(access: Access) -> Desk {
+        Desk::with_config(access, "", |_| {})
+    }
+
+    /// A desk whose feeds.toml ends with `extra` (e.g. a `[blog]` table); `prepare` runs on its
+    /// folder first (e.g. to write a credentials file).
+    fn with_config(access: Access, extra: &str, prepare: impl FnOnce(&std::path::Path)) -> Desk {
         let dir = tempfile::tempdir().unwrap();
-        let text = "[settings]\ntimezone = \"UTC\"\ndatabase = \"r.sqlite3\"\n\
-                    [roundup]\ntitle = \"The week\"\npublic = \"public\"\n\
-                    [[feeds]]\nid = \"lgiu\"\nname = \"LGIU\"\nurl = \"https://lgiu.example/feed\"\ntags = [\"policy\"]\n";
-        let config = Config::parse(text, &dir.path().join("feeds.toml"), dir.path()).unwrap();
+        prepare(dir.path());
+        let text = format!(
+            "[settings]\ntimezone = \"UTC\"\ndatabase = \"r.sqlite3\"\n\
+             [roundup]\ntitle = \"The week\"\npublic = \"public\"\n\
+             [[feeds]]\nid = \"lgiu\"\nname = \"LGIU\"\nurl = \"https://lgiu.example/feed\"\ntags = [\"policy\"]\n{extra}"
+        );
+        let config = Config::parse(&text, &dir.path().join("feeds.toml"), dir.path()).unwrap();
         let db = config.settings.database.clone();
         let mut store = Store::open(&db).unwrap();
         store.sync_feeds(&config.feeds, Utc::now()).unwrap();
@@ -607,4 +616,145 @@ async fn without_tls_the_session_cookie_is_not_secure_only() {
         d.post_with("/login", &form(&[("password", "correct horse"), ("csrf", &token)]), &[]).await;
     let cookie = a.headers[header::SET_COOKIE].to_str().unwrap();
     assert!(cookie.contains("HttpOnly") && !cookie.contains("Secure"), "{cookie}");
+}
+
+/// A blog's REST API in miniature, on 127.0.0.1 in the test's runtime: `users/me`, `posts`
+/// and `posts/ID` (create, read, update), and no terms (the desk's week has none). Only the
+/// user `editor` with the password `app pass` gets in.
+async fn tiny_wordpress() -> String {
+    use axum::extract::{Path as UrlPath, State};
+    use axum::response::IntoResponse;
+    use serde_json::{Value, json};
+    type Posts = Arc<std::sync::Mutex<Vec<Value>>>;
+    fn authorised(headers: &HeaderMap) -> bool {
+        // "editor:app pass", base64.
+        headers.get(header::AUTHORIZATION).is_some_and(|v| v == "Basic ZWRpdG9yOmFwcCBwYXNz")
+    }
+    fn denied() -> axum::response::Response {
+        let body = json!({"code": "incorrect_password", "message": "The password is wrong."});
+        (StatusCode::UNAUTHORIZED, axum::Json(body)).into_response()
+    }
+    fn saved(posts: &mut Vec<Value>, id: usize, sent: &Value) -> Value {
+        let post = json!({
+            "id": id, "status": sent.get("status").cloned().unwrap_or(json!("draft")),
+            "modified_gmt": format!("2026-11-29T10:00:{:02}", posts.len()),
+            "link": format!("https://blog.example/?p={id}"),
+            "title": {"raw": sent["title"]}, "content": {"raw": sent["content"], "rendered": sent["content"]},
+            "excerpt": {"raw": sent["excerpt"]}, "tags": [], "categories": [],
+        });
+        if id > posts.len() {
+            posts.push(post.clone())
+        } else {
+            posts[id - 1] = post.clone()
+        }
+        post
+    }
+    let app = Router::new()
+        .route(
+            "/wp-json/wp/v2/users/me",
+            axum::routing::get(|headers: HeaderMap| async move {
+                if !authorised(&headers) {
+                    return denied();
+                }
+                axum::Json(json!({"id": 1, "name": "Editor", "roles": ["editor"],
+                    "capabilities": {"edit_posts": true, "publish_posts": true}}))
+                .into_response()
+            }),
+        )
+        .route(
+            "/wp-json/wp/v2/posts",
+            axum::routing::post(
+                |State(posts): State<Posts>, headers: HeaderMap, body: String| async move {
+                    if !authorised(&headers) {
+                        return denied();
+                    }
+                    let mut posts = posts.lock().unwrap();
+                    let id = posts.len() + 1;
+                    let post = saved(&mut posts, id, &serde_json::from_str(&body).unwrap());
+                    (StatusCode::CREATED, axum::Json(post)).into_response()
+                },
+            ),
+        )
+        .route(
+            "/wp-json/wp/v2/posts/{id}",
+            axum::routing::get(
+                |State(posts): State<Posts>, UrlPath(id): UrlPath<usize>| async move {
+                    axum::Json(posts.lock().unwrap()[id - 1].clone()).into_response()
+                },
+            )
+            .post(
+                |State(posts): State<Posts>, UrlPath(id): UrlPath<usize>, body: String| async move {
+                    let mut posts = posts.lock().unwrap();
+                    axum::Json(saved(&mut posts, id, &serde_json::from_str(&body).unwrap()))
+                        .into_response()
+                },
+            ),
+        )
+        .with_state(Posts::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    url
+}
+
+/// A desk whose `[blog]` is `url`, as the user `editor` with the password in an owner-only file.
+fn desk_with_blog(url: &str) -> Desk {
+    let blog = format!(
+        "\n[blog]\nkind = \"wordpress\"\nurl = \"{url}\"\nuser = \"editor\"\ncredentials = \"blog-password\"\n"
+    );
+    Desk::with_config(Access::loopback(8081), &blog, |dir| {
+        use std::os::unix::fs::PermissionsExt;
+        let file = dir.join("blog-password");
+        std::fs::write(&file, "app pass\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    })
+}
+
+#[tokio::test]
+async fn the_push_button_runs_roundup_push_and_a_second_press_updates_the_same_post() {
+    if std::env::var_os("ROUNDUP_BLOG_PASSWORD").is_some() {
+        return; // The environment would win over the test's credentials file.
+    }
+    let url = tiny_wordpress().await;
+    let d = desk_with_blog(&url);
+    let page = d.get("/post").await;
+    assert!(page.body.contains("id=\"push-form\"") && page.body.contains(&url), "{}", page.body);
+    d.post("/api/pick", "entry=1").await;
+    let a = d.post("/api/push", "week=2026-W48").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let message = a.json()["message"].as_str().unwrap().to_string();
+    assert_eq!(message, "Pushed 2026-W48: created post 1 (draft) on https://blog.example/?p=1.");
+    assert!(!a.body.contains("app pass"), "{}", a.body);
+    let identity = d.state.config.blog.as_ref().unwrap().identity();
+    assert_eq!(d.store().pushed_post(WEEK, &identity).unwrap().unwrap().post_id, 1);
+    let a = d.post("/api/push", "week=2026-W48&status=&overwrite=").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert!(a.json()["message"].as_str().unwrap().contains("updated post 1 (draft)"), "{}", a.body);
+    let a = d.post("/api/push", "week=2026-W48&status=future").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+}
+
+#[tokio::test]
+async fn the_push_button_says_why_without_a_blog_or_with_one_down_and_records_nothing() {
+    let d = Desk::new();
+    assert!(d.get("/post").await.body.contains("No blog is set up"));
+    d.post("/api/pick", "entry=1").await;
+    let a = d.post("/api/push", "week=2026-W48").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.body);
+    assert!(a.json()["error"].as_str().unwrap().contains("has no [blog] table"), "{}", a.body);
+
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/", closed.local_addr().unwrap());
+    drop(closed);
+    let d = desk_with_blog(&url);
+    d.post("/api/pick", "entry=1").await;
+    let a = d.post("/api/push", "week=2026-W48").await;
+    assert_eq!(a.status, StatusCode::BAD_GATEWAY, "{}", a.body);
+    let error = a.json()["error"].as_str().unwrap().to_string();
+    assert!(
+        error.starts_with(&format!("the blog at {url}wp-json/wp/v2/users/me is down")),
+        "{error}"
+    );
+    let identity = d.state.config.blog.as_ref().unwrap().identity();
+    assert_eq!(d.store().pushed_post(WEEK, &identity).unwrap(), None);
 }

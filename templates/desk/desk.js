@@ -545,6 +545,20 @@
       st.className = r.ok ? "" : "failed";
       toast(st.textContent, !r.ok);
     });
+
+    const pushForm = $("#push-form");
+    if (pushForm) pushForm.addEventListener("submit", async function (ev) {
+      ev.preventDefault();
+      const st = $("#push-status-text");
+      st.textContent = "Pushing…"; st.className = "";
+      const r = await post("/api/push", {
+        status: $("#push-status").value,
+        overwrite: $("#push-overwrite").checked ? "1" : "",
+      });
+      st.textContent = r.ok ? r.data.message : r.data.error;
+      st.className = r.ok ? "" : "failed";
+      toast(st.textContent, !r.ok);
+    });
   }
 
   // ---------------------------------------------------------------- feeds

@@ -95,18 +95,22 @@ impl Store {
     ) -> Result<Vec<(crate::model::EntryId, String)>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT e.id, substr(e.text, 1, :chars) FROM entries e WHERE {}",
+                "SELECT e.id, e.body, e.text_without_html FROM entries e WHERE {}",
                 in_week()
             ))?;
             let params = named_params! {
                 ":start": rfc3339(week.start),
                 ":end": rfc3339(week.end),
                 ":late_since": rfc3339(week.late_since),
-                ":chars": i64::try_from(chars + 40).unwrap_or(i64::MAX),
             };
             let rows = stmt.query_map(params, |r| {
-                let text: Option<String> = r.get(1)?;
-                Ok((r.get(0)?, opening(text.as_deref().unwrap_or_default(), chars)))
+                let text = match r.get::<_, Option<String>>(2)? {
+                    Some(text) => text,
+                    // The text is not stored (store/body.rs): made from the opening of the
+                    // HTML, enough of it for `chars` characters of text.
+                    None => super::entries::opening_text(r, 1, chars)?,
+                };
+                Ok((r.get(0)?, opening(&text, chars)))
             })?;
             rows.collect()
         })

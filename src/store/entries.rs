@@ -150,6 +150,26 @@ pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
     })
 }
 
+/// The plain text of the start of the entry whose `body` is column `at`: what its first
+/// `chars` characters need, made from no more HTML than that takes (a preview need not read
+/// the whole post).
+pub(super) fn opening_text(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    chars: usize,
+) -> rusqlite::Result<String> {
+    let (summary, content) = body::unpack(r.get_ref(at)?.as_blob_or_null()?).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Blob, e.into())
+    })?;
+    let html = content.or(summary).unwrap_or_default();
+    // Markup and entities take room: eight bytes of HTML per character of text is plenty.
+    let mut cut = html.len().min(chars.saturating_mul(8) + 256);
+    while !html.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Ok(html_to_text(&html[..cut]))
+}
+
 /// One stored entry with its attribution.
 pub(super) fn read_entry(conn: &Connection, id: EntryId) -> rusqlite::Result<Option<EntryDetail>> {
     conn.prepare_cached(&format!("{ENTRY_DETAIL_SELECT} WHERE e.id = ?1"))?

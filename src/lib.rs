@@ -102,6 +102,11 @@ pub mod fuzzing {
         ]
     }
 
+    /// The feed links an HTML page advertises (feed discovery), as absolute URLs.
+    pub fn feed_links(html: &str, page_url: &url::Url) -> Vec<String> {
+        crate::discover::feed_links(html, page_url).into_iter().map(|l| l.url.to_string()).collect()
+    }
+
     /// `serve`'s reading of a request path: the segments it would look up under the public
     /// folder, or `None` when it refuses the path (400 or 404).
     pub fn serve_path(raw: &str) -> Option<Vec<String>> {

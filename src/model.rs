@@ -111,6 +111,9 @@ pub struct ParsedFeed {
     pub ttl_minutes: Option<u32>,
     /// Entries in document order.
     pub entries: Vec<ParsedEntry>,
+    /// Entries the document held past what one document may give (the first
+    /// [`MAX_ENTRIES`](crate::parse::MAX_ENTRIES), or fewer when they are huge): not read.
+    pub entries_dropped: usize,
 }
 
 /// One entry as the feed gives it.
@@ -243,6 +246,9 @@ pub enum PollResult {
         site_url: Option<String>,
         /// The entries to write.
         entries: Vec<EntryRecord>,
+        /// Entries of the document past what one feed may give, not read (see
+        /// [`ParsedFeed::entries_dropped`]).
+        entries_dropped: usize,
         /// When to poll next.
         next_due_at: DateTime<Utc>,
     },
@@ -276,6 +282,17 @@ impl PollResult {
             PollResult::Stored { .. } | PollResult::NotModified { .. } => None,
             PollResult::Failed { error, .. } => Some(error.to_string()),
             PollResult::Gone { .. } => Some(GONE.to_string()),
+        }
+    }
+
+    /// What a success left out, to record on the feed row in place of an error: `None` when
+    /// nothing was.
+    pub fn warning_text(&self) -> Option<String> {
+        match self {
+            PollResult::Stored { entries_dropped, .. } if *entries_dropped > 0 => {
+                Some(crate::parse::dropped_note(*entries_dropped))
+            }
+            _ => None,
         }
     }
 
@@ -395,6 +412,7 @@ impl FeedPoll {
                 title: None,
                 site_url: None,
                 entries,
+                entries_dropped: 0,
                 next_due_at: started_at,
             },
         }

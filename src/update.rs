@@ -68,6 +68,8 @@ pub enum OutcomeKind {
         new: usize,
         /// Stored entries rewritten because they changed.
         updated: usize,
+        /// Entries of the document past what one feed may give, not read.
+        dropped: usize,
     },
     /// HTTP 304: nothing new.
     NotModified,
@@ -181,6 +183,7 @@ pub fn decide(
                     jitter,
                 ),
                 entries: entry_records(&feed, started_at),
+                entries_dropped: feed.entries_dropped,
                 title: feed.title,
                 site_url: feed.link,
             },
@@ -195,9 +198,11 @@ pub fn decide(
 /// The report's view of a written poll: `counts` are what the store did with its entries.
 pub fn outcome_of(poll: &FeedPoll, counts: WriteCounts) -> FeedOutcome {
     let kind = match &poll.result {
-        PollResult::Stored { .. } => {
-            OutcomeKind::Stored { new: counts.new, updated: counts.updated }
-        }
+        PollResult::Stored { entries_dropped, .. } => OutcomeKind::Stored {
+            new: counts.new,
+            updated: counts.updated,
+            dropped: *entries_dropped,
+        },
         PollResult::NotModified { .. } => OutcomeKind::NotModified,
         PollResult::Failed { error, failures, .. } => {
             OutcomeKind::Failed { error: error.clone(), failures: *failures }

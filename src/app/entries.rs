@@ -74,6 +74,13 @@ pub(crate) fn parse_file(args: &ParseArgs) -> anyhow::Result<Exit> {
     let feed = crate::parse::parse_feed(&bytes, base.as_ref(), None)
         .with_context(|| format!("{} is not a readable feed", args.file.display()))?;
     let report = crate::parse::ParseReport::new(&feed);
+    if feed.entries_dropped > 0 {
+        eprintln!(
+            "roundup: {}: {}",
+            args.file.display(),
+            crate::parse::dropped_note(feed.entries_dropped)
+        );
+    }
     if args.json {
         super::print_json(&report)?;
         return Ok(Exit::Ok);

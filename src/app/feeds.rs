@@ -58,8 +58,11 @@ fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
         } else if let Some(m) = &l.moved_to {
             notes.push(format!("moved permanently to {m}"));
         }
-        if let Some(e) = &l.last_error {
-            notes.push(format!("last error: {e}"));
+        match &l.last_error {
+            // A success that left something out (see `Store::record_polls`).
+            Some(e) if l.error_count == 0 => notes.push(format!("last poll: {e}")),
+            Some(e) => notes.push(format!("last error: {e}")),
+            None => {}
         }
         rows.push([
             l.id.to_string(),

@@ -232,7 +232,15 @@ fn report(outcomes: &[FeedOutcome], polled: usize, elapsed: Duration, left: &Lef
     let mut err = stderr.lock();
     for o in &sorted {
         match &o.kind {
-            OutcomeKind::Stored { new: n, updated: u } => {
+            OutcomeKind::Stored { new: n, updated: u, dropped } => {
+                if *dropped > 0 {
+                    let _ = writeln!(
+                        err,
+                        "roundup: feed {}: {}",
+                        o.feed_id,
+                        crate::parse::dropped_note(*dropped)
+                    );
+                }
                 stored += 1;
                 new += n;
                 updated += u;

@@ -104,10 +104,15 @@ pub(super) fn wrap_raw_html_descriptions(text: Cow<'_, str>) -> Cow<'_, str> {
     const CLOSE: &str = "</description>";
     let raw =
         |body: &str| body.contains('<') && !body.contains("<![CDATA[") && !body.contains("]]>");
-    let bodies = text.match_indices(OPEN).filter_map(|(i, _)| {
-        let start = i + OPEN.len();
-        text[start..].find(CLOSE).map(|len| &text[start..start + len])
-    });
+    // Each body runs from an open tag to the next end tag, and the next one is looked for after
+    // that: one walk through the text (looking for an end tag from every open tag was quadratic
+    // in a document of unclosed descriptions, issue 10).
+    let bodies = std::iter::successors(Some((&*text, None)), |(rest, _)| {
+        let start = rest.find(OPEN)? + OPEN.len();
+        let len = rest[start..].find(CLOSE)?;
+        Some((&rest[start + len..], Some(&rest[start..start + len])))
+    })
+    .filter_map(|(_, body)| body);
     if !bodies.clone().any(raw) {
         return text;
     }
@@ -254,6 +259,21 @@ mod tests {
         );
         assert_eq!(f.entries[0].summary_html.as_deref(), Some("one<br/>two &amp; <b>three</b>"));
         assert_eq!(f.entries[1].summary_html.as_deref(), Some("plain <b>"));
+    }
+
+    #[test]
+    fn unclosed_descriptions_are_read_in_one_walk() {
+        // 200,000 `<description>` without an end tag: each looked for one to the end.
+        let doc = format!(
+            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title>\
+             <description>x<b>y</b></description></item>{}</channel></rss>",
+            "<description>".repeat(200_000)
+        );
+        let wrapped = super::wrap_raw_html_descriptions(doc.as_str().into());
+        assert!(wrapped.starts_with(
+            "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title>\
+             <description><![CDATA[x<b>y</b>]]></description></item><description><description>"
+        ));
     }
 
     #[test]

@@ -8,17 +8,20 @@
 //! Its submodules own: character-set normalisation in front of feed-rs (BOM, XML declaration,
 //! HTTP charset) in `charset`; the dialects feed-rs does not read as they are (RSS without a
 //! version, RSS in a namespace, Atom 0.3, RSS 0.90) in `dialect`; the second, lenient attempt at
-//! documents that are not well-formed in `repair`; and dates (our own lenient parser replaces
-//! feed-rs's) in `dates`.
+//! documents that are not well-formed in `repair`; how much of one document feed-rs is given
+//! (the first [`MAX_ENTRIES`] entries, caps on elements and attributes) in `limits`; and dates
+//! (our own lenient parser replaces feed-rs's) in `dates`.
 //! Does not own: network, storage, entry identity (see `update`), or sanitising HTML.
 //!
 //! Cost: a well-formed RSS 2.0, RSS 1.0, Atom 1.0 or JSON Feed document is read once by
-//! feed-rs, after one UTF-8 check and a look at its prolog. Only documents feed-rs refuses, and
+//! feed-rs, after one UTF-8 check, one quick-xml pass that counts its entries and nodes (or a
+//! scan of a JSON Feed's items) and a look at its prolog. Only documents feed-rs refuses, and
 //! the rare dialects it cannot read, are rewritten (one more pass) and read a second time.
 
 mod charset;
 mod dates;
 mod dialect;
+mod limits;
 mod repair;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -32,6 +35,8 @@ pub use self::charset::normalise_encoding;
 use self::charset::to_utf8;
 use self::dates::parse_date;
 use self::dialect::{Dialect, count_items, rename_rss_elements, sniff, wrap_raw_html_descriptions};
+pub use self::limits::MAX_ENTRIES;
+use self::limits::trim;
 use self::repair::{NO_LINK, repair_json, repair_xml};
 use crate::html_text::{decode, plain_title};
 use crate::model::{ParsedEntry, ParsedFeed};
@@ -98,6 +103,11 @@ fn parse_feed_within(
 ) -> Result<ParsedFeed, ParseError> {
     let text = to_utf8(bytes, http_charset);
     budget.check()?;
+    // Cut to what feed-rs may be given before anything else reads it (see `limits`).
+    let trimmed = trim(&text);
+    let mut dropped = trimmed.dropped();
+    let text = trimmed.text;
+    budget.check()?;
     let dialect = sniff(&text);
     let text = if dialect == Dialect::Rss {
         wrap_raw_html_descriptions(rename_rss_elements(text))
@@ -105,6 +115,10 @@ fn parse_feed_within(
         text
     };
     budget.check()?;
+    let with_dropped = |mut feed: ParsedFeed, dropped: usize| {
+        feed.entries_dropped = dropped;
+        feed
+    };
     let mut error = None;
     if dialect != Dialect::Rewrite {
         match read(&text, base) {
@@ -116,14 +130,19 @@ fn parse_feed_within(
                 budget.check()?;
                 let repaired = repair_xml(&text, &budget)?;
                 budget.check()?;
-                return Ok(match read(&repaired, base) {
-                    Ok(fuller) if fuller.entries.len() > feed.entries.len() => {
-                        adapt(fuller, base, &repaired)
-                    }
-                    _ => adapt(feed, base, &text),
-                });
+                let repaired = trim(&repaired);
+                dropped = dropped.max(repaired.dropped());
+                return Ok(with_dropped(
+                    match read(&repaired.text, base) {
+                        Ok(fuller) if fuller.entries.len() > feed.entries.len() => {
+                            adapt(fuller, base, &repaired.text)
+                        }
+                        _ => adapt(feed, base, &text),
+                    },
+                    dropped,
+                ));
             }
-            Ok(feed) => return Ok(adapt(feed, base, &text)),
+            Ok(feed) => return Ok(with_dropped(adapt(feed, base, &text), dropped)),
             Err(e) => error = Some(e),
         }
         if looks_like_html(text.as_bytes()) {
@@ -138,14 +157,25 @@ fn parse_feed_within(
     };
     budget.check()?;
     if let Some(repaired) = repaired {
-        match read(&repaired, base) {
-            Ok(feed) => return Ok(adapt(feed, base, &repaired)),
+        // The first cut stops where quick-xml stops reading an ill-formed document.
+        let repaired = trim(&repaired);
+        dropped = dropped.max(repaired.dropped());
+        match read(&repaired.text, base) {
+            Ok(feed) => return Ok(with_dropped(adapt(feed, base, &repaired.text), dropped)),
             Err(e) => {
                 error.get_or_insert(e);
             }
         }
     }
     Err(ParseError::NotAFeed(error.unwrap_or_else(|| "no feed in the document".into())))
+}
+
+/// What to tell the editor about a feed whose document had `dropped` entries past the cap.
+pub fn dropped_note(dropped: usize) -> String {
+    format!(
+        "dropped {dropped} entries past the first ones read (one feed gives at most {MAX_ENTRIES} \
+         entries, fewer when they are huge)"
+    )
 }
 
 /// True when the document starts like an HTML page.
@@ -207,6 +237,7 @@ fn adapt(feed: model::Feed, base: Option<&Url>, text: &str) -> ParsedFeed {
         },
         ttl_minutes: feed.ttl,
         entries,
+        entries_dropped: 0,
     }
 }
 
@@ -376,6 +407,14 @@ pub struct FeedReport {
     pub link: Option<String>,
     /// Last updated, RFC 3339.
     pub updated: Option<String>,
+    /// Entries of the document not read: those after the first [`MAX_ENTRIES`] (absent when
+    /// none were).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub entries_dropped: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// One entry in `roundup parse --json`.
@@ -408,6 +447,7 @@ impl ParseReport {
                 title: feed.title.clone(),
                 link: feed.link.clone(),
                 updated: date(feed.updated),
+                entries_dropped: feed.entries_dropped,
             },
             entries: feed
                 .entries

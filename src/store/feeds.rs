@@ -215,7 +215,9 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Resu
         PollResult::Failed { retry_after_until, .. } => *retry_after_until,
         _ => None,
     };
-    let error = poll.result.error_text();
+    // After a success `last_error` holds what it left out, if anything (`error_count` stays 0):
+    // a warning the editor sees in `feeds list` without a column of its own.
+    let error = poll.result.error_text().or_else(|| poll.result.warning_text());
     tx.prepare_cached(
         "UPDATE feeds SET
             title = coalesce(?2, title),

@@ -75,6 +75,11 @@ pub(crate) async fn page(
             } else if let Some(m) = &l.moved_to {
                 notes.push(format!("moved permanently to {m}"));
             }
+            // A success that left something out (see `Store::record_polls`): a note, not an error.
+            let failing = l.error_count > 0 || l.gone;
+            if let Some(warning) = l.last_error.as_ref().filter(|_| !failing) {
+                notes.push(format!("last poll: {warning}"));
+            }
             FeedRow {
                 id: l.id.to_string(),
                 name: l
@@ -92,9 +97,9 @@ pub(crate) async fn page(
                     l.next_due_at.clone().unwrap_or_else(|| "now".into())
                 },
                 entries: l.entries,
-                error: l.last_error.clone(),
+                error: l.last_error.clone().filter(|_| failing),
                 notes,
-                failing: l.error_count > 0 || l.gone,
+                failing,
             }
         })
         .collect();

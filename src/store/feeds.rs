@@ -215,9 +215,11 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Resu
         PollResult::Failed { retry_after_until, .. } => *retry_after_until,
         _ => None,
     };
-    // After a success `last_error` holds what it left out, if anything (`error_count` stays 0):
-    // a warning the editor sees in `feeds list` without a column of its own.
-    let error = poll.result.error_text().or_else(|| poll.result.warning_text());
+    let error = poll.result.error_text();
+    // After a success the feed's `last_error` holds what it left out, if anything, with
+    // `error_count` 0: a warning the editor sees in `feeds list` without a column of its own.
+    // The fetch history keeps errors only (a success is a fetch without one).
+    let error_or_warning = error.clone().or_else(|| poll.result.warning_text());
     tx.prepare_cached(
         "UPDATE feeds SET
             title = coalesce(?2, title),
@@ -246,7 +248,7 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Resu
         last_modified,
         rfc3339(a.started_at),
         a.status,
-        error,
+        error_or_warning,
         poll.result.failures(),
         poll.result.next_due_at().map(rfc3339),
         matches!(poll.result, PollResult::Gone { .. }),

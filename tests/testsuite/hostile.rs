@@ -175,6 +175,8 @@ fn fetch_stores_the_first_two_thousand_entries_and_the_editor_is_told_of_the_res
     // The generated feed lists newest first: items 2100 down to 101 are the first 2,000.
     assert_eq!(env.count("SELECT count(*) FROM entries WHERE title = 'Item 101 of huge'"), 1);
     assert_eq!(env.count("SELECT count(*) FROM entries WHERE title = 'Item 100 of huge'"), 0);
+    // The fetch history keeps errors only: this fetch succeeded.
+    assert_eq!(env.count("SELECT count(*) FROM fetches WHERE error IS NULL AND status = 200"), 1);
     let feeds = env.feeds();
     assert_eq!(feeds["huge"]["error_count"], 0, "{:?}", feeds["huge"]);
     assert!(

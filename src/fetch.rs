@@ -142,7 +142,10 @@ impl Fetcher {
                 .pool_idle_timeout(Duration::from_secs(30))
         };
         let client = builder().build().map_err(|e| FetchError::Client(e.to_string()))?;
+        // Never through a proxy from the environment (HTTP_PROXY and the like): the guard
+        // would check the proxy's address, and the proxy would connect to the inside for us.
         let guarded = builder()
+            .no_proxy()
             .dns_resolver(crate::netguard::guarded_resolver())
             .build()
             .map_err(|e| FetchError::Client(e.to_string()))?;

@@ -7,7 +7,8 @@
 //! rebinding) to a private address is never connected to. Hosts written as IP literals do not
 //! go through a resolver: [`Guard::check_literal`] checks them before the request. The `url`
 //! crate has already normalised every spelling (`2130706433`, `0177.0.0.1`, `[::ffff:7f00:1]`)
-//! into an [`IpAddr`].
+//! into an [`IpAddr`]. The guarded client uses no proxy from the environment (`HTTP_PROXY`
+//! and the like): through one, the guard would see only the proxy's address.
 //!
 //! Does not own the HTTP clients (`fetch` does) nor the setting's parsing (`config`).
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::support::{FixtureServer, TestEnv};
+use crate::support::{FixtureServer, TestEnv, run_command};
 
 /// A listener on 127.0.0.1 that counts the connections it accepts and answers each with a
 /// page of secrets (so a fetch that gets through would have something to quote).
@@ -222,4 +222,24 @@ fn a_feed_advertised_on_another_loopback_port_is_neither_polled_nor_stored() {
     env.fetch(&[]);
     assert_eq!(trap.accepted(), 0, "the listener inside saw a connection");
     assert!(!env.read_config().contains(&advertised), "{}", env.read_config());
+}
+
+/// With a proxy in the environment, the connection is to the proxy, and the guard would check
+/// the proxy's address while the proxy fetched the inside: links from feeds use no proxy.
+#[test]
+fn a_proxy_in_the_environment_does_not_carry_links_from_feeds_inside() {
+    let proxy = Tripwire::start();
+    let link = "http://localhost:9/secret";
+    let (_server, env) = env_linking("", &[link]);
+    let mut cmd = env.command(&["excerpts", &id_of(&env, "Post 0"), "--json"]);
+    let proxy_url = format!("http://127.0.0.1:{}", proxy.port());
+    for var in ["HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY"] {
+        cmd.env(var, &proxy_url);
+    }
+    cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+    let run = run_command(cmd);
+    run.success();
+    assert!(run.stderr.contains("refused http://localhost:9/secret"), "{run}");
+    assert!(!run.stdout.contains("hunter2"), "{run}");
+    assert_eq!(proxy.accepted(), 0, "the proxy saw a connection");
 }

@@ -264,6 +264,17 @@ impl Browser {
         self.call(&format!("click {css:?}"), element.click());
     }
 
+    /// Presses `key` (e.g. `'j'`, or `Key::Enter.into()`) on whatever has the focus, as a
+    /// keyboard would: keydown, then keyup.
+    #[track_caller]
+    pub(crate) fn press(&self, key: char) {
+        use fantoccini::actions::{InputSource, KeyAction, KeyActions};
+        let keys = KeyActions::new("keyboard".to_string())
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+        self.call(&format!("press {key:?}"), self.client().perform_actions(keys));
+    }
+
     /// The rendered text of the first element matching `css`.
     #[track_caller]
     pub(crate) fn text(&self, css: &str) -> String {
@@ -294,6 +305,9 @@ impl Browser {
     /// the path.
     #[track_caller]
     pub(crate) fn screenshot(&self, name: &str) -> PathBuf {
+        // A whole-page capture draws a sticky header where the page is scrolled to, over the
+        // content there: take it from the top, as a reader first sees the page.
+        self.js("window.scrollTo(0, 0)", vec![]);
         let metrics = self.cdp("Page.getLayoutMetrics", json!({}));
         let size = &metrics["cssContentSize"];
         let width = size["width"].as_f64().unwrap_or(f64::from(WINDOW.0)).ceil();

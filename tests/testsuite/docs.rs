@@ -255,3 +255,27 @@ fn every_test_the_security_section_cites_exists() {
     );
     assert!(tests.contains("every_test_the_security_section_cites_exists"));
 }
+
+/// Every image the README shows (`![words](path)`) is a PNG in the repository, and the desk's
+/// picture is the browser test's screenshot (`desk_browser::README_SCREENSHOT`, refreshed by
+/// `ROUNDUP_BLESS=1 cargo test --test testsuite desk_browser`).
+#[test]
+fn every_image_the_readme_shows_is_a_png_in_the_repository() {
+    let readme = readme();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let images: Vec<&str> = readme
+        .split("![")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("](")?.1.split(')').next())
+        .collect();
+    for image in &images {
+        assert!(!image.contains("://"), "the README shows an image from elsewhere: {image}");
+        let path = root.join(image);
+        let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("README image {image}: {e}"));
+        assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "README image {image} is not a PNG");
+    }
+    let desk = crate::desk_browser::README_SCREENSHOT;
+    if readme.contains("## The desk") {
+        assert!(images.contains(&desk), "the README's desk section shows no {desk}: {images:?}");
+    }
+}

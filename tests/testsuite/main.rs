@@ -10,6 +10,7 @@ mod browser;
 mod cli;
 mod conformance;
 mod desk;
+mod desk_browser;
 mod docs;
 mod draft;
 mod extract;

@@ -294,11 +294,16 @@ fn an_editors_week_in_chromium_drafts_the_same_bytes_as_the_commands() {
         LIMIT,
         "return document.getElementById('draft').textContent.includes('Here is what caught our eye.')",
     );
-    b.wait_js("the toast gone", LIMIT, "return document.getElementById('toast').className === ''");
+    b.wait_js(
+        "the toast gone",
+        LIMIT,
+        "return getComputedStyle(document.getElementById('toast')).opacity === '0'",
+    );
     let shot = b.screenshot("desk-post");
     // The README's picture of the desk is this screenshot: ROUNDUP_BLESS=1 refreshes it.
     if std::env::var_os("ROUNDUP_BLESS").is_some() {
         let readme_shot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(README_SCREENSHOT);
+        std::fs::create_dir_all(readme_shot.parent().expect("a folder")).expect("make its folder");
         std::fs::copy(&shot, &readme_shot)
             .unwrap_or_else(|e| panic!("{}: {e}", readme_shot.display()));
     }

@@ -1,6 +1,7 @@
 //! `roundup fetch` and `roundup watch`: polling runs with a progress bar, and their report
 //! (one line per failing feed, one summary line).
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -99,10 +100,13 @@ impl Failing {
         considered: &[&str],
         outcomes: &[FeedOutcome],
     ) -> Option<Failing> {
+        let outcomes: HashMap<&str, &FeedOutcome> =
+            outcomes.iter().map(|o| (o.feed_id.as_str(), o)).collect();
+        let states = schedule::by_id(states);
         let mut failing = 0;
         let mut network_only = true;
         for id in considered {
-            match outcomes.iter().find(|o| o.feed_id == *id) {
+            match outcomes.get(id) {
                 Some(o) => {
                     if let OutcomeKind::Failed { error, .. } = &o.kind {
                         failing += 1;
@@ -110,9 +114,8 @@ impl Failing {
                     }
                 }
                 None => {
-                    failing += usize::from(
-                        states.iter().any(|s| s.id == *id && s.error_count > 0 && !s.gone),
-                    )
+                    failing +=
+                        usize::from(states.get(id).is_some_and(|s| s.error_count > 0 && !s.gone))
                 }
             }
         }
@@ -148,12 +151,20 @@ fn backing_off(
     jobs: &[PollJob],
     held: &[(FeedId, chrono::DateTime<Utc>)],
 ) -> usize {
+    let considered: HashSet<&str> = considered.iter().copied().collect();
+    let polled = polled_ids(jobs);
+    let held: HashSet<&str> = held.iter().map(|(id, _)| id.as_str()).collect();
     states
         .iter()
-        .filter(|s| considered.contains(&s.id.as_str()) && s.error_count > 0 && !s.gone)
-        .filter(|s| !jobs.iter().any(|j| j.state.id == s.id))
-        .filter(|s| !held.iter().any(|(id, _)| *id == s.id))
+        .filter(|s| considered.contains(s.id.as_str()) && s.error_count > 0 && !s.gone)
+        .filter(|s| !polled.contains(s.id.as_str()))
+        .filter(|s| !held.contains(s.id.as_str()))
         .count()
+}
+
+/// The ids of the feeds a run polls, to look them up without a scan.
+fn polled_ids(jobs: &[PollJob]) -> HashSet<&str> {
+    jobs.iter().map(|j| j.state.id.as_str()).collect()
 }
 
 /// The configured feeds a run did not poll, and why.
@@ -213,10 +224,12 @@ const BUSY_RETRY: Duration = Duration::from_secs(5);
 
 /// Configured feeds not polled because an earlier 410 Gone stopped them.
 fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[PollJob]) -> usize {
+    let configured: HashSet<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
+    let polled = polled_ids(jobs);
     states
         .iter()
-        .filter(|s| s.gone && config.feeds.iter().any(|f| f.id == s.id))
-        .filter(|s| !jobs.iter().any(|j| j.state.id == s.id))
+        .filter(|s| s.gone && configured.contains(s.id.as_str()))
+        .filter(|s| !polled.contains(s.id.as_str()))
         .count()
 }
 

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    fewer_malloc_arenas();
     let cli = match roundup::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -30,3 +31,18 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
             .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
 }
+
+/// glibc gives threads arenas of their own (up to eight per core) and keeps what is freed in
+/// each: a 10,000-feed fetch, whose parsing moves between the blocking pool's threads, held
+/// about 45 MB of RSS in 16 arenas for 28 MB of live heap (heaptrack, /proc/PID/smaps). Two
+/// arenas keep its peak RSS down by a quarter at no measurable cost in CPU.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn fewer_malloc_arenas() {
+    // SAFETY: mallopt only sets a tunable of the allocator; no thread has been started yet.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn fewer_malloc_arenas() {}

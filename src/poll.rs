@@ -4,8 +4,8 @@
 //! at a time.
 //!
 //! ```text
-//! schedule::due_jobs ─► [task per feed: fetch ─► (blocking) parse / discover ─► update::decide]
-//!                    ─► writer thread (store)
+//! schedule::due_jobs ─► [task per feed: fetch ─► (blocking) parse, update::decide]
+//!                    ─► writer (batches, each written on the blocking pool) ─► store
 //! ```
 //!
 //! Owns the jobs, the semaphores and the writer. Does not decide who is due (`schedule`) nor
@@ -20,27 +20,29 @@ use url::Url;
 
 use crate::discover;
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
-use crate::model::{AdvertisedFeedProblem, FeedPoll, ParsedFeed, PollError};
+use crate::model::{AdvertisedFeedProblem, FeedPoll, ParsedFeed, PollError, PollResult};
 use crate::parse::{ParseError, parse_feed};
 use crate::schedule::PollJob;
 use crate::store::{Store, StoreError};
 use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
-/// Fetches one feed (and, when its URL is an HTML page, the feed that page advertises, once).
-pub(crate) async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
+/// Polls one feed: fetches it (and, when its URL is an HTML page, the feed that page
+/// advertises, once), reads it and decides what came of it. The CPU work of a document
+/// (parsing it, then its entries' text and hashes in `decide`) is one job on the blocking pool;
+/// an answer with nothing to read (304, an error) is decided where it arrives.
+pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> FeedPoll {
+    let started_at = Utc::now();
+    let clock = Instant::now();
+    let done = move |job: &PollJob, retrieval| decide(job, retrieval, started_at, clock.elapsed());
     let requested = match Url::parse(job.state.poll_url()) {
         Ok(u) => u,
         Err(e) => {
-            return Retrieval {
-                requested: Url::parse("http://invalid.invalid/").expect("static URL"),
-                fetched: Err(FetchError::InvalidUrl {
-                    url: job.state.poll_url().to_string(),
-                    reason: e,
-                }),
-                parsed: None,
-                discovered: None,
-                bytes: 0,
-            };
+            let fetched =
+                Err(FetchError::InvalidUrl { url: job.state.poll_url().to_string(), reason: e });
+            let requested = Url::parse("http://invalid.invalid/").expect("static URL");
+            let retrieval =
+                Retrieval { requested, fetched, parsed: None, discovered: None, bytes: 0 };
+            return done(&job, retrieval);
         }
     };
     let req = FetchRequest {
@@ -48,43 +50,41 @@ pub(crate) async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
         etag: job.state.etag.clone(),
         last_modified: job.state.last_modified.clone(),
     };
-    let fetched = fetcher.fetch(&req).await;
-    let Ok(first) = fetched else {
-        return Retrieval { requested, fetched, parsed: None, discovered: None, bytes: 0 };
+    let first = match fetcher.fetch(&req).await {
+        Ok(f) if (200..300).contains(&f.status) => f,
+        other => {
+            let bytes = other.as_ref().map_or(0, |f| f.body.len() as u64);
+            let retrieval =
+                Retrieval { requested, fetched: other, parsed: None, discovered: None, bytes };
+            return done(&job, retrieval);
+        }
     };
     let bytes = first.body.len() as u64;
-    if !(200..300).contains(&first.status) {
-        return Retrieval { requested, fetched: Ok(first), parsed: None, discovered: None, bytes };
-    }
-    let (first, parsed) = parse_off_thread(first).await;
-    match parsed {
-        Err(ParseError::Html) => {}
-        other => {
-            return Retrieval {
-                requested,
-                fetched: Ok(first),
-                parsed: Some(other.map_err(PollError::Unreadable)),
-                discovered: None,
-                bytes,
-            };
+    let read = on_cpu(move || match parse(&first) {
+        Err(ParseError::Html) => {
+            // An HTML page: look for the feed it advertises, once.
+            let links =
+                discover::feed_links(&String::from_utf8_lossy(&first.body), &first.final_url);
+            Read::Page(Box::new(Page { job, requested, first, links }))
         }
-    }
-    // An HTML page: look for the feed it advertises, once.
-    let (first, links) = on_cpu(move || {
-        let html = String::from_utf8_lossy(&first.body).into_owned();
-        let links = discover::feed_links(&html, &first.final_url);
-        (first, links)
+        parsed => {
+            let parsed = Some(parsed.map_err(PollError::Unreadable));
+            let retrieval =
+                Retrieval { requested, fetched: Ok(first), parsed, discovered: None, bytes };
+            Read::Done(done(&job, retrieval))
+        }
     })
     .await;
+    let Page { job, requested, first, links } = match read {
+        Read::Done(poll) => return poll,
+        Read::Page(page) => *page,
+    };
     let Some(link) = links.into_iter().next() else {
         let page = first.final_url.to_string();
-        return Retrieval {
-            requested,
-            fetched: Ok(first),
-            parsed: Some(Err(PollError::NoFeedOnPage { page })),
-            discovered: None,
-            bytes,
-        };
+        let parsed = Some(Err(PollError::NoFeedOnPage { page }));
+        let retrieval =
+            Retrieval { requested, fetched: Ok(first), parsed, discovered: None, bytes };
+        return done(&job, retrieval);
     };
     let second = fetcher
         .fetch(&FetchRequest { url: link.url.clone(), etag: None, last_modified: None })
@@ -92,20 +92,22 @@ pub(crate) async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
     match second {
         Ok(f) if (200..300).contains(&f.status) => {
             let bytes = bytes + f.body.len() as u64;
-            let found = link.url.clone();
-            let (f, parsed) = parse_off_thread(f).await;
-            let parsed = parsed.map_err(|e| PollError::AdvertisedFeed {
-                page: requested.to_string(),
-                feed: found.to_string(),
-                problem: AdvertisedFeedProblem::Unreadable(e),
-            });
-            Retrieval {
-                requested,
-                fetched: Ok(f),
-                parsed: Some(parsed),
-                discovered: Some(link.url),
-                bytes,
-            }
+            on_cpu(move || {
+                let parsed = parse(&f).map_err(|e| PollError::AdvertisedFeed {
+                    page: requested.to_string(),
+                    feed: link.url.to_string(),
+                    problem: AdvertisedFeedProblem::Unreadable(e),
+                });
+                let retrieval = Retrieval {
+                    requested,
+                    fetched: Ok(f),
+                    parsed: Some(parsed),
+                    discovered: Some(link.url),
+                    bytes,
+                };
+                done(&job, retrieval)
+            })
+            .await
         }
         other => {
             let problem = match other {
@@ -117,15 +119,36 @@ pub(crate) async fn attempt(fetcher: &Fetcher, job: &PollJob) -> Retrieval {
                 feed: link.url.to_string(),
                 problem,
             };
-            Retrieval {
+            let retrieval = Retrieval {
                 requested,
                 fetched: Ok(first),
                 parsed: Some(Err(error)),
                 discovered: None,
                 bytes,
-            }
+            };
+            done(&job, retrieval)
         }
     }
+}
+
+/// What reading a 2xx answer came to: the poll decided, or an HTML page to look further from.
+#[expect(clippy::large_enum_variant, reason = "one lives for a moment per feed, never in bulk")]
+enum Read {
+    Done(FeedPoll),
+    Page(Box<Page>),
+}
+
+/// An HTML page at a feed's URL, with the feeds it advertises.
+struct Page {
+    job: PollJob,
+    requested: Url,
+    first: Fetched,
+    links: Vec<discover::FeedLink>,
+}
+
+/// Reads an answer's body as a feed.
+fn parse(f: &Fetched) -> Result<ParsedFeed, ParseError> {
+    parse_feed(&f.body, Some(&f.final_url), f.charset().as_deref())
 }
 
 /// CPU-bound work (parsing, deciding) runs on the blocking pool, one job per core at a time:
@@ -147,19 +170,14 @@ async fn on_cpu<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) ->
     .expect("CPU work does not panic")
 }
 
-async fn parse_off_thread(f: Fetched) -> (Fetched, Result<ParsedFeed, ParseError>) {
-    on_cpu(move || {
-        let charset = f.charset();
-        let parsed = parse_feed(&f.body, Some(&f.final_url), charset.as_deref());
-        (f, parsed)
-    })
-    .await
-}
-
 /// Results waiting for the writer.
 const WRITE_QUEUE: usize = 16;
 /// Most feeds written in one transaction.
 const MAX_BATCH: usize = 64;
+/// Most bytes of entries (their texts, roughly what the rows take) gathered for one
+/// transaction: what the writer holds is bounded by this, not by the size of the feeds, and a
+/// transaction fits in the page cache `Store::tune_for_polling` sets.
+const MAX_BATCH_BYTES: usize = 8 << 20;
 /// How long the writer gathers results before it commits them.
 const BATCH_WINDOW: Duration = Duration::from_millis(150);
 /// Room for feeds being parsed beyond the fetches and the queue.
@@ -182,26 +200,41 @@ pub(crate) async fn run(
     // (Jobs are interleaved over hosts, so the feeds holding room are rarely stuck behind one
     // busy host.) The writer closes it when the store fails: nothing fetched after that could
     // be kept.
+    if let Err(e) = store.tune_for_polling() {
+        return (store, Vec::new(), Some(e));
+    }
     let in_pipeline =
         Arc::new(tokio::sync::Semaphore::new(fetcher.concurrency() + WRITE_QUEUE + PARSE_THREADS));
-    let (tx, rx) = std::sync::mpsc::sync_channel::<FeedPoll>(WRITE_QUEUE);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<FeedPoll>(WRITE_QUEUE);
+    // The writer gathers results on the async side and writes each batch on the blocking pool:
+    // a sender waits for room without holding a thread.
     let writer = {
         let in_pipeline = in_pipeline.clone();
-        std::thread::spawn(move || {
+        tokio::spawn(async move {
             let mut outcomes = Vec::new();
-            while let Ok(first) = rx.recv() {
+            while let Some(first) = rx.recv().await {
                 // What arrives within a short window goes into the same transaction: fewer
                 // commits and fewer full-text segments to merge.
+                let mut bytes = weight(&first);
                 let mut batch = vec![first];
-                let window = Instant::now() + BATCH_WINDOW;
-                while batch.len() < MAX_BATCH {
-                    let left = window.saturating_duration_since(Instant::now());
-                    match rx.recv_timeout(left) {
-                        Ok(more) => batch.push(more),
-                        Err(_) => break,
+                let window = tokio::time::Instant::now() + BATCH_WINDOW;
+                while batch.len() < MAX_BATCH && bytes < MAX_BATCH_BYTES {
+                    match tokio::time::timeout_at(window, rx.recv()).await {
+                        Ok(Some(more)) => {
+                            bytes += weight(&more);
+                            batch.push(more);
+                        }
+                        Ok(None) | Err(_) => break,
                     }
                 }
-                match store.record_polls(&batch) {
+                let written;
+                (store, batch, written) = tokio::task::spawn_blocking(move || {
+                    let written = store.record_polls(&batch);
+                    (store, batch, written)
+                })
+                .await
+                .expect("writing does not panic");
+                match written {
                     Ok(counts) => {
                         for (poll, counts) in batch.iter().zip(counts) {
                             let outcome = outcome_of(poll, counts);
@@ -234,13 +267,9 @@ pub(crate) async fn run(
         let tx = tx.clone();
         tasks.spawn(async move {
             let _room = room;
-            let started_at = Utc::now();
-            let clock = Instant::now();
-            let result = attempt(&fetcher, &job).await;
-            let elapsed = clock.elapsed();
-            let poll = on_cpu(move || decide(&job, result, started_at, elapsed)).await;
+            let poll = poll_feed(&fetcher, job).await;
             // The writer only hangs up after a store failure; then there is nothing to do.
-            let _ = tokio::task::spawn_blocking(move || tx.send(poll).is_ok()).await;
+            let _ = tx.send(poll).await;
         });
         while tasks.try_join_next().is_some() {}
     }
@@ -250,37 +279,59 @@ pub(crate) async fn run(
     }
     drop(tx);
     while tasks.join_next().await.is_some() {}
-    tokio::task::spawn_blocking(move || writer.join().expect("the writer thread does not panic"))
-        .await
-        .expect("joining the writer")
+    writer.await.expect("the writer does not panic")
+}
+
+/// Roughly the bytes a poll's rows take: its entries' texts.
+fn weight(poll: &FeedPoll) -> usize {
+    let PollResult::Stored { entries, .. } = &poll.result else {
+        return 0;
+    };
+    let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+    entries
+        .iter()
+        .map(|e| {
+            e.identity.len()
+                + opt(&e.url)
+                + opt(&e.title)
+                + opt(&e.author)
+                + opt(&e.summary_html)
+                + opt(&e.content_html)
+                + e.text.len()
+                + e.categories.iter().map(String::len).sum::<usize>()
+        })
+        .sum()
 }
 
 /// Orders jobs round-robin over hosts so that the first requests spread over every host.
 fn interleave_hosts(jobs: Vec<PollJob>) -> Vec<PollJob> {
-    let mut by_host: Vec<(String, std::collections::VecDeque<PollJob>)> = Vec::new();
+    // Hosts in order of first appearance, each with its queue; the map finds a host's queue
+    // without a scan (feeds on 100,000 hosts are 100,000 queues).
+    let mut by_host: Vec<std::collections::VecDeque<PollJob>> = Vec::new();
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let total = jobs.len();
     for job in jobs {
         let host = Url::parse(job.state.poll_url())
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
             .unwrap_or_default();
-        match by_host.iter_mut().find(|(h, _)| *h == host) {
-            Some((_, q)) => q.push_back(job),
-            None => by_host.push((host, std::collections::VecDeque::from([job]))),
-        }
+        let i = *index.entry(host).or_insert_with(|| {
+            by_host.push(std::collections::VecDeque::new());
+            by_host.len() - 1
+        });
+        by_host[i].push_back(job);
     }
-    let mut out = Vec::new();
-    loop {
-        let mut any = false;
-        for (_, q) in by_host.iter_mut() {
-            if let Some(j) = q.pop_front() {
-                out.push(j);
-                any = true;
-            }
-        }
-        if !any {
-            return out;
-        }
+    drop(index);
+    let mut out = Vec::with_capacity(total);
+    while !by_host.is_empty() {
+        // One job from each host per round; a host with none left drops out, so one big host
+        // among many small ones costs its rounds, not rounds times hosts.
+        by_host.retain_mut(|q| {
+            out.extend(q.pop_front());
+            !q.is_empty()
+        });
     }
+    out
 }
 
 #[cfg(test)]

@@ -220,6 +220,17 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the connection up for a polling run's writer, which writes megabytes of entries a
+    /// transaction: a page cache that holds a whole batch (so no page is spilled to the WAL and
+    /// written again before the commit), and a checkpoint every 32 MiB of WAL instead of 4 MiB
+    /// (fewer fsyncs, and a page changed by several batches is copied back once). Profiling a
+    /// 10,000-feed fetch showed the spills and checkpoints as a third of its system time.
+    pub(crate) fn tune_for_polling(&self) -> Result<(), StoreError> {
+        self.read(|c| {
+            c.execute_batch("PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 8192;")
+        })
+    }
+
     /// The database's schema version, or an error when it is newer than this binary or belongs
     /// to another program. Reads only.
     fn refuse_unusable(&self) -> Result<i64, StoreError> {

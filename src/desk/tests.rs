@@ -757,4 +757,48 @@ async fn the_push_button_says_why_without_a_blog_or_with_one_down_and_records_no
     );
     let identity = d.state.config.blog.as_ref().unwrap().identity();
     assert_eq!(d.store().pushed_post(WEEK, &identity).unwrap(), None);
+
+#[tokio::test]
+async fn pages_are_gzipped_for_a_browser_that_asks_and_say_how_long_they_took() {
+    use std::io::Read;
+    let d = Desk::new();
+    let plain = d.get("/").await;
+    let req = Request::get("/")
+        .header(header::HOST, HOST)
+        .header(header::ACCEPT_ENCODING, "gzip, deflate, br")
+        .body(Body::empty())
+        .unwrap();
+    let res = d.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.headers()[header::CONTENT_ENCODING], "gzip");
+    assert!(res.headers()["server-timing"].to_str().unwrap().starts_with("app;dur="));
+    let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut text).unwrap();
+    assert_eq!(text, plain.body);
+    assert!(!plain.headers.contains_key(header::CONTENT_ENCODING));
+}
+
+#[tokio::test]
+async fn a_busy_database_is_tried_again_and_then_said_in_words() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let busy = || {
+        super::DeskError::from(crate::store::StoreError::Sqlite {
+            path: "r.sqlite3".into(),
+            source: rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(5), None),
+        })
+    };
+    let e = busy();
+    assert_eq!(e.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(e.message.contains("busy") && !e.message.contains("locked"), "{}", e.message);
+    let d = Desk::new();
+    let tries = Arc::new(AtomicUsize::new(0));
+    let t = tries.clone();
+    let got = d
+        .state
+        .db(move |_| if t.fetch_add(1, Ordering::SeqCst) < 2 { Err(busy()) } else { Ok(7) })
+        .await;
+    assert_eq!(got.ok(), Some(7));
+    assert_eq!(tries.load(Ordering::SeqCst), 3, "two busy answers, then it went through");
+    let always = d.state.db(move |_| -> Result<(), _> { Err(busy()) }).await;
+    assert_eq!(always.err().map(|e| e.status), Some(StatusCode::SERVICE_UNAVAILABLE));
 }

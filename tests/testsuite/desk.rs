@@ -8,7 +8,7 @@ use std::net::TcpStream;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::TestEnv;
+use crate::support::{FeedFixture, FixtureServer, TestEnv, serve_fixture_feeds};
 
 const CONFIG: &str = "[settings]\ndatabase = \"r.sqlite3\"\n";
 
@@ -87,4 +87,62 @@ fn the_desk_serves_its_pages_on_loopback_with_its_security_headers() {
     let picks = env.run(&["picks", "--week", "2026-W48"]);
     picks.success();
     assert!(picks.stdout.contains("0 picks"), "{}", picks.stdout);
+}
+
+/// The address in the desk's first line.
+fn address(line: &str) -> String {
+    line.split("http://").nth(1).and_then(|r| r.split('/').next()).expect("the address").to_string()
+}
+
+/// The body of an HTTP answer (no chunking: the desk sends a length).
+fn body(answer: &str) -> &str {
+    answer.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+#[test]
+fn fetch_now_polls_the_feeds_in_the_background_and_reports_progress() {
+    const LGIU: FeedFixture = ("lgiu", "draft/lgiu.xml", "application/rss+xml", Some("LGIU"));
+    let server = FixtureServer::start();
+    let env =
+        TestEnv::new(&serve_fixture_feeds(&server, "[settings]\ntimezone = \"UTC\"\n", &[LGIU]));
+    let mut desk = env.spawn(&["desk", "--addr", "127.0.0.1:0", "--week", "2024-W48"]);
+    let addr = address(&desk.wait_for_line("roundup: desk for", Duration::from_secs(30)));
+    let page =
+        http(&addr, &format!("GET /feeds HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
+    assert!(page.contains("id=\"feed-lgiu\""), "{page}");
+    let at = page.find("name=\"csrf-token\" content=\"").unwrap() + 27;
+    let token = &page[at..at + 64];
+    let started = http(
+        &addr,
+        &format!(
+            "POST /api/fetch HTTP/1.1\r\nHost: {addr}\r\nX-CSRF-Token: {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        ),
+    );
+    assert!(started.starts_with("HTTP/1.1 200"), "{started}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let a = http(
+            &addr,
+            &format!("GET /api/fetch HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+        );
+        let j: serde_json::Value = serde_json::from_str(body(&a)).expect("JSON");
+        if j["running"] == false {
+            break j;
+        }
+        assert!(std::time::Instant::now() < deadline, "still running: {j}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(
+        (status["done"].as_u64(), status["total"].as_u64(), status["failed"].as_u64()),
+        (Some(1), Some(1), Some(0)),
+        "{status}"
+    );
+    assert!(status["message"].as_str().unwrap().starts_with("Polled 1 feed"), "{status}");
+    let page = http(
+        &addr,
+        &format!("GET /?week=2024-W48 HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert!(page.contains("Council budgets under pressure"), "the fetched entries are candidates");
+    desk.signal("TERM");
+    desk.finish(Duration::from_secs(10)).success();
 }

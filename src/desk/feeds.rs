@@ -60,6 +60,14 @@ pub(crate) async fn page(
     Extension(Csrf(csrf)): Extension<Csrf>,
 ) -> Result<Html<String>, DeskError> {
     let all = state.db(|store| Ok(store.feed_listing()?)).await.map_err(DeskError::page)?;
+    let tz = state.config.settings.timezone;
+    // `Sun 29 Nov, 20:41` in the configured time zone; as stored when it does not parse.
+    let when = |s: &str| {
+        crate::timefmt::parse_rfc3339(s).map_or_else(
+            || s.to_string(),
+            |t| t.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string(),
+        )
+    };
     let mut feeds: Vec<FeedRow> = state
         .config
         .feeds
@@ -88,13 +96,13 @@ pub(crate) async fn page(
                     .or_else(|| l.title.clone())
                     .unwrap_or_else(|| l.id.to_string()),
                 url: l.url.clone(),
-                last_fetch: l.last_fetch_at.clone().unwrap_or_else(|| "never".into()),
+                last_fetch: l.last_fetch_at.as_deref().map_or_else(|| "never".into(), &when),
                 status: l.last_status.map_or("–".into(), |s| s.to_string()),
                 errors: l.error_count,
                 next_try: if l.gone {
                     "never".into()
                 } else {
-                    l.next_due_at.clone().unwrap_or_else(|| "now".into())
+                    l.next_due_at.as_deref().map_or_else(|| "now".into(), &when)
                 },
                 entries: l.entries,
                 error: l.last_error.clone().filter(|_| failing),

@@ -757,6 +757,7 @@ async fn the_push_button_says_why_without_a_blog_or_with_one_down_and_records_no
     );
     let identity = d.state.config.blog.as_ref().unwrap().identity();
     assert_eq!(d.store().pushed_post(WEEK, &identity).unwrap(), None);
+}
 
 #[tokio::test]
 async fn pages_are_gzipped_for_a_browser_that_asks_and_say_how_long_they_took() {

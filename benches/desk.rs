@@ -144,8 +144,9 @@ fn post(addr: &str, path: &str, csrf: &str, form: &str) -> Answer {
 /// Median, 95th percentile and maximum.
 fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
     v.sort_by(f64::total_cmp);
-    let at = |q: f64| v[((v.len() - 1) as f64 * q).round() as usize];
-    (at(0.5), at(0.95), v[v.len() - 1])
+    // The value at `pct` per cent of the sorted list (nearest rank below).
+    let at = |pct: usize| v[(v.len() - 1) * pct / 100];
+    (at(50), at(95), v[v.len() - 1])
 }
 
 /// VmHWM of `pid`, in KiB.

@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
         Command::Watch(args) => poll::watch(&cli, args),
         Command::Feeds(cmd) => feeds::feeds(&cli, cmd),
         Command::Entries(args) => entries::entries(&cli, args),
+        Command::Prune(args) => entries::prune(&cli, args),
         Command::Week(args) => week::week(&cli, args),
         Command::Candidates(args) => week::candidates(&cli, args),
         Command::Pick(args) => week::pick(&cli, args),

@@ -41,6 +41,9 @@ pub enum Command {
     Feeds(FeedsCommand),
     /// List stored entries, newest first.
     Entries(EntriesArgs),
+    /// Remove entries dated before a time ago (never one that was picked into a roundup), then
+    /// compact the database.
+    Prune(PruneArgs),
     /// Parse one feed document offline and show what roundup reads in it.
     Parse(ParseArgs),
     /// The weekly job: fetch, then pick, excerpt and comment in a full-screen picker, then
@@ -356,6 +359,16 @@ pub struct EntriesArgs {
     /// Print a JSON array.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove entries dated more than this long before now (e.g. 2y, 26w, 90d).
+    #[arg(long, value_name = "DURATION")]
+    pub older_than: String,
+    /// Say what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]

@@ -39,9 +39,11 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
             'h' => 3600,
             'd' => 86_400,
             'w' => 7 * 86_400,
+            // A year of 365 days: retention (`prune --older-than 2y`) needs no more precision.
+            'y' => 365 * 86_400,
             _ => {
                 return Err(format!(
-                    "bad duration {s:?}: unknown unit {c:?} (use s, m, h, d or w, e.g. \"1h30m\")"
+                    "bad duration {s:?}: unknown unit {c:?} (use s, m, h, d, w or y, e.g. \"1h30m\")"
                 ));
             }
         };
@@ -53,7 +55,7 @@ pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
         saw_unit = true;
     }
     if !number.is_empty() || !saw_unit {
-        return Err(format!("bad duration {s:?}: every number needs a unit (s, m, h, d or w)"));
+        return Err(format!("bad duration {s:?}: every number needs a unit (s, m, h, d, w or y)"));
     }
     Ok(Duration::from_secs(total))
 }

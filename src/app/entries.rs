@@ -7,7 +7,7 @@ use chrono::Utc;
 use url::Url;
 
 use super::{Exit, load_config};
-use crate::cli::{Cli, EntriesArgs, ParseArgs};
+use crate::cli::{Cli, EntriesArgs, ParseArgs, PruneArgs};
 use crate::store::EntryFilter;
 use crate::timefmt::parse_duration;
 use crate::week::IsoWeek;
@@ -54,6 +54,40 @@ pub(crate) fn entries(cli: &Cli, args: &EntriesArgs) -> anyhow::Result<Exit> {
         );
     }
     Ok(Exit::Ok)
+}
+
+/// `roundup prune`: removes old entries no roundup holds, then compacts the database.
+pub(crate) fn prune(cli: &Cli, args: &PruneArgs) -> anyhow::Result<Exit> {
+    let config = load_config(cli)?;
+    let d = parse_duration(&args.older_than).map_err(|m| anyhow!("--older-than: {m}"))?;
+    let cutoff = Utc::now() - chrono::Duration::from_std(d).context("--older-than is too long")?;
+    let mut store = super::open_store(cli, &config)?;
+    let size = |s: &crate::store::Store| s.file_bytes();
+    let before = size(&store)?;
+    let report = store.prune(cutoff, args.dry_run)?;
+    let when = crate::timefmt::rfc3339(cutoff);
+    if args.dry_run {
+        println!(
+            "roundup: would remove {} entries dated before {when} ({} kept: picked into a roundup); nothing removed (--dry-run)",
+            report.removed, report.kept_picked
+        );
+        return Ok(Exit::Ok);
+    }
+    let after = size(&store)?;
+    println!(
+        "roundup: removed {} entries dated before {when} ({} kept: picked into a roundup); database {} → {}",
+        report.removed,
+        report.kept_picked,
+        megabytes(before),
+        megabytes(after)
+    );
+    Ok(Exit::Ok)
+}
+
+fn megabytes(bytes: u64) -> String {
+    #[expect(clippy::cast_precision_loss, reason = "a size shown to one decimal")]
+    let mb = bytes as f64 / 1e6;
+    format!("{mb:.1} MB")
 }
 
 pub(crate) fn parse_file(args: &ParseArgs) -> anyhow::Result<Exit> {

@@ -222,6 +222,10 @@ fn write_failed(e: StoreError) -> anyhow::Error {
 /// How long `watch` waits before trying a round again on a busy database.
 const BUSY_RETRY: Duration = Duration::from_secs(5);
 
+/// How often `watch` compacts the database between rounds (`Store::tidy`: the search index
+/// merged, `PRAGMA optimize`, and `VACUUM` when a quarter of the file is free pages).
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(24 * 3600);
+
 /// Configured feeds not polled because an earlier 410 Gone stopped them.
 fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[PollJob]) -> usize {
     let configured: HashSet<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
@@ -349,6 +353,7 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
         );
     }
     let mut fetcher = Arc::new(fetcher(&config)?);
+    let mut last_housekeeping = Instant::now();
     loop {
         if stop.load(Ordering::SeqCst) {
             break;
@@ -405,6 +410,14 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
                     continue;
                 }
                 Some(e) => return Err(write_failed(e)),
+            }
+        }
+        // Idle time is for housekeeping, once a day; a busy database waits for the next round.
+        if last_housekeeping.elapsed() >= HOUSEKEEPING_EVERY {
+            match store.tidy() {
+                Ok(()) => last_housekeeping = Instant::now(),
+                Err(e) if e.is_busy() => {}
+                Err(e) => return Err(e.into()),
             }
         }
         let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();

@@ -277,6 +277,99 @@ impl Store {
     }
 }
 
+/// What `Store::prune` removed (or would remove).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PruneReport {
+    /// Entries removed.
+    pub removed: u64,
+    /// Entries old enough but kept, because a roundup picked them.
+    pub kept_picked: u64,
+}
+
+impl Store {
+    /// Removes the entries dated before `cutoff` that no roundup picked (a pick, published or
+    /// not, keeps its entry; their skip decisions go with them), then compacts: the search
+    /// index merged (`optimize`), `PRAGMA optimize`, and `VACUUM`, so the file shrinks. With
+    /// `dry_run`, only counts.
+    pub(crate) fn prune(
+        &mut self,
+        cutoff: DateTime<Utc>,
+        dry_run: bool,
+    ) -> Result<PruneReport, StoreError> {
+        const OLD: &str = "e.published < ?1";
+        const PICKED: &str = "EXISTS (SELECT 1 FROM picks p WHERE p.entry_id = e.id)";
+        let cutoff = rfc3339(cutoff);
+        let count = |c: &Connection, picked: &str| -> rusqlite::Result<u64> {
+            c.query_row(
+                &format!("SELECT count(*) FROM entries e WHERE {OLD} AND {picked}"),
+                [&cutoff],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| u64::try_from(n).unwrap_or(0))
+        };
+        let kept_picked = self.read(|c| count(c, PICKED))?;
+        if dry_run {
+            let removed = self.read(|c| count(c, &format!("NOT {PICKED}")))?;
+            return Ok(PruneReport { removed, kept_picked });
+        }
+        let removed = self.write(|tx| {
+            let n = tx.execute(
+                &format!("DELETE FROM entries AS e WHERE {OLD} AND NOT {PICKED}"),
+                [&cutoff],
+            )?;
+            Ok::<_, super::Abort<StoreError>>(u64::try_from(n).unwrap_or(0))
+        })?;
+        self.housekeeping()?;
+        Ok(PruneReport { removed, kept_picked })
+    }
+
+    /// Compacts the database: merges the search index's segments, lets SQLite refresh its
+    /// statistics, and rewrites the file without its free pages (`VACUUM`, which needs the
+    /// database to itself for a moment).
+    pub(crate) fn housekeeping(&mut self) -> Result<(), StoreError> {
+        self.read(|c| {
+            c.execute_batch(
+                "INSERT INTO entries_fts (entries_fts) VALUES ('optimize');
+                 PRAGMA optimize;
+                 VACUUM;
+                 PRAGMA wal_checkpoint(TRUNCATE);",
+            )
+        })
+    }
+
+    /// `watch`'s daily housekeeping: the search index merged and `PRAGMA optimize`, and a
+    /// `VACUUM` only when a quarter of the file is free pages (after a prune, say): it rewrites
+    /// the whole file, and an editor's command would wait for it.
+    pub(crate) fn tidy(&mut self) -> Result<(), StoreError> {
+        let (free, pages): (i64, i64) = self.read(|c| {
+            c.execute_batch(
+                "INSERT INTO entries_fts (entries_fts) VALUES ('optimize'); PRAGMA optimize;",
+            )?;
+            c.query_row(
+                "SELECT freelist_count, page_count FROM pragma_freelist_count(), pragma_page_count()",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })?;
+        if free * 4 > pages {
+            self.housekeeping()?;
+        }
+        Ok(())
+    }
+
+    /// The size of the database file (its write-ahead log aside).
+    pub(crate) fn file_bytes(&self) -> Result<u64, StoreError> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+        })
+        .map(|n| u64::try_from(n).unwrap_or(0))
+    }
+}
+
 /// Turns what a user typed into an FTS5 query that cannot be a syntax error: every word is
 /// quoted, and all must match. The index keeps which entries hold a word, not where
 /// (`detail=none`, a fraction of the size), so a word the tokenizer splits (`e-mail`) becomes
@@ -420,6 +513,35 @@ mod tests {
         let e = s.entry(EntryId(1)).unwrap().unwrap();
         assert!(e.content_html.unwrap().starts_with("<p>w"));
         assert!(e.text.starts_with('w') && e.text.contains("\n\n"), "{}", e.text);
+    }
+
+    /// Issue 11, item 3: `watch`'s housekeeping gives back the room of removed entries.
+    #[test]
+    fn tidying_after_a_big_delete_shrinks_the_file() {
+        let (dir, mut s) = store();
+        let mut seed = 3u64;
+        let mut letters = |n: usize| -> String {
+            (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    char::from(b'a' + u8::try_from((seed >> 40) % 26).unwrap())
+                })
+                .collect()
+        };
+        let records: Vec<EntryRecord> = (0..400)
+            .map(|i| EntryRecord {
+                content_html: Some(format!("<p>{}</p>", letters(3000))),
+                ..record(&i.to_string(), "Old", &i.to_string(), "2020-01-01T00:00:00Z")
+            })
+            .collect();
+        s.record_poll(&update(records)).unwrap();
+        s.tidy().unwrap();
+        let full = s.file_bytes().unwrap();
+        s.conn.execute("DELETE FROM entries WHERE id > 10", []).unwrap();
+        s.tidy().unwrap();
+        let after = s.file_bytes().unwrap();
+        assert!(after * 2 < full, "{full} bytes before, {after} after");
+        drop(dir);
     }
 
     #[test]

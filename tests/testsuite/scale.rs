@@ -68,3 +68,57 @@ fn feeds_list_over_20000_feeds_is_linear_and_keeps_the_files_order() {
     }
     assert!(cpu < Duration::from_secs(4), "two `feeds list` runs took {cpu:?} of CPU");
 }
+
+/// Issue 11, item 3: `prune --older-than 2y` removes old entries but never a picked one, says
+/// what it removed, counts only with `--dry-run`, and the database file shrinks.
+#[test]
+fn prune_removes_old_unpicked_entries_and_the_file_shrinks() {
+    let env = TestEnv::new(&many_feeds(1));
+    env.run(&["feeds", "list"]).success();
+    let conn = env.sqlite();
+    let mut seed = 1u64;
+    let mut insert = |identity: String, published: &str| {
+        // Random letters: 4 KB of text that takes its room.
+        let text: String = (0..4000)
+            .map(|_| {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                char::from(b'a' + ((seed >> 40) % 26) as u8)
+            })
+            .collect();
+        conn.execute(
+            "INSERT INTO entries (feed_id, identity, url, title, published, dated_by,
+                                  text_without_html, categories, content_hash, first_seen, changed_at)
+             VALUES ('blog-000000', ?1, 'https://blog0.example/' || ?1, 'Post ' || ?1, ?2,
+                     'published', ?3, '[]', ?1, ?2, ?2)",
+            rusqlite::params![identity, published, text],
+        )
+        .unwrap();
+    };
+    for i in 0..2000 {
+        insert(format!("old-{i}"), "2022-03-01T09:00:00Z");
+    }
+    for i in 0..5 {
+        insert(format!("new-{i}"), &chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    }
+    drop(conn);
+    env.run(&["pick", "1", "--week", "2022-W09", "--excerpt", "Kept."]).success();
+    let size = || std::fs::metadata(&env.db).unwrap().len();
+
+    let dry = env.run(&["prune", "--older-than", "2y", "--dry-run"]);
+    dry.success();
+    assert!(dry.stdout.contains("would remove 1999 entries"), "{dry}");
+    assert!(dry.stdout.contains("1 kept: picked"), "{dry}");
+    assert_eq!(env.count("SELECT count(*) FROM entries"), 2005, "--dry-run removes nothing");
+
+    // Everything in the file itself, not its write-ahead log.
+    env.sqlite().query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())).unwrap();
+    let before = size();
+    let run = env.run(&["prune", "--older-than", "2y"]);
+    run.success();
+    assert!(run.stdout.contains("removed 1999 entries dated before"), "{run}");
+    assert_eq!(env.count("SELECT count(*) FROM entries"), 6);
+    assert_eq!(env.count("SELECT count(*) FROM entries WHERE id = 1"), 1, "the pick's entry stays");
+    let after = size();
+    assert!(after * 4 < before, "the file went from {before} to {after} bytes");
+    assert_eq!(env.integrity(), "ok");
+}

@@ -489,13 +489,7 @@ mod readers_pages {
     /// `roundup serve` on a port the system picks, with its address.
     fn serve(env: &TestEnv) -> (Running, SocketAddr) {
         let mut server = env.spawn(&["serve", "--addr", "127.0.0.1:0"]);
-        let line = server.wait_for_line("roundup: serving", Duration::from_secs(20));
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let addr = server.wait_for_address("roundup: serving", Duration::from_secs(20));
         (server, addr)
     }
 

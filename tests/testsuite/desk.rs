@@ -62,12 +62,8 @@ fn run_command_output(out: std::process::Output) -> String {
 fn the_desk_serves_its_pages_on_loopback_with_its_security_headers() {
     let env = TestEnv::new(CONFIG);
     let mut desk = env.spawn(&["desk", "--addr", "127.0.0.1:0", "--week", "2026-W48"]);
-    let line = desk.wait_for_line("roundup: desk for 2026-W48 at http://", Duration::from_secs(30));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .expect("the address")
+    let addr = desk
+        .wait_for_address("roundup: desk for 2026-W48 at http://", Duration::from_secs(30))
         .to_string();
     let page = http(&addr, &format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
     assert!(page.starts_with("HTTP/1.1 200"), "{page}");
@@ -89,11 +85,6 @@ fn the_desk_serves_its_pages_on_loopback_with_its_security_headers() {
     assert!(picks.stdout.contains("0 picks"), "{}", picks.stdout);
 }
 
-/// The address in the desk's first line.
-fn address(line: &str) -> String {
-    line.split("http://").nth(1).and_then(|r| r.split('/').next()).expect("the address").to_string()
-}
-
 /// The body of an HTTP answer (no chunking: the desk sends a length).
 fn body(answer: &str) -> &str {
     answer.split_once("\r\n\r\n").map_or("", |(_, b)| b)
@@ -106,7 +97,7 @@ fn fetch_now_polls_the_feeds_in_the_background_and_reports_progress() {
     let env =
         TestEnv::new(&serve_fixture_feeds(&server, "[settings]\ntimezone = \"UTC\"\n", &[LGIU]));
     let mut desk = env.spawn(&["desk", "--addr", "127.0.0.1:0", "--week", "2024-W48"]);
-    let addr = address(&desk.wait_for_line("roundup: desk for", Duration::from_secs(30)));
+    let addr = desk.wait_for_address("roundup: desk for", Duration::from_secs(30)).to_string();
     let page =
         http(&addr, &format!("GET /feeds HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"));
     assert!(page.contains("id=\"feed-lgiu\""), "{page}");

@@ -84,13 +84,7 @@ struct Desk {
 impl Desk {
     fn start(env: &TestEnv) -> Desk {
         let mut process = env.spawn(&["desk", "--addr", "127.0.0.1:0", "--week", WEEK]);
-        let line = process.wait_for_line("roundup: desk for", Duration::from_secs(20));
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split('/').next())
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {line:?}"));
+        let addr = process.wait_for_address("roundup: desk for", Duration::from_secs(20));
         Desk { _process: process, addr }
     }
 

@@ -61,13 +61,7 @@ fn public_env() -> (TestEnv, PathBuf) {
 /// `roundup serve` on a port the system picks; returns it with its address.
 fn start(env: &TestEnv) -> (Running, SocketAddr) {
     let mut server = env.spawn(&["serve", "--addr", "127.0.0.1:0"]);
-    let line = server.wait_for_line("roundup: serving", Duration::from_secs(20));
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = server.wait_for_address("roundup: serving", Duration::from_secs(20));
     (server, addr)
 }
 
@@ -451,9 +445,7 @@ fn newsboat_validators(cache: &Path) -> bool {
 fn half_open_connections_neither_starve_the_server_nor_stay_open() {
     let (env, _public) = public_env();
     let mut server = env.spawn(&["serve", "--addr", "127.0.0.1:0", "--header-timeout", "1"]);
-    let line = server.wait_for_line("roundup: serving", Duration::from_secs(20));
-    let addr: SocketAddr =
-        line.split("http://").nth(1).and_then(|r| r.split('/').next()).unwrap().parse().unwrap();
+    let addr = server.wait_for_address("roundup: serving", Duration::from_secs(20));
 
     let held: Vec<TcpStream> = (0..300)
         .map(|_| TcpStream::connect_timeout(&addr, Duration::from_secs(5)).expect("connect"))

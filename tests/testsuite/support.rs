@@ -213,6 +213,18 @@ impl Running {
         }
     }
 
+    /// Waits for the stdout line starting with `prefix` that names where the process listens
+    /// (`… http://127.0.0.1:PORT/…`, as `serve` and `desk` say), and returns that address.
+    #[track_caller]
+    pub(crate) fn wait_for_address(&mut self, prefix: &str, limit: Duration) -> SocketAddr {
+        let line = self.wait_for_line(prefix, limit);
+        line.split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+
     /// Sends a signal with `kill -SIGNAL pid` (no libc needed).
     pub(crate) fn signal(&self, signal: &str) {
         let status = Command::new("kill")

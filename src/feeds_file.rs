@@ -26,30 +26,28 @@ pub(crate) enum FeedsFileError {
 
 /// Appends `feeds` as `[[feeds]]` tables at the end of the file, keeping everything else.
 pub(crate) fn append_feeds(path: &Path, feeds: &[FeedConfig]) -> Result<(), FeedsFileError> {
-    let p = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| FeedsFileError::Read { path: p.clone(), source })?;
-    let edited = with_feeds_appended(&text, feeds).map_err(|e| match e {
-        EditError::Toml(message) => FeedsFileError::Toml { path: p.clone(), message },
-        EditError::Shape => FeedsFileError::Shape { path: p.clone() },
-    })?;
-    // Never write a file that roundup itself would refuse.
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    Config::parse(&edited, path, dir).map_err(|e| FeedsFileError::Invalid(e.to_string()))?;
-    crate::atomic_write::write_atomic(path, edited.as_bytes())
-        .map(drop)
-        .map_err(|source| FeedsFileError::Write { path: p, source })
+    edit_file(path, |text| with_feeds_appended(text, feeds))
 }
 
 /// Sets `[desk] password_hash` in the feeds file at `path`, keeping everything else.
 pub(crate) fn set_desk_password_hash(path: &Path, hash: &str) -> Result<(), FeedsFileError> {
+    edit_file(path, |text| with_desk_password_hash(text, hash))
+}
+
+/// Reads the feeds file at `path`, applies `edit` to its text, checks that roundup would still
+/// accept the result, and only then replaces the file atomically.
+fn edit_file(
+    path: &Path,
+    edit: impl FnOnce(&str) -> Result<String, EditError>,
+) -> Result<(), FeedsFileError> {
     let p = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|source| FeedsFileError::Read { path: p.clone(), source })?;
-    let edited = with_desk_password_hash(&text, hash).map_err(|e| match e {
+    let edited = edit(&text).map_err(|e| match e {
         EditError::Toml(message) => FeedsFileError::Toml { path: p.clone(), message },
         EditError::Shape => FeedsFileError::Shape { path: p.clone() },
     })?;
+    // Never write a file that roundup itself would refuse.
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     Config::parse(&edited, path, dir).map_err(|e| FeedsFileError::Invalid(e.to_string()))?;
     crate::atomic_write::write_atomic(path, edited.as_bytes())

@@ -8,7 +8,9 @@
 //! - `SCALE_ENTRIES=10000,100000` database sizes for the database rows (up to 1000000);
 //! - `SCALE_ENTRY_FEEDS=1000` the feeds those entries are spread over;
 //! - `SCALE_QUERIES=200` searches timed per database;
-//! - `SCALE_DIR` where to build the inputs (default: a temporary folder, removed after).
+//! - `SCALE_DIR` where to build the inputs (default: a temporary folder, removed after); when
+//!   set, each database is built once and kept there (`entries-M/pristine.sqlite3`), and later
+//!   runs work on a copy of it (a 1M-entry fill takes a long while).
 //!
 //! Inputs are built in a stream, never held whole in memory: the feeds.toml is written line by
 //! line, and the database is filled through the real write path (`Store::record_polls`, what
@@ -19,7 +21,7 @@
 //!
 //! Commands a user runs (`feeds list`, `candidates`, `pick`, `draft`, `publish`) run as the
 //! release binary cargo built, timed by wall clock, with the peak RSS of the child from
-//! `wait4`. Search is timed in-process (`roundup::benching`, the same `Store::entries` that
+//! `wait4` (taken by a small helper process, see `run_roundup`). Search is timed in-process (`roundup::benching`, the same `Store::entries` that
 //! `entries --search` calls). The machine is shared: the first row times a fixed CPU job in the
 //! same run, so two tables from different runs compare by their ratio to it.
 //!
@@ -59,6 +61,9 @@ fn main() -> ExitCode {
     if !std::env::args().any(|a| a == "--bench") {
         println!("scale bench: skipped (run it with `cargo bench --bench scale`)");
         return ExitCode::SUCCESS;
+    }
+    if let Some(code) = rss_helper() {
+        return code;
     }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
@@ -202,55 +207,55 @@ fn database_rows(
     queries: usize,
     dir: &Path,
 ) -> anyhow::Result<()> {
-    if dir.exists() {
-        std::fs::remove_dir_all(dir)?;
-    }
-    std::fs::create_dir_all(dir)?;
     let config = dir.join("feeds.toml");
     let db_path = dir.join("scale.sqlite3");
-    write_feeds_toml(&config, feeds, "scale.sqlite3")?;
-    load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
-    let mut writer = Generator::new(0x5ca1e ^ m);
-
-    // Fill, in time order, through `Store::record_polls`.
-    let mut db = Database::open(&db_path).map_err(anyhow::Error::msg)?;
-    let clock = Instant::now();
-    let start = end_of_history() - chrono::Duration::weeks(WEEKS_OF_HISTORY);
-    let hours = WEEKS_OF_HISTORY as u64 * 7 * 24;
-    let mut feed_bytes: u64 = 0;
-    let mut batch: Vec<FeedPoll> = Vec::new();
-    for h in 0..hours {
-        let count = (h + 1) * m / hours - h * m / hours;
-        let at = start + chrono::Duration::hours(h as i64 + 1);
-        let mut polls: Vec<(u64, EntryRecord)> = (0..count)
-            .map(|_| {
-                let f = writer.rng.below(feeds);
-                let (record, bytes) = writer.entry(f, at);
-                feed_bytes += bytes;
-                (f, record)
-            })
-            .collect();
-        polls.sort_by_key(|(f, _)| *f);
-        for poll in polls.chunk_by(|a, b| a.0 == b.0) {
-            let f = poll[0].0;
-            let records = poll.iter().map(|(_, r)| r.clone()).collect();
-            batch.push(FeedPoll::stored(feed_id(f), &feed_url(f), at, records));
-            if batch.len() == POLLS_PER_WRITE {
-                db.record_polls(&batch).map_err(anyhow::Error::msg)?;
-                batch.clear();
+    let pristine = dir.join("pristine.sqlite3");
+    let pristine_facts = dir.join("pristine.txt");
+    let seed = 0x5ca1e ^ m;
+    let kept = keep_databases() && pristine.exists() && pristine_facts.exists();
+    let feed_bytes = if kept {
+        // Built by an earlier run (SCALE_DIR set): a copy of it, so this run starts from the
+        // same database, migrated by this build when its schema is older.
+        eprintln!("scale bench: reusing {}", pristine.display());
+        for entry in std::fs::read_dir(dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                std::fs::remove_dir_all(&path)?;
+            } else if path != pristine && path != pristine_facts {
+                std::fs::remove_file(&path)?;
             }
         }
-    }
-    db.record_polls(&batch).map_err(anyhow::Error::msg)?;
-    batch.clear();
-    let fill = clock.elapsed();
-    table.set(
-        "fill through the poll writer (entries/s)",
-        col,
-        format!("{:.0}", m as f64 / fill.as_secs_f64()),
-    );
-    // Each feed document's own bytes around its items (channel, title, links), once a feed.
-    feed_bytes += feeds * CHANNEL_BYTES;
+        write_feeds_toml(&config, feeds, "scale.sqlite3")?;
+        std::fs::copy(&pristine, &db_path)?;
+        let facts = std::fs::read_to_string(&pristine_facts)?;
+        let mut facts = facts.split_whitespace();
+        let feed_bytes: u64 = facts.next().context("pristine.txt")?.parse()?;
+        let fill_rate = facts.next().context("pristine.txt")?;
+        table.set("fill through the poll writer (entries/s)", col, format!("{fill_rate} (kept)"));
+        load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+        feed_bytes
+    } else {
+        if dir.exists() {
+            std::fs::remove_dir_all(dir)?;
+        }
+        std::fs::create_dir_all(dir)?;
+        write_feeds_toml(&config, feeds, "scale.sqlite3")?;
+        load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+        let (feed_bytes, fill_rate) = fill(&db_path, m, feeds, seed)?;
+        table.set("fill through the poll writer (entries/s)", col, fill_rate.clone());
+        if keep_databases() {
+            checkpoint(&db_path)?;
+            std::fs::copy(&db_path, &pristine)?;
+            std::fs::write(&pristine_facts, format!("{feed_bytes} {fill_rate}"))?;
+        }
+        feed_bytes
+    };
+    let mut db = Database::open(&db_path).map_err(anyhow::Error::msg)?;
+    // Queries and the later fetch draw from the fill's vocabulary, on a stream of their own (so
+    // a kept database sees the same ones), with identities the fill never made.
+    let mut writer = Generator::new(seed);
+    writer.rng = Rng(seed ^ 0x9e37_79b9);
+    writer.serial = 1 << 40;
 
     checkpoint(&db_path)?;
     let db_bytes = file_size(&db_path);
@@ -268,14 +273,24 @@ fn database_rows(
     table.set("first search after the fill (ms)", col, millis(clock.elapsed()));
 
     // Search, in-process: the words an editor would type (rare to common, one or two).
-    let mut times = Vec::with_capacity(queries);
+    let mut timed = Vec::with_capacity(queries);
     let mut hits = 0;
     for q in 0..queries {
         let words = writer.query(q);
         let clock = Instant::now();
-        hits += db.search(&words, Some(50)).map_err(anyhow::Error::msg)?;
-        times.push(clock.elapsed());
+        let found = db.search(&words, Some(50)).map_err(anyhow::Error::msg)?;
+        timed.push((clock.elapsed(), words, found));
+        hits += found;
     }
+    timed.sort_by_key(|(t, _, _)| std::cmp::Reverse(*t));
+    for (t, words, found) in timed.iter().take(5) {
+        eprintln!(
+            "scale bench: {m} entries: slow search {:?}: {} ms, {found} rows",
+            words,
+            millis(*t)
+        );
+    }
+    let mut times: Vec<Duration> = timed.iter().map(|(t, _, _)| *t).collect();
     times.sort();
     table.set("search --limit 50, median (ms)", col, millis(percentile(&times, 50)));
     table.set("search --limit 50, p99 (ms)", col, millis(percentile(&times, 99)));
@@ -364,6 +379,51 @@ fn database_rows(
     table.set("first search after that fetch (ms)", col, millis(clock.elapsed()));
     drop(db);
     Ok(())
+}
+
+/// Whether the databases are kept between runs: when `SCALE_DIR` is set, each size is built
+/// once (kept as `entries-M/pristine.sqlite3`) and each run works on a copy.
+fn keep_databases() -> bool {
+    std::env::var_os("SCALE_DIR").is_some()
+}
+
+/// Fills the database at `path` with `m` entries over `feeds` feeds, in time order, through
+/// `Store::record_polls`; the bytes those entries take in their feeds, and the entries written
+/// a second.
+fn fill(path: &Path, m: u64, feeds: u64, seed: u64) -> anyhow::Result<(u64, String)> {
+    let mut writer = Generator::new(seed);
+    let mut db = Database::open(path).map_err(anyhow::Error::msg)?;
+    let clock = Instant::now();
+    let start = end_of_history() - chrono::Duration::weeks(WEEKS_OF_HISTORY);
+    let hours = WEEKS_OF_HISTORY as u64 * 7 * 24;
+    let mut feed_bytes: u64 = 0;
+    let mut batch: Vec<FeedPoll> = Vec::new();
+    for h in 0..hours {
+        let count = (h + 1) * m / hours - h * m / hours;
+        let at = start + chrono::Duration::hours(h as i64 + 1);
+        let mut polls: Vec<(u64, EntryRecord)> = (0..count)
+            .map(|_| {
+                let f = writer.rng.below(feeds);
+                let (record, bytes) = writer.entry(f, at);
+                feed_bytes += bytes;
+                (f, record)
+            })
+            .collect();
+        polls.sort_by_key(|(f, _)| *f);
+        for poll in polls.chunk_by(|a, b| a.0 == b.0) {
+            let f = poll[0].0;
+            let records = poll.iter().map(|(_, r)| r.clone()).collect();
+            batch.push(FeedPoll::stored(feed_id(f), &feed_url(f), at, records));
+            if batch.len() == POLLS_PER_WRITE {
+                db.record_polls(&batch).map_err(anyhow::Error::msg)?;
+                batch.clear();
+            }
+        }
+    }
+    db.record_polls(&batch).map_err(anyhow::Error::msg)?;
+    let rate = format!("{:.0}", m as f64 / clock.elapsed().as_secs_f64());
+    // Each feed document's own bytes around its items (channel, title, links), once a feed.
+    Ok((feed_bytes + feeds * CHANNEL_BYTES, rate))
 }
 
 /// Bytes of an RSS 2.0 document around its items.
@@ -654,11 +714,21 @@ struct Run {
 }
 
 /// Runs `roundup --config CONFIG ARGS…` in `dir`; an error when it fails.
+///
+/// The binary is started by a small helper (this bench's own executable, see [`rss_helper`]),
+/// not by the bench itself: Linux counts the memory of the process a child was spawned from
+/// into the child's peak RSS (`posix_spawn` shares the parent's memory until `exec`, whose
+/// high-water mark becomes the child's), so a child of the bench, which holds hundreds of MB
+/// after a fill, was charged 238 MB for a command that used a tenth of that.
 fn run_roundup(config: &Path, args: &[&str], dir: &Path) -> anyhow::Result<Run> {
     let out_path = dir.join("stdout.txt");
     let err_path = dir.join("stderr.txt");
-    let clock = Instant::now();
-    let child = Command::new(BIN)
+    let usage_path = dir.join("usage.txt");
+    let status = Command::new(std::env::current_exe()?)
+        .arg("--bench")
+        .arg(RSS_HELPER)
+        .arg(&usage_path)
+        .arg(BIN)
         .arg("--config")
         .arg(config)
         .args(args)
@@ -666,9 +736,43 @@ fn run_roundup(config: &Path, args: &[&str], dir: &Path) -> anyhow::Result<Run> 
         .stdin(Stdio::null())
         .stdout(File::create(&out_path)?)
         .stderr(File::create(&err_path)?)
-        .spawn()
-        .with_context(|| format!("cannot run {BIN}"))?;
-    let pid = libc::pid_t::try_from(child.id()).context("pid")?;
+        .status()
+        .context("cannot run the bench's own helper")?;
+    let stdout = std::fs::read_to_string(&out_path)?;
+    if !status.success() {
+        bail!(
+            "roundup {} failed ({status}): {}",
+            args.join(" "),
+            std::fs::read_to_string(&err_path).unwrap_or_default()
+        );
+    }
+    let usage = std::fs::read_to_string(&usage_path)?;
+    let (wall_us, max_rss_kb) = usage
+        .split_once(' ')
+        .and_then(|(w, r)| Some((w.parse::<u64>().ok()?, r.trim().parse::<u64>().ok()?)))
+        .with_context(|| format!("helper's usage {usage:?}"))?;
+    Ok(Run { wall: Duration::from_micros(wall_us), max_rss_kb, stdout })
+}
+
+/// The argument that makes this executable the helper of [`run_roundup`].
+const RSS_HELPER: &str = "--run-and-measure";
+
+/// As the helper (`scale --bench --run-and-measure USAGE_FILE PROGRAM ARGS…`): runs PROGRAM
+/// with this process's standard streams, writes "WALL_MICROSECONDS PEAK_RSS_KB" of it to
+/// USAGE_FILE and exits with its status. `None` when not started as the helper.
+fn rss_helper() -> Option<ExitCode> {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let at = args.iter().position(|a| a == RSS_HELPER)?;
+    let (usage_path, program, rest) = (&args[at + 1], &args[at + 2], &args[at + 3..]);
+    let clock = Instant::now();
+    let child = match Command::new(program).args(rest).spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            eprintln!("scale bench helper: cannot run {program:?}: {e}");
+            return Some(ExitCode::from(2));
+        }
+    };
+    let pid = libc::pid_t::try_from(child.id()).expect("pid");
     let mut status = 0;
     // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -676,17 +780,17 @@ fn run_roundup(config: &Path, args: &[&str], dir: &Path) -> anyhow::Result<Run> 
     let rc = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     let wall = clock.elapsed();
     if rc != pid {
-        bail!("wait4: {}", std::io::Error::last_os_error());
+        eprintln!("scale bench helper: wait4: {}", std::io::Error::last_os_error());
+        return Some(ExitCode::from(2));
     }
-    let stdout = std::fs::read_to_string(&out_path)?;
-    if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
-        bail!(
-            "roundup {} failed ({status}): {}",
-            args.join(" "),
-            std::fs::read_to_string(&err_path).unwrap_or_default()
-        );
+    let written = std::fs::write(
+        usage_path,
+        format!("{} {}", wall.as_micros(), u64::try_from(usage.ru_maxrss).unwrap_or(0)),
+    );
+    if written.is_err() || !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
+        return Some(ExitCode::from(1));
     }
-    Ok(Run { wall, max_rss_kb: u64::try_from(usage.ru_maxrss).unwrap_or(0), stdout })
+    Some(ExitCode::SUCCESS)
 }
 
 // ---------------------------------------------------------------------------------------------

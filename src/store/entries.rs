@@ -223,58 +223,165 @@ impl Store {
 
     /// Entries matching `filter`, newest first (ties by id, newest first).
     pub(crate) fn entries(&mut self, filter: &EntryFilter) -> Result<Vec<EntryRow>, StoreError> {
-        let mut sql = String::from(
-            "SELECT e.id, e.feed_id, e.title, e.url, e.author, e.published, e.dated_by
-             FROM entries e WHERE 1",
-        );
-        let mut args: Vec<rusqlite::types::Value> = Vec::new();
-        if let Some(since) = filter.since {
-            args.push(rfc3339(since).into());
-            sql.push_str(&format!(" AND e.published >= ?{}", args.len()));
-        }
-        if let Some(until) = filter.until {
-            args.push(rfc3339(until).into());
-            sql.push_str(&format!(" AND e.published < ?{}", args.len()));
-        }
-        if let Some(w) = &filter.week {
-            let mut belongs = super::candidates::in_week();
-            for (name, t) in [(":late_since", w.late_since), (":start", w.start), (":end", w.end)] {
-                args.push(rfc3339(t).into());
-                belongs = belongs.replace(name, &format!("?{}", args.len()));
+        let (conditions, args) = filter_conditions(filter);
+        let search = filter.search.as_deref().map(fts_query).filter(|q| !q.is_empty());
+        self.read(|c| match (search, filter.limit) {
+            (Some(q), Some(limit)) => newest_matches(c, &conditions, args, &q, limit, RARE),
+            (search, limit) => {
+                let mut args = args;
+                let mut sql = conditions;
+                if let Some(q) = search {
+                    args.push(q.into());
+                    sql.push_str(&format!(" AND e.id IN ({MATCHING} ?{})", args.len()));
+                }
+                select_rows(c, &sql, args, limit)
             }
-            sql.push_str(&format!(" AND {belongs}"));
-        }
-        if let Some(feed) = &filter.feed {
-            args.push(feed.clone().into());
-            sql.push_str(&format!(" AND e.feed_id = ?{}", args.len()));
-        }
-        if let Some(q) = filter.search.as_deref().map(fts_query).filter(|q| !q.is_empty()) {
-            args.push(q.into());
-            sql.push_str(&format!(
-                " AND e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?{})",
-                args.len()
-            ));
-        }
-        sql.push_str(" ORDER BY e.published DESC, e.id DESC");
-        if let Some(limit) = filter.limit {
-            sql.push_str(&format!(" LIMIT {limit}"));
-        }
-        self.read(|c| {
-            let mut stmt = c.prepare(&sql)?;
-            let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-                Ok(EntryRow {
-                    id: r.get(0)?,
-                    feed: r.get(1)?,
-                    title: r.get(2)?,
-                    url: r.get(3)?,
-                    author: r.get(4)?,
-                    published: time(r, 5)?,
-                    dated_by: r.get(6)?,
-                })
-            })?;
-            rows.collect()
         })
     }
+}
+
+/// The ids of the entries matching the FTS5 query bound after it.
+const MATCHING: &str = "SELECT rowid FROM entries_fts WHERE entries_fts MATCH";
+
+/// The entries' columns an [`EntryRow`] reads.
+const ROW_SELECT: &str = "SELECT e.id, e.feed_id, e.title, e.url, e.author, e.published, e.dated_by
+     FROM entries e";
+
+/// `filter`'s conditions but the search, as SQL over `e` (`1 AND …`), and their arguments.
+fn filter_conditions(filter: &EntryFilter) -> (String, Vec<rusqlite::types::Value>) {
+    let mut sql = String::from("1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(since) = filter.since {
+        args.push(rfc3339(since).into());
+        sql.push_str(&format!(" AND e.published >= ?{}", args.len()));
+    }
+    if let Some(until) = filter.until {
+        args.push(rfc3339(until).into());
+        sql.push_str(&format!(" AND e.published < ?{}", args.len()));
+    }
+    if let Some(w) = &filter.week {
+        let mut belongs = super::candidates::in_week();
+        for (name, t) in [(":late_since", w.late_since), (":start", w.start), (":end", w.end)] {
+            args.push(rfc3339(t).into());
+            belongs = belongs.replace(name, &format!("?{}", args.len()));
+        }
+        sql.push_str(&format!(" AND {belongs}"));
+    }
+    if let Some(feed) = &filter.feed {
+        args.push(feed.clone().into());
+        sql.push_str(&format!(" AND e.feed_id = ?{}", args.len()));
+    }
+    (sql, args)
+}
+
+/// The entries where `conditions` hold, newest first, at most `limit`.
+fn select_rows(
+    c: &Connection,
+    conditions: &str,
+    args: Vec<rusqlite::types::Value>,
+    limit: Option<u64>,
+) -> rusqlite::Result<Vec<EntryRow>> {
+    let mut sql = format!("{ROW_SELECT} WHERE {conditions} ORDER BY e.published DESC, e.id DESC");
+    if let Some(limit) = limit {
+        sql.push_str(&format!(" LIMIT {limit}"));
+    }
+    let mut stmt = c.prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
+        Ok(EntryRow {
+            id: r.get(0)?,
+            feed: r.get(1)?,
+            title: r.get(2)?,
+            url: r.get(3)?,
+            author: r.get(4)?,
+            published: time(r, 5)?,
+            dated_by: r.get(6)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// How many of a search's matches, newest stored first, [`newest_matches`] reads before it
+/// stops treating the words as rare.
+const RARE: usize = 2000;
+
+/// The newest `limit` entries where `conditions` hold that match the FTS5 query `q`: what
+/// `entries --search WORDS --limit N` lists, without reading every match of a common word.
+///
+/// The index lists matches by id, and the answer is by date. Over a million entries a common
+/// word has hundreds of thousands of matches, and gathering and sorting them all took up to a
+/// second (issue 11). Ids follow the order entries were stored in, so the newest stored
+/// matches hold nearly all of the newest dated ones:
+///
+/// 1. Read the first `rare` ([`RARE`]) matches by id, newest first. Fewer than that: they are all the
+///    matches, and the answer is among them.
+/// 2. Otherwise the best `limit` of those give a date to beat. Any match not yet read has a
+///    lower id; those that beat the date are looked for through the date index, from the
+///    newest back to that date (an entry stored long ago and dated since: few), each checked
+///    against the index on its own.
+/// 3. When those read give fewer than `limit` rows (other conditions leave few), every match
+///    is read as before.
+fn newest_matches(
+    c: &Connection,
+    conditions: &str,
+    args: Vec<rusqlite::types::Value>,
+    q: &str,
+    limit: u64,
+    rare: usize,
+) -> rusqlite::Result<Vec<EntryRow>> {
+    let mut stmt = c.prepare_cached(&format!("{MATCHING} ?1 ORDER BY rowid DESC LIMIT ?2"))?;
+    let newest: Vec<i64> = stmt
+        .query_map(params![q, i64::try_from(rare).unwrap_or(i64::MAX)], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let among = |ids: &[i64], args: &[rusqlite::types::Value]| {
+        let mut args = args.to_vec();
+        args.push(serde_json::to_string(ids).expect("numbers serialise").into());
+        let sql =
+            format!("{conditions} AND e.id IN (SELECT value FROM json_each(?{}))", args.len());
+        select_rows(c, &sql, args, Some(limit))
+    };
+    let first = among(&newest, &args)?;
+    if newest.len() < rare {
+        return Ok(first);
+    }
+    let (Some(last), Some(&oldest_read)) = (first.last(), newest.last()) else {
+        return select_all_matches(c, conditions, args, q, limit);
+    };
+    if u64::try_from(first.len()).unwrap_or(0) < limit {
+        return select_all_matches(c, conditions, args, q, limit);
+    }
+    // Matches not read yet that sort before the last row found: older ids dated later.
+    let mut later_args = args.clone();
+    later_args.push(rfc3339(last.published).into());
+    let at = later_args.len();
+    later_args.push(last.id.0.into());
+    later_args.push(oldest_read.into());
+    later_args.push(q.to_string().into());
+    let later_sql = format!(
+        "{conditions} AND (e.published, e.id) > (?{at}, ?{}) AND +e.id < ?{}
+         AND EXISTS ({MATCHING} ?{} AND rowid = e.id)",
+        at + 1,
+        at + 2,
+        at + 3
+    );
+    let later = select_rows(c, &later_sql, later_args, Some(limit))?;
+    if later.is_empty() {
+        return Ok(first);
+    }
+    let ids: Vec<i64> = first.iter().chain(&later).map(|r| r.id.0).collect();
+    among(&ids, &args)
+}
+
+/// The newest `limit` entries where `conditions` hold that match `q`, from every match.
+fn select_all_matches(
+    c: &Connection,
+    conditions: &str,
+    mut args: Vec<rusqlite::types::Value>,
+    q: &str,
+    limit: u64,
+) -> rusqlite::Result<Vec<EntryRow>> {
+    args.push(q.to_string().into());
+    let sql = format!("{conditions} AND e.id IN ({MATCHING} ?{})", args.len());
+    select_rows(c, &sql, args, Some(limit))
 }
 
 /// What `Store::prune` removed (or would remove).
@@ -566,6 +673,70 @@ mod tests {
         };
         assert_eq!(found("housing"), 1);
         assert_eq!(found("cafe"), 0);
+    }
+
+    /// A search with a limit reads the newest stored matches first and the rest only when
+    /// they could be newer (`newest_matches`): the same rows as reading every match, with ids
+    /// out of date order (an old entry stored late, a new one stored early), other filters,
+    /// and any threshold for a rare word.
+    #[test]
+    fn a_limited_search_lists_what_reading_every_match_lists() {
+        let (_dir, mut s) = store();
+        let feed_b = FeedConfig {
+            id: "b".into(),
+            url: url::Url::parse("https://y.example/feed").unwrap(),
+            name: None,
+            tags: vec![],
+            interval: None,
+        };
+        let feed_a = FeedConfig { id: "a".into(), ..feed_b.clone() };
+        let feed_a =
+            FeedConfig { url: url::Url::parse("https://x.example/feed").unwrap(), ..feed_a };
+        s.sync_feeds(&[feed_a, feed_b], Utc::now()).unwrap();
+        let base = parse_rfc3339("2026-10-01T00:00:00Z").unwrap();
+        for i in 0..90i64 {
+            // Dates scattered against the order of storing, with ties; the first stored is
+            // dated after all the others.
+            let hours = if i == 0 { 100 } else { (i * 37) % 61 };
+            let mut words = vec!["common"];
+            if i % 2 == 0 {
+                words.push("half");
+            }
+            if i % 9 == 0 {
+                words.push("rare");
+            }
+            let published = rfc3339(base + chrono::Duration::hours(hours));
+            let r = record(&i.to_string(), &words.join(" "), &i.to_string(), &published);
+            let feed = if i % 3 == 0 { "b" } else { "a" };
+            let poll = FeedPoll::stored(feed, "https://x.example/feed", base, vec![r]);
+            s.record_poll(&poll).unwrap();
+        }
+        let since = parse_rfc3339("2026-10-02T00:00:00Z");
+        let filters = [
+            EntryFilter::default(),
+            EntryFilter { since, ..Default::default() },
+            EntryFilter { feed: Some("b".into()), ..Default::default() },
+        ];
+        for filter in &filters {
+            let (conditions, args) = filter_conditions(filter);
+            for q in ["\"common\"", "\"half\"", "\"rare\"", "\"rare\" \"half\"", "\"none\""] {
+                for limit in [1, 5, 20, 200] {
+                    let all =
+                        select_all_matches(&s.conn, &conditions, args.clone(), q, limit).unwrap();
+                    for rare in [1, 3, 10, 2000] {
+                        let newest =
+                            newest_matches(&s.conn, &conditions, args.clone(), q, limit, rare)
+                                .unwrap();
+                        assert_eq!(newest, all, "{q} limit {limit} rare {rare} {filter:?}");
+                    }
+                }
+            }
+        }
+        // An entry stored first but dated after all: found though the newest stored are read
+        // first.
+        let q = "\"common\"";
+        let top = newest_matches(&s.conn, "1", vec![], q, 2, 3).unwrap();
+        assert_eq!(top.iter().map(|r| r.id.0).collect::<Vec<_>>()[0], 1);
     }
 
     #[test]

@@ -4,9 +4,13 @@
 //! at a time.
 //!
 //! ```text
-//! schedule::due_jobs ─► [task per feed: fetch ─► (blocking) parse, update::decide]
+//! schedule::due_jobs ─► [task per feed: fetch ─► (blocking) parse, update::decide, pack]
 //!                    ─► writer (batches, each written on the blocking pool) ─► store
 //! ```
+//!
+//! The writer is the one part that cannot run in parallel, so work that can be done before it
+//! is: a feed polled for the first time, whose entries are all new, has their bodies packed
+//! (deflated) on the CPU pool with its parse ([`PackedPoll::packed`]).
 //!
 //! Owns the jobs, the semaphores and the writer. Does not decide who is due (`schedule`) nor
 //! what an answer means (`update`).
@@ -20,20 +24,28 @@ use url::Url;
 
 use crate::discover;
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
-use crate::model::{AdvertisedFeedProblem, FeedPoll, ParsedFeed, PollError, PollResult};
+use crate::model::{AdvertisedFeedProblem, ParsedFeed, PollError, PollResult};
 use crate::parse::{ParseError, parse_feed};
 use crate::schedule::PollJob;
-use crate::store::{Store, StoreError};
+use crate::store::{PackedPoll, Store, StoreError};
 use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
 /// Polls one feed: fetches it (and, when its URL is an HTML page, the feed that page
 /// advertises, once), reads it and decides what came of it. The CPU work of a document
-/// (parsing it, then its entries' text and hashes in `decide`) is one job on the blocking pool;
-/// an answer with nothing to read (304, an error) is decided where it arrives.
-pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> FeedPoll {
+/// (parsing it, then its entries' text and hashes in `decide`, and for a feed never polled
+/// before its entries' stored bodies) is one job on the blocking pool; an answer with nothing
+/// to read (304, an error) is decided where it arrives.
+pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> PackedPoll {
     let started_at = Utc::now();
     let clock = Instant::now();
-    let done = move |job: &PollJob, retrieval| decide(job, retrieval, started_at, clock.elapsed());
+    // Never polled (or its URL changed in feeds.toml): every entry it gives is new to the
+    // store, so the writer would pack them all. Otherwise most are known and unchanged, and
+    // the writer packs only the few it writes.
+    let first_poll = job.state.next_due_at.is_none();
+    let done = move |job: &PollJob, retrieval| {
+        let poll = decide(job, retrieval, started_at, clock.elapsed());
+        if first_poll { PackedPoll::packed(poll) } else { PackedPoll::unpacked(poll) }
+    };
     let requested = match Url::parse(job.state.poll_url()) {
         Ok(u) => u,
         Err(e) => {
@@ -134,7 +146,7 @@ pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> FeedPoll {
 /// What reading a 2xx answer came to: the poll decided, or an HTML page to look further from.
 #[expect(clippy::large_enum_variant, reason = "one lives for a moment per feed, never in bulk")]
 enum Read {
-    Done(FeedPoll),
+    Done(PackedPoll),
     Page(Box<Page>),
 }
 
@@ -205,7 +217,7 @@ pub(crate) async fn run(
     }
     let in_pipeline =
         Arc::new(tokio::sync::Semaphore::new(fetcher.concurrency() + WRITE_QUEUE + PARSE_THREADS));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<FeedPoll>(WRITE_QUEUE);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<PackedPoll>(WRITE_QUEUE);
     // The writer gathers results on the async side and writes each batch on the blocking pool:
     // a sender waits for room without holding a thread.
     let writer = {
@@ -229,15 +241,15 @@ pub(crate) async fn run(
                 }
                 let written;
                 (store, batch, written) = tokio::task::spawn_blocking(move || {
-                    let written = store.record_polls(&batch);
+                    let written = store.record_packed_polls(&batch);
                     (store, batch, written)
                 })
                 .await
                 .expect("writing does not panic");
                 match written {
                     Ok(counts) => {
-                        for (poll, counts) in batch.iter().zip(counts) {
-                            let outcome = outcome_of(poll, counts);
+                        for (packed, counts) in batch.iter().zip(counts) {
+                            let outcome = outcome_of(&packed.poll, counts);
                             on_done(&outcome);
                             outcomes.push(outcome);
                         }
@@ -283,8 +295,8 @@ pub(crate) async fn run(
 }
 
 /// Roughly the bytes a poll's rows take: its entries' texts.
-fn weight(poll: &FeedPoll) -> usize {
-    let PollResult::Stored { entries, .. } = &poll.result else {
+fn weight(packed: &PackedPoll) -> usize {
+    let PollResult::Stored { entries, .. } = &packed.poll.result else {
         return 0;
     };
     let opt = |s: &Option<String>| s.as_ref().map_or(0, String::len);

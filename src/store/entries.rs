@@ -13,11 +13,13 @@ use crate::timefmt::rfc3339;
 use crate::week::WeekSpan;
 
 /// Writes `entries` of `feed_id`: a new identity is inserted, a known one is rewritten only
-/// when its content hash changed.
+/// when its content hash changed. Each entry's body is `packed`'s when it has one
+/// ([`body::PackedPoll::body`]), else packed here.
 pub(super) fn upsert_entries(
     tx: &Transaction<'_>,
     feed_id: &str,
     entries: &[EntryRecord],
+    packed: Option<&body::PackedPoll>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<WriteCounts> {
     let mut counts = WriteCounts::default();
@@ -50,7 +52,7 @@ pub(super) fn upsert_entries(
                 text_without_html = :text_without_html, categories = :categories, content_hash = :content_hash, changed_at = :now
          WHERE id = :id",
     )?;
-    for e in entries {
+    for (i, e) in entries.iter().enumerate() {
         let existing: Option<(i64, String)> = find
             .query_row(named_params! { ":feed_id": feed_id, ":identity": e.identity }, |r| {
                 Ok((r.get(0)?, r.get(1)?))
@@ -59,7 +61,8 @@ pub(super) fn upsert_entries(
         let categories = serde_json::to_string(&e.categories).expect("strings serialise");
         let published = rfc3339(e.published);
         let updated = e.updated.map(rfc3339);
-        let packed = || body::pack(e.summary_html.as_deref(), e.content_html.as_deref());
+        let prepacked = packed.and_then(|p| p.body(i));
+        let mut scratch = None;
         // The text is made again from the HTML when read; kept only when there is none.
         let text_without_html =
             (e.summary_html.is_none() && e.content_html.is_none() && !e.text.is_empty())
@@ -75,7 +78,7 @@ pub(super) fn upsert_entries(
                     ":published": published,
                     ":dated_by": e.dated_by,
                     ":updated": updated,
-                    ":body": packed(),
+                    ":body": body::stored(prepacked, e, &mut scratch),
                     ":text_without_html": text_without_html,
                     ":categories": categories,
                     ":content_hash": e.content_hash,
@@ -94,7 +97,7 @@ pub(super) fn upsert_entries(
                     ":published": published,
                     ":dated_by": e.dated_by,
                     ":updated": updated,
-                    ":body": packed(),
+                    ":body": body::stored(prepacked, e, &mut scratch),
                     ":text_without_html": text_without_html,
                     ":categories": categories,
                     ":content_hash": e.content_hash,
@@ -495,6 +498,7 @@ mod tests {
     use super::*;
     use crate::config::FeedConfig;
     use crate::model::{DatedBy, EntryId, FeedPoll};
+    use crate::store::PackedPoll;
     use crate::timefmt::parse_rfc3339;
 
     fn record(identity: &str, title: &str, hash: &str, published: &str) -> EntryRecord {
@@ -548,6 +552,39 @@ mod tests {
         let rows = s.entries(&EntryFilter::default()).unwrap();
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[0].title.as_deref(), Some("Housing plan, revised"));
+    }
+
+    /// Issue 11: packing bodies on the writer made a cold fetch's single writer its bottleneck;
+    /// `fetch` now packs a first poll's bodies before it. What is stored, and what reads back,
+    /// is the same either way, for new and for changed entries.
+    #[test]
+    fn bodies_packed_before_the_writer_store_what_the_writer_would_pack() {
+        let mut a = record("1", "Budget cuts", "h1", "2026-11-24T09:00:00Z");
+        a.summary_html = Some("<p>Cuts, é ✓.</p>".into());
+        a.content_html = Some("<p>Council budgets are cut again.</p>".repeat(40));
+        let b = record("2", "Housing plan", "h2", "2026-11-25T09:00:00Z");
+        let mut neither = record("3", "Only a title", "h3", "2026-11-25T10:00:00Z");
+        neither.content_html = None;
+        let changed = record("2", "Housing plan, revised", "h4", "2026-11-25T09:00:00Z");
+        let stored = |s: &Store| -> Vec<(String, Option<Vec<u8>>)> {
+            let mut q =
+                s.conn.prepare("SELECT identity, body FROM entries ORDER BY identity").unwrap();
+            q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
+        };
+        let (_d1, mut by_writer) = store();
+        let (_d2, mut before) = store();
+        for poll in [update(vec![a.clone(), b.clone(), neither.clone()]), update(vec![changed])] {
+            by_writer.record_poll(&poll).unwrap();
+            let packed = PackedPoll::packed(poll);
+            before.record_packed_polls(std::slice::from_ref(&packed)).unwrap();
+        }
+        assert_eq!(stored(&before), stored(&by_writer));
+        assert!(stored(&before)[2].1.is_none(), "an entry without HTML has no body");
+        let first = before.entry(EntryId(1)).unwrap().unwrap();
+        assert_eq!(first.summary_html, a.summary_html);
+        assert_eq!(first.content_html, a.content_html);
+        let revised = before.entry(EntryId(2)).unwrap().unwrap();
+        assert_eq!(revised.content_html.as_deref(), Some("<p>Housing plan, revised</p>"));
     }
 
     /// Issue 11: the index was brought up to date by the first search after a fetch (9.4 s

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 
+use super::body::PackedPoll;
 use super::{Store, StoreError};
 use crate::config::FeedConfig;
 use crate::model::{EntryRecord, FeedId, FeedPoll, PollResult, WriteCounts};
@@ -150,7 +151,21 @@ impl Store {
         self.write(|tx| {
             let mut all = Vec::with_capacity(updates.len());
             for u in updates {
-                all.push(write_poll(tx, u)?);
+                all.push(write_poll(tx, u, None)?);
+            }
+            Ok(all)
+        })
+    }
+
+    /// [`Store::record_polls`] for polls whose bodies may be packed already (`fetch`'s writer).
+    pub(crate) fn record_packed_polls(
+        &mut self,
+        updates: &[PackedPoll],
+    ) -> Result<Vec<WriteCounts>, StoreError> {
+        self.write(|tx| {
+            let mut all = Vec::with_capacity(updates.len());
+            for u in updates {
+                all.push(write_poll(tx, &u.poll, Some(u))?);
             }
             Ok(all)
         })
@@ -198,7 +213,12 @@ impl Store {
     }
 }
 
-fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Result<WriteCounts> {
+/// Writes one poll; `packed` holds its entries' bodies when they were packed before.
+fn write_poll(
+    tx: &rusqlite::Transaction<'_>,
+    poll: &FeedPoll,
+    packed: Option<&PackedPoll>,
+) -> rusqlite::Result<WriteCounts> {
     let a = &poll.attempt;
     let (metadata, validators, entries): (_, _, &[EntryRecord]) = match &poll.result {
         PollResult::Stored { validators, title, site_url, entries, .. } => {
@@ -206,7 +226,7 @@ fn write_poll(tx: &rusqlite::Transaction<'_>, poll: &FeedPoll) -> rusqlite::Resu
         }
         _ => ((None, None), None, &[]),
     };
-    let counts = super::entries::upsert_entries(tx, &a.feed_id, entries, a.started_at)?;
+    let counts = super::entries::upsert_entries(tx, &a.feed_id, entries, packed, a.started_at)?;
     let (replace_validators, etag, last_modified) = match validators {
         Some(v) => (true, v.etag.as_deref(), v.last_modified.as_deref()),
         None => (false, None, None),

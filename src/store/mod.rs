@@ -23,6 +23,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub(crate) use body::PackedPoll;
 pub(crate) use entries::EntryFilter;
 pub(crate) use feeds::{FeedListing, FeedState};
 pub(crate) use pages::PageRow;

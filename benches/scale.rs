@@ -3,8 +3,8 @@
 //! Prints one table: a row per measurement, a column per size, so growth is visible. Sizes come
 //! from the environment (defaults finish in a few minutes on two cores):
 //!
-//! - `SCALE_FEEDS=1000,10000` feeds.toml sizes for the config rows (issue 11 asks for up to
-//!   100000);
+//! - `SCALE_FEEDS=1000,10000` feeds.toml sizes for the config and fetch rows (issue 11 asks
+//!   for up to 100000);
 //! - `SCALE_ENTRIES=10000,100000` database sizes for the database rows (up to 1000000);
 //! - `SCALE_ENTRY_FEEDS=1000` the feeds those entries are spread over;
 //! - `SCALE_QUERIES=200` searches timed per database;
@@ -25,6 +25,9 @@
 //! `entries --search` calls). The machine is shared: the first row times a fixed CPU job in the
 //! same run, so two tables from different runs compare by their ratio to it.
 //!
+//! The fetch rows fetch from the loopback farm `benches/fetch.rs` uses (`benches/farm/mod.rs`:
+//! feeds made on demand from a seed, gzipped bodies kept up to `FARM_CACHE_MB`, default 512).
+//!
 //! Row groups are one function each: [`config_rows`], [`fetch_rows`], [`database_rows`].
 
 #![expect(
@@ -38,12 +41,17 @@ use std::fs::File;
 use std::io::{BufWriter, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 use roundup::benching::{Database, load_config_and_sync};
 use roundup::model::{DatedBy, EntryRecord, FeedPoll};
+
+#[path = "farm/mod.rs"]
+#[allow(dead_code, reason = "the fetch rows use part of the farm; benches/fetch.rs uses the rest")]
+mod farm;
 
 const BIN: &str = env!("CARGO_BIN_EXE_roundup");
 /// Polls written per transaction, as `fetch`'s writer batches them (`poll::MAX_BATCH`).
@@ -57,6 +65,11 @@ const WEEKS_OF_HISTORY: i64 = 104;
 const PICKS: usize = 30;
 
 fn main() -> ExitCode {
+    // The fetch rows run roundup through the farm's launcher (this binary, `--launch`).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "--launch") {
+        return farm::launch(&args[2..]);
+    }
     // `cargo test --all-targets` runs bench targets too, without `--bench`: do nothing then.
     if !std::env::args().any(|a| a == "--bench") {
         println!("scale bench: skipped (run it with `cargo bench --bench scale`)");
@@ -187,11 +200,155 @@ fn feed_url(i: u64) -> String {
 // ---------------------------------------------------------------------------------------------
 // Fetch rows.
 
-/// Fetch rows (cold and warm fetch of 1k/10k/100k feeds against ../shared/bench/feedfarm.py,
-/// their CPU and peak RSS) go here: one `table.set(row, col, value)` per cell, `col` being the
-/// index of `feed_sizes` (the config rows' columns).
-fn fetch_rows(_table: &mut Table, _feed_sizes: &[u64], _dir: &Path) -> anyhow::Result<()> {
+/// Cold and warm `roundup fetch --force` of each `SCALE_FEEDS` size against the loopback farm
+/// that `benches/fetch.rs` uses too (feeds made on demand from a seed on 127.0.0.1 ..
+/// 127.0.0.16, 5 ms to first byte): wall, CPU and peak RSS of the release binary (through the
+/// farm's launcher, so the bench's own memory is not counted), the most requests the farm saw
+/// at once on one host, and warm as a ratio to the floor: a plain conditional download of the
+/// same feeds with the same limits, measured just before and just after roundup (the faster of
+/// the two). Column `col` of a size is its index in `feed_sizes` (the config rows' columns).
+fn fetch_rows(table: &mut Table, feed_sizes: &[u64], dir: &Path) -> anyhow::Result<()> {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("feed-server")
+        .enable_all()
+        .build()
+        .context("cannot start the farm's runtime")?;
+    let client_rt = tokio::runtime::Builder::new_multi_thread()
+        .thread_name("baseline")
+        .enable_all()
+        .build()
+        .context("cannot start the baseline's runtime")?;
+    for (col, &n) in feed_sizes.iter().enumerate() {
+        eprintln!("scale bench: fetching {n} feeds");
+        let dir = dir.join(format!("fetch-{n}"));
+        std::fs::create_dir_all(&dir)?;
+        let (port, listeners) = farm::bind_hosts(&server_rt)?;
+        let n = usize::try_from(n)?;
+        let farm = Arc::new(farm::Farm::new(
+            FARM_SEED,
+            n,
+            port,
+            Duration::from_millis(5),
+            farm::cache_bytes()?,
+        ));
+        farm.warm_cache();
+        let server = farm::start_server(&server_rt, &farm, listeners);
+        let measured = fetch_columns(table, col, &farm, &client_rt, &dir);
+        server.shutdown(&server_rt);
+        std::fs::remove_dir_all(&dir)?;
+        measured?;
+    }
+    server_rt.shutdown_timeout(Duration::from_secs(2));
+    client_rt.shutdown_timeout(Duration::from_secs(2));
     Ok(())
+}
+
+/// The seed of the fetch rows' farm (the fetch bench's default).
+const FARM_SEED: u64 = 42;
+
+/// One size's fetch cells: cold, then warm, then warm's floor.
+fn fetch_columns(
+    table: &mut Table,
+    col: usize,
+    farm: &Arc<farm::Farm>,
+    client_rt: &tokio::runtime::Runtime,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    let n = farm.n;
+    let config = dir.join("feeds.toml");
+    let mut out = BufWriter::new(File::create(&config)?);
+    writeln!(
+        out,
+        "[settings]\ndatabase = \"fetch.sqlite3\"\nconcurrency = {}\nper_host = {}\n",
+        farm::CONCURRENCY,
+        farm::PER_HOST
+    )?;
+    for i in 0..n {
+        let f = farm.meta(i);
+        writeln!(out, "[[feeds]]\nid = \"{}\"\nurl = \"{}\"\n", f.id, f.url)?;
+    }
+    out.flush()?;
+    drop(out);
+    let limit = Duration::from_secs(120) + Duration::from_millis(200 * n as u64);
+    let args: Vec<std::ffi::OsString> =
+        vec!["--config".into(), config.into(), "fetch".into(), "--force".into()];
+    // A run, and the most requests the farm saw at once on one host during it.
+    let fetch = |tag: &str, want: u16| -> anyhow::Result<(farm::ChildRun, usize)> {
+        farm.stats.reset();
+        let run = farm::run_roundup(&args, dir, tag, limit)?;
+        let seen = farm.stats.seen();
+        anyhow::ensure!(
+            run.code == Some(0) && !run.timed_out,
+            "{tag} fetch of {n} feeds failed ({:?}): {}",
+            run.code,
+            run.stderr.lines().take(5).collect::<Vec<_>>().join(" | ")
+        );
+        anyhow::ensure!(
+            seen.statuses.get(&want) == Some(&(n as u64)) && seen.statuses.len() == 1,
+            "{tag} fetch of {n} feeds: the farm answered {} (expected {n}x{want})",
+            seen.statuses_text()
+        );
+        Ok((run, seen.peak_per_host()))
+    };
+
+    table.set("fetch: load average (1 min) at the cold fetch", col, load_average());
+    let (cold, cold_per_host) = fetch("cold", 200)?;
+    table.set("cold fetch wall (s)", col, secs(cold.wall));
+    table.set("cold fetch CPU (s)", col, secs(cold.cpu));
+    table.set("cold fetch peak RSS (MB)", col, mb(cold.max_rss_kib));
+
+    let validators: Arc<Vec<farm::Validators>> = Arc::new(
+        (0..n)
+            .map(|i| {
+                let f = farm.meta(i);
+                farm::Validators { etag: Some(f.etag), last_modified: Some(f.last_modified) }
+            })
+            .collect(),
+    );
+    let targets = Arc::new(farm.targets());
+    let floor = |client_rt: &tokio::runtime::Runtime| -> anyhow::Result<Duration> {
+        let raw = client_rt.block_on(farm::raw_download(
+            targets.clone(),
+            Some(validators.clone()),
+            limit,
+        ));
+        anyhow::ensure!(
+            raw.failures.is_empty() && raw.statuses.get(&304) == Some(&(n as u64)),
+            "the plain conditional download of {n} feeds got {:?} ({} failures: {})",
+            raw.statuses,
+            raw.failures.len(),
+            raw.failures.first().map_or("-", String::as_str)
+        );
+        Ok(raw.wall)
+    };
+    let before = floor(client_rt)?;
+    let (warm, warm_per_host) = fetch("warm", 304)?;
+    let after = floor(client_rt)?;
+    let raw = before.min(after);
+    table.set("warm fetch wall (s)", col, secs(warm.wall));
+    table.set("warm fetch CPU (s)", col, secs(warm.cpu));
+    table.set("warm fetch peak RSS (MB)", col, mb(warm.max_rss_kib));
+    table.set("plain conditional download, the floor (s)", col, secs(raw));
+    table.set(
+        "warm fetch ÷ the floor",
+        col,
+        format!("{:.2}x", warm.wall.as_secs_f64() / raw.as_secs_f64().max(1e-9)),
+    );
+    table.set(
+        "fetch: most requests at once on one host (limit 2)",
+        col,
+        cold_per_host.max(warm_per_host).to_string(),
+    );
+    Ok(())
+}
+
+/// The 1-minute load average, as /proc/loadavg gives it.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(String::from))
+        .unwrap_or_else(|| "?".into())
 }
 
 // ---------------------------------------------------------------------------------------------

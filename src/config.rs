@@ -13,6 +13,8 @@ use url::Url;
 
 use crate::timefmt::parse_duration;
 
+mod split;
+
 /// No feed is polled more often than this, whatever its settings or headers say.
 pub(crate) const MIN_INTERVAL: Duration = Duration::from_secs(15 * 60);
 
@@ -210,7 +212,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
@@ -219,13 +221,13 @@ struct RawConfig {
     roundup: Option<RawRoundup>,
     #[serde(default)]
     desk: Option<RawDesk>,
-    #[serde(default)]
-    feeds: Vec<RawFeed>,
+    /// `None` when the file has no `feeds` (see `split`, which fills it piece by piece).
+    feeds: Option<Vec<RawFeed>>,
     #[serde(default)]
     blog: Option<Spanned<RawBlog>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBlog {
     kind: Option<Spanned<String>>,
@@ -240,7 +242,7 @@ struct RawBlog {
     token: Option<Spanned<toml::Value>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawRoundup {
     title: Option<Spanned<String>>,
@@ -258,13 +260,13 @@ struct RawRoundup {
     late_horizon: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawDesk {
     password_hash: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawSettings {
     database: Option<Spanned<String>>,
@@ -279,7 +281,7 @@ struct RawSettings {
     private_networks: Option<Spanned<String>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFeed {
     id: Spanned<String>,
@@ -318,7 +320,7 @@ impl Config {
             key: Some(key),
             message,
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+        let raw = parse_raw(text).map_err(|e| ConfigError {
             file: file.to_path_buf(),
             line: e.span().map(|s| lines.line_of(s.start)),
             key: None,
@@ -482,9 +484,10 @@ impl Config {
             roundup.language = v.get_ref().clone();
         }
 
-        let mut feeds = Vec::with_capacity(raw.feeds.len());
+        let raw_feeds = raw.feeds.unwrap_or_default();
+        let mut feeds = Vec::with_capacity(raw_feeds.len());
         let mut seen: HashMap<String, usize> = HashMap::new();
-        for (i, f) in raw.feeds.into_iter().enumerate() {
+        for (i, f) in raw_feeds.into_iter().enumerate() {
             let id = f.id.get_ref().clone();
             if let Err(m) = check_slug(&id) {
                 return Err(at(f.id.span(), format!("feeds[{i}].id"), m));
@@ -527,6 +530,15 @@ impl Config {
     /// The poll interval of one feed.
     pub(crate) fn interval_of(&self, feed: &FeedConfig) -> Duration {
         feed.interval.unwrap_or(self.settings.interval)
+    }
+}
+
+/// The file's TOML: a `[[feeds]]` table at a time when it has them (see `split`), else, and
+/// for every error, the whole file at once.
+fn parse_raw(text: &str) -> Result<RawConfig, toml::de::Error> {
+    match split::parse_in_pieces(text) {
+        Some(raw) => Ok(raw),
+        None => toml::from_str(text),
     }
 }
 

@@ -64,10 +64,11 @@ pub fn run(cli: Cli) -> anyhow::Result<Exit> {
 /// (`roundup entries --json | head`) is an error the caller can return, not a panic.
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     use std::io::Write;
-    let text = serde_json::to_string_pretty(value)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
+    // Written as it is made: `feeds list --json` of 100,000 feeds is 40 MB of text (issue 11).
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer_pretty(&mut out, value)?;
     out.write_all(b"\n")?;
+    out.flush()?;
     Ok(())
 }
 

@@ -1,7 +1,9 @@
 //! `roundup feeds list|add|import|export`: the feed list, in the database and in feeds.toml.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::{Context, anyhow, bail};
@@ -30,78 +32,93 @@ pub(crate) fn feeds(cli: &Cli, cmd: &FeedsCommand) -> anyhow::Result<Exit> {
 fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let store = super::open_store_to_read(cli, &config)?;
-    // By id: finding each configured feed by a scan of the listing was quadratic (issue 11).
-    let mut all: HashMap<FeedId, FeedListing> =
-        store.feed_listing()?.into_iter().map(|l| (l.id.clone(), l)).collect();
-    let listing: Vec<FeedListing> =
-        config.feeds.iter().filter_map(|f| all.remove(f.id.as_str())).collect();
+    // Only the ids are needed from here on: a 100,000-feed file's URLs and names go (issue 11).
+    let ids: Vec<FeedId> = config.feeds.into_iter().map(|f| f.id).collect();
+    // Each stored row goes straight to its place in the file's order: no scan per feed (that
+    // was quadratic) and no second copy of the rows (issue 11).
+    let position: HashMap<&str, usize> =
+        ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let mut slots: Vec<Option<FeedListing>> = Vec::new();
+    slots.resize_with(ids.len(), || None);
+    store.each_feed_listing(|l| {
+        if let Some(&i) = position.get(l.id.as_str()) {
+            slots[i] = Some(l);
+        }
+    })?;
+    let listing = || slots.iter().flatten();
     if json {
-        super::print_json(&listing)?;
+        super::print_json(&listing().collect::<Vec<_>>())?;
         return Ok(Exit::Ok);
     }
-    let mut rows = vec![[
-        "ID".to_string(),
-        "LAST FETCH".into(),
-        "STATUS".into(),
-        "ERRORS".into(),
-        "NEXT DUE".into(),
-        "ENTRIES".into(),
-        "NOTES".into(),
-    ]];
-    for l in &listing {
-        let mut notes = Vec::new();
-        if l.gone {
-            notes.push("GONE (410): polling stopped".to_string());
-        }
-        if let Some(d) = &l.discovered_url {
-            notes.push(format!("feed found on page: {d}"));
-        } else if let Some(m) = &l.moved_to {
-            notes.push(format!("moved permanently to {m}"));
-        }
-        match &l.last_error {
-            // A success that left something out (see `Store::record_polls`).
-            Some(e) if l.error_count == 0 => notes.push(format!("last poll: {e}")),
-            Some(e) => notes.push(format!("last error: {e}")),
-            None => {}
-        }
-        rows.push([
-            l.id.to_string(),
-            l.last_fetch_at.clone().unwrap_or_else(|| "never".into()),
-            l.last_status.map_or("-".into(), |s| s.to_string()),
-            l.error_count.to_string(),
-            if l.gone {
-                "never".into()
-            } else {
-                l.next_due_at.clone().unwrap_or_else(|| "now".into())
-            },
-            l.entries.to_string(),
-            notes.join("; "),
-        ]);
-    }
-    print_table(&rows);
+    print_table(
+        [
+            "ID".into(),
+            "LAST FETCH".into(),
+            "STATUS".into(),
+            "ERRORS".into(),
+            "NEXT DUE".into(),
+            "ENTRIES".into(),
+            "NOTES".into(),
+        ],
+        || listing().map(listing_cells),
+    )?;
     Ok(Exit::Ok)
 }
 
-fn print_table<const N: usize>(rows: &[[String; N]]) {
+/// One line of `feeds list`'s table.
+fn listing_cells(l: &FeedListing) -> [Cow<'_, str>; 7] {
+    let mut notes = Vec::new();
+    if l.gone {
+        notes.push("GONE (410): polling stopped".to_string());
+    }
+    if let Some(d) = &l.discovered_url {
+        notes.push(format!("feed found on page: {d}"));
+    } else if let Some(m) = &l.moved_to {
+        notes.push(format!("moved permanently to {m}"));
+    }
+    match &l.last_error {
+        // A success that left something out (see `Store::record_polls`).
+        Some(e) if l.error_count == 0 => notes.push(format!("last poll: {e}")),
+        Some(e) => notes.push(format!("last error: {e}")),
+        None => {}
+    }
+    [
+        Cow::Borrowed(l.id.as_str()),
+        l.last_fetch_at.as_deref().unwrap_or("never").into(),
+        l.last_status.map_or("-".into(), |s| s.to_string().into()),
+        l.error_count.to_string().into(),
+        if l.gone { "never".into() } else { l.next_due_at.as_deref().unwrap_or("now").into() },
+        l.entries.to_string().into(),
+        notes.join("; ").into(),
+    ]
+}
+
+/// Prints `header` and the `rows` (made twice: once for the column widths, once to print)
+/// as aligned columns, a line at a time: a table of 100,000 feeds is never held whole.
+fn print_table<'a, const N: usize, R: Iterator<Item = [Cow<'a, str>; N]>>(
+    header: [Cow<'a, str>; N],
+    rows: impl Fn() -> R,
+) -> std::io::Result<()> {
     let mut widths = [0usize; N];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
+    for row in std::iter::once(header.clone()).chain(rows()) {
+        for (w, cell) in widths.iter_mut().zip(&row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    for row in rows {
-        let mut line = String::new();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut line = String::new();
+    for row in std::iter::once(header).chain(rows()) {
+        line.clear();
         for (i, cell) in row.iter().enumerate() {
             if i + 1 == N {
                 line.push_str(cell);
             } else {
-                line.push_str(&format!("{cell:<w$}  ", w = widths[i]));
+                let _ = write!(line, "{cell:<w$}  ", w = widths[i]);
             }
         }
-        let _ = writeln!(out, "{}", line.trim_end());
+        writeln!(out, "{}", line.trim_end())?;
     }
+    out.flush()
 }
 
 /// Fetches `url`; when it is an HTML page, finds the feed it advertises. Gives the feed's URL

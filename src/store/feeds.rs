@@ -162,8 +162,19 @@ impl Store {
         })
     }
 
-    /// Every feed with its state and entry count, in the given id order (others after, by id).
+    /// Every feed with its state and entry count, by id.
     pub(crate) fn feed_listing(&self) -> Result<Vec<FeedListing>, StoreError> {
+        let mut all = Vec::new();
+        self.each_feed_listing(|l| all.push(l))?;
+        Ok(all)
+    }
+
+    /// [`Store::feed_listing`] a row at a time, so a caller that keeps some or puts them in
+    /// another order holds no second copy (a 100,000-feed `feeds list`, issue 11).
+    pub(crate) fn each_feed_listing(
+        &self,
+        mut each: impl FnMut(FeedListing),
+    ) -> Result<(), StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT f.id, f.name, f.title, f.url, f.moved_to, f.discovered_url, f.last_fetch_at,
@@ -171,8 +182,9 @@ impl Store {
                         (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)
                  FROM feeds f ORDER BY f.id",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(FeedListing {
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                each(FeedListing {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     title: r.get(2)?,
@@ -186,9 +198,9 @@ impl Store {
                     next_due_at: r.get(10)?,
                     gone: r.get(11)?,
                     entries: r.get::<_, i64>(12)? as u64,
-                })
-            })?;
-            rows.collect()
+                });
+            }
+            Ok(())
         })
     }
 

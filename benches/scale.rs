@@ -881,7 +881,8 @@ fn run_roundup(config: &Path, args: &[&str], dir: &Path) -> anyhow::Result<Run> 
     let out_path = dir.join("stdout.txt");
     let err_path = dir.join("stderr.txt");
     let usage_path = dir.join("usage.txt");
-    let status = Command::new(std::env::current_exe()?)
+    // /proc/self/exe, not its path: a rebuild while a long run goes on replaces the file.
+    let status = Command::new("/proc/self/exe")
         .arg("--bench")
         .arg(RSS_HELPER)
         .arg(&usage_path)

@@ -32,6 +32,13 @@ pub(crate) use picks::PickError;
 /// `PRAGMA application_id` of a roundup database ("RNDP").
 pub(crate) const APPLICATION_ID: i64 = 0x524E_4450;
 
+/// The page size of a new database. An entry's row (its deflated body, about 1.5 KB, and its
+/// fields) is a third to a half of SQLite's default 4 KiB page, so a quarter of each page was
+/// left empty: `dbstat` on a 100,000-entry database showed 64 MB unused in the entries
+/// table's 256 MB. With 16 KiB pages the same rows take 203 MB (12 MB unused), the whole file
+/// 269 MB instead of 328 MB (8 KiB: 283 MB).
+pub(crate) const PAGE_SIZE: u32 = 16_384;
+
 /// A storage failure, naming the database.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum StoreError {
@@ -214,6 +221,9 @@ impl Store {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         let mode: String = self.read(|c| {
+            // Before anything is written: the page size of a new database ([`PAGE_SIZE`]).
+            // An existing one keeps its own (under WAL it cannot change).
+            c.execute_batch(&format!("PRAGMA page_size = {PAGE_SIZE};"))?;
             c.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")?;
             c.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         })?;
@@ -518,6 +528,23 @@ mod tests {
         let err = Store::open(&path).err().unwrap();
         assert!(matches!(err, StoreError::TooNew { found: 999, .. }), "{err}");
         assert!(err.to_string().contains("newer"));
+    }
+
+    /// Issue 11: rows of a third to a half of a 4 KiB page left a quarter of the file empty.
+    #[test]
+    fn a_new_database_has_large_pages_and_an_existing_one_keeps_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let size: i64 = store.conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(size, i64::from(PAGE_SIZE));
+        let old = dir.path().join("old.sqlite3");
+        drop(version_1_database(dir.path(), false));
+        std::fs::rename(dir.path().join("v1.sqlite3"), &old).unwrap();
+        let store = Store::open(&old).unwrap();
+        let size: i64 = store.conn.query_row("PRAGMA page_size", [], |r| r.get(0)).unwrap();
+        assert_eq!(size, 4096, "an existing database is not rewritten");
+        assert_eq!(store.integrity_check().unwrap(), "ok");
     }
 
     #[test]

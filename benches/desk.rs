@@ -6,9 +6,10 @@
 //! (`roundup::benching`); requests go over loopback with a plain HTTP/1.1 client. "Server time"
 //! is the desk's own `Server-Timing` (from the request reaching the desk to the answer leaving
 //! it, gzip included); the round trip as the client saw it is printed beside it. Peak RSS is the
-//! desk process's `VmHWM` after every request. Budgets: the candidates page ≤ 50 ms and
-//! ≤ 300 KB as sent (gzip, as browsers ask for it); each action (pick, reorder, save a lead-in)
-//! ≤ 20 ms; peak RSS ≤ 60 MB. Exits 1 when one is missed.
+//! desk process's `VmHWM` after every request. The candidates page's first load is shown
+//! apart: it makes every entry's opening, which later loads reuse. Budgets: the candidates page
+//! ≤ 50 ms and ≤ 300 KB as sent (gzip, as browsers ask for it); each action (pick, reorder, save
+//! a lead-in) ≤ 20 ms; peak RSS ≤ 60 MB. Exits 1 when one is missed.
 //!
 //! `DESK_ENTRIES` changes the number of entries (default 2000).
 
@@ -266,6 +267,9 @@ fn main() -> ExitCode {
         .unwrap_or_else(|| panic!("no address in {line:?}"))
         .to_string();
 
+    // One other page first, so the first candidates page is not also the desk's first
+    // request (opening the database).
+    assert_eq!(get(&addr, "/feeds", true).status, 200);
     // The candidates page: first as sent to a browser (gzip), then plain for its raw size.
     let mut server = Vec::new();
     let mut wall = Vec::new();
@@ -283,6 +287,8 @@ fn main() -> ExitCode {
     assert_eq!(rows, made, "every entry listed");
     let at = page.find("name=\"csrf-token\" content=\"").unwrap() + 27;
     let csrf = page[at..at + 64].to_string();
+    // The first load makes every entry's opening; later ones reuse those of unchanged entries.
+    let first_ms = server[0];
     let (page_med, page_p95, page_max) = stats(server);
     let (wall_med, _, _) = stats(wall);
 
@@ -336,6 +342,12 @@ fn main() -> ExitCode {
         format!("med {page_med:.1} · p95 {page_p95:.1} · max {page_max:.1} ms"),
         "≤ 50 ms",
         page_p95 <= 50.0,
+    );
+    row(
+        "candidates page, first load, server time",
+        format!("{first_ms:.1} ms"),
+        "≤ 50 ms",
+        first_ms <= 50.0,
     );
     row("candidates page, round trip on loopback", format!("med {wall_med:.1} ms"), "", true);
     row(

@@ -3,7 +3,7 @@
 //! folder's `desk/` (as the draft templates are, file by file). Assets are served from this
 //! fixed map by name: no path from a URL ever reaches the file system.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -21,6 +21,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("head", include_str!("../../templates/desk/head.html.hbs")),
     ("foot", include_str!("../../templates/desk/foot.html.hbs")),
     ("candidates", include_str!("../../templates/desk/candidates.html.hbs")),
+    ("candidate", include_str!("../../templates/desk/candidate.html.hbs")),
     ("item", include_str!("../../templates/desk/item.html.hbs")),
     ("post", include_str!("../../templates/desk/post.html.hbs")),
     ("feeds", include_str!("../../templates/desk/feeds.html.hbs")),
@@ -36,6 +37,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
 /// The compiled templates and the assets.
 pub(crate) struct Pages {
     hb: Handlebars<'static>,
+    /// The templates replaced by a file of the templates folder.
+    overridden: HashSet<&'static str>,
     assets: HashMap<&'static str, (&'static str, String)>,
 }
 
@@ -53,10 +56,14 @@ impl Pages {
         };
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
+        let mut overridden = HashSet::new();
         for (name, built_in) in TEMPLATES {
             let file = format!("{name}.html.hbs");
             let (text, shown) = match read(&file)? {
-                Some(text) => (text, dir.join(&file).display().to_string()),
+                Some(text) => {
+                    overridden.insert(*name);
+                    (text, dir.join(&file).display().to_string())
+                }
                 None => (built_in.to_string(), format!("templates/desk/{file} (built-in)")),
             };
             hb.register_template_string(name, text).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
@@ -66,7 +73,7 @@ impl Pages {
             let text = read(name)?.unwrap_or_else(|| built_in.to_string());
             assets.insert(*name, (*mime, text));
         }
-        Ok(Pages { hb, assets })
+        Ok(Pages { hb, overridden, assets })
     }
 
     /// Page `name` over `view`.
@@ -75,6 +82,50 @@ impl Pages {
             .render(name, view)
             .map_err(|e| DeskError::internal(format!("template desk/{name}.html.hbs: {e}")))
     }
+
+    /// Every one of `rows` rendered by template `name`, one after another, into one string of
+    /// about `row_size` bytes a row. The built-in template is not run: `by_hand` writes what it
+    /// would (each caller's unit test checks that byte for byte); a template from the
+    /// templates folder is rendered row by row.
+    pub(crate) fn render_rows<T: Serialize>(
+        &self,
+        name: &str,
+        rows: &[T],
+        row_size: usize,
+        by_hand: fn(&mut String, &T),
+    ) -> Result<String, DeskError> {
+        let mut out = String::with_capacity(rows.len().saturating_mul(row_size));
+        if self.overridden.contains(name) {
+            for row in rows {
+                out.push_str(&self.render(name, row)?);
+            }
+        } else {
+            for row in rows {
+                by_hand(&mut out, row);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Appends `text` escaped exactly as the desk's templates escape `{{field}}` (handlebars'
+/// `html_escape`: `&<>"'`, backquote and `=`), without a string of its own.
+pub(crate) fn push_escaped(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['<', '>', '"', '&', '\'', '`', '=']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'&' => "&amp;",
+            b'\'' => "&#x27;",
+            b'`' => "&#x60;",
+            _ => "&#x3D;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 /// `GET /assets/NAME`: one of the embedded assets, or 404.

@@ -3,7 +3,7 @@
 //! and by tag; and the triage actions `POST /api/pick`, `/api/unpick`, `/api/skip` (the CLI's
 //! `pick`, `unpick` and `skip`, through the same store functions).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::Extension;
@@ -12,6 +12,7 @@ use axum::response::{Html, Response};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use super::assets::push_escaped;
 use super::security::Csrf;
 use super::{Chrome, DeskError, DeskState, ok_json};
 use crate::model::{EntryId, PickChange, Triage};
@@ -19,6 +20,9 @@ use crate::store::EntryFilter;
 
 /// Characters of an entry's text shown under its title.
 const OPENING_CHARS: usize = 110;
+
+/// Openings kept between pages ([`DeskState::openings`]), at most: a few busy weeks' worth.
+const OPENINGS_KEPT: usize = 20_000;
 
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
@@ -40,20 +44,68 @@ struct TagOption {
     feeds: String,
 }
 
-/// One candidate, every string plain text (the template escapes it).
+/// One candidate, as `candidate.html.hbs` sees it: every string plain text (escaped there).
 #[derive(Serialize)]
-struct Row {
+struct Row<'a> {
     id: i64,
-    feed: String,
-    outlet: String,
-    title: String,
-    author: Option<String>,
+    /// The week the page shows.
+    week: &'a str,
+    feed: &'a str,
+    outlet: &'a str,
+    title: &'a str,
+    author: Option<&'a str>,
     /// `Tue 24 Nov`.
     date: String,
     late: bool,
     /// `new`, `picked` or `skipped`.
     state: &'static str,
-    opening: String,
+    opening: &'a str,
+}
+
+/// About how many bytes a row takes (a title, a byline and an opening of [`OPENING_CHARS`]).
+const ROW_SIZE: usize = 720;
+
+/// Writes what the built-in `candidate.html.hbs` renders for `r` (the test
+/// `the_built_in_row_is_written_as_its_template_renders_it` holds the two together).
+fn write_row(out: &mut String, r: &Row<'_>) {
+    use std::fmt::Write;
+    let id = r.id;
+    let _ =
+        write!(out, "<li class=\"candidate\" id=\"c-{id}\" data-entry-id=\"{id}\" data-feed=\"");
+    push_escaped(out, r.feed);
+    out.push_str("\" data-state=\"");
+    push_escaped(out, r.state);
+    out.push('"');
+    if r.late {
+        out.push_str(" data-late");
+    }
+    let _ = write!(
+        out,
+        " tabindex=\"-1\"><div class=\"c-body\"><a class=\"title\" href=\"/item/{id}?week="
+    );
+    push_escaped(out, r.week);
+    out.push_str("\">");
+    push_escaped(out, r.title);
+    out.push_str("</a><div class=\"meta\"><b>");
+    push_escaped(out, r.outlet);
+    out.push_str("</b>");
+    if let Some(author) = r.author.filter(|a| !a.is_empty()) {
+        out.push_str(" · ");
+        push_escaped(out, author);
+    }
+    out.push_str(" · ");
+    push_escaped(out, &r.date);
+    if r.late {
+        out.push_str(" · <span class=\"late\">arrived late</span>");
+    }
+    out.push_str("</div><p class=\"opening\">");
+    push_escaped(out, r.opening);
+    let _ = writeln!(
+        out,
+        "</p></div><div class=\"c-act\"><button type=\"button\" data-action=\"pick\" \
+         data-entry-id=\"{id}\">Pick</button><button type=\"button\" data-action=\"skip\" \
+         data-entry-id=\"{id}\">Skip</button></div></li>"
+    );
 }
 
 #[derive(Serialize)]
@@ -64,7 +116,8 @@ struct CandidatesView {
     picked: usize,
     feeds: Vec<FeedOption>,
     tags: Vec<TagOption>,
-    rows: Vec<Row>,
+    /// Every row, rendered by `candidate.html.hbs`.
+    rows: String,
 }
 
 fn state_name(t: Triage) -> &'static str {
@@ -84,25 +137,38 @@ pub(crate) async fn page(
     let week = state.week_of(q.week.as_deref()).map_err(DeskError::page)?;
     let all = q.all.as_deref().is_some_and(|a| a == "1" || a == "true");
     let span = week.span(state.config.settings.timezone, state.config.roundup.late_horizon);
+    let st = state.clone();
     let (list, openings) = state
         .db(move |store| {
-            Ok((store.candidates(&span, all)?, store.candidate_openings(&span, OPENING_CHARS)?))
+            let list = store.candidates(&span, all)?;
+            let mut kept = st.openings.lock().unwrap_or_else(|p| p.into_inner());
+            let known = |id: EntryId, hash: &str| {
+                kept.get(&id).filter(|(h, _)| h == hash).map(|(_, text)| text.clone())
+            };
+            let openings = store.candidate_openings(&span, OPENING_CHARS, &known)?;
+            if kept.len() + openings.len() > OPENINGS_KEPT {
+                kept.clear();
+            }
+            for o in &openings {
+                if kept.get(&o.id).is_none_or(|(h, _)| *h != o.hash) {
+                    kept.insert(o.id, (o.hash.clone(), o.text.clone()));
+                }
+            }
+            Ok((list, openings))
         })
         .await
         .map_err(DeskError::page)?;
-    let mut openings: std::collections::HashMap<EntryId, String> = openings.into_iter().collect();
+    let openings: HashMap<EntryId, String> = openings.into_iter().map(|o| (o.id, o.text)).collect();
+    let week_name = week.to_string();
     let rows: Vec<Row> = list
         .iter()
         .map(|c| Row {
             id: c.id.0,
-            feed: c.feed.to_string(),
-            outlet: c.outlet.clone(),
-            title: c
-                .title
-                .clone()
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| "(untitled)".into()),
-            author: c.author.clone().filter(|a| !a.trim().is_empty()),
+            week: &week_name,
+            feed: c.feed.as_str(),
+            outlet: &c.outlet,
+            title: c.title.as_deref().filter(|t| !t.trim().is_empty()).unwrap_or("(untitled)"),
+            author: c.author.as_deref().filter(|a| !a.trim().is_empty()),
             date: c
                 .published
                 .with_timezone(&state.config.settings.timezone)
@@ -110,9 +176,15 @@ pub(crate) async fn page(
                 .to_string(),
             late: c.late,
             state: state_name(c.triage),
-            opening: openings.remove(&c.id).unwrap_or_default(),
+            opening: openings.get(&c.id).map_or("", String::as_str),
         })
         .collect();
+    let total = rows.len();
+    let picked = rows.iter().filter(|r| r.state == "picked").count();
+    let rows = state
+        .pages
+        .render_rows("candidate", &rows, ROW_SIZE, write_row)
+        .map_err(DeskError::page)?;
     let feeds = state
         .config
         .feeds
@@ -131,8 +203,8 @@ pub(crate) async fn page(
     let view = CandidatesView {
         chrome: state.chrome("candidates", week, csrf),
         all,
-        total: rows.len(),
-        picked: rows.iter().filter(|r| r.state == "picked").count(),
+        total,
+        picked,
         feeds,
         tags: tags
             .into_iter()
@@ -216,4 +288,75 @@ pub(crate) async fn skip(
     Ok(ok_json(serde_json::json!({
         "entry": entry.0, "state": "skipped", "message": "Skipped: not shown again.",
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Rows with every branch of the template and every character it escapes.
+    fn rows() -> Vec<Row<'static>> {
+        let hostile = "<script>alert('x')</script> & \"q\" `b` a=b é ✓";
+        vec![
+            Row {
+                id: 7,
+                week: "2026-W48",
+                feed: "lgiu",
+                outlet: "LGIU",
+                title: "Council budgets",
+                author: Some("Jane Smith"),
+                date: "Tue 24 Nov".into(),
+                late: false,
+                state: "new",
+                opening: "The opening words…",
+            },
+            Row {
+                id: 12_345,
+                week: "2026-W48",
+                feed: hostile,
+                outlet: hostile,
+                title: hostile,
+                author: None,
+                date: hostile.into(),
+                late: true,
+                state: "picked",
+                opening: hostile,
+            },
+            Row {
+                id: 1,
+                week: "2026-W48",
+                feed: "f",
+                outlet: "",
+                title: "(untitled)",
+                author: Some(hostile),
+                date: String::new(),
+                late: false,
+                state: "skipped",
+                opening: "",
+            },
+        ]
+    }
+
+    #[test]
+    fn the_built_in_row_is_written_as_its_template_renders_it() {
+        let pages =
+            super::super::assets::Pages::load(std::path::Path::new("/nonexistent")).unwrap();
+        for row in rows() {
+            let mut by_hand = String::new();
+            write_row(&mut by_hand, &row);
+            assert_eq!(by_hand, pages.render("candidate", &row).unwrap());
+        }
+        let all = pages.render_rows("candidate", &rows(), ROW_SIZE, write_row).unwrap();
+        assert_eq!(all.lines().count(), 3);
+        assert!(!all.contains("<script>"), "{all}");
+    }
+
+    #[test]
+    fn text_is_escaped_as_handlebars_escapes_it() {
+        for text in ["", "plain", "<>\"&'`=", "a<b>c&d\"e'f`g=h", "é ✓ <", "&amp;"] {
+            let mut out = String::from("x");
+            push_escaped(&mut out, text);
+            assert_eq!(out, format!("x{}", handlebars::html_escape(text)));
+        }
+    }
 }

@@ -116,6 +116,9 @@ pub(crate) struct DeskState {
     pages: assets::Pages,
     guard: security::Guard,
     fetch: Mutex<feeds::FetchStatus>,
+    /// The candidates' openings made so far, by entry, with the content hash they were made
+    /// from: making them means inflating every entry's stored body, most of a big week's page.
+    openings: Mutex<std::collections::HashMap<crate::model::EntryId, (String, String)>>,
 }
 
 /// How `roundup desk` was asked to run.
@@ -141,6 +144,7 @@ impl DeskState {
             pages,
             guard: security::Guard::new(options.access),
             fetch: Mutex::new(feeds::FetchStatus::default()),
+            openings: Mutex::new(std::collections::HashMap::new()),
             config: options.config,
         }))
     }

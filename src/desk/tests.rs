@@ -180,6 +180,40 @@ async fn the_candidates_page_lists_the_week_escaped_with_stable_ids_and_actions(
 }
 
 #[tokio::test]
+async fn an_entry_whose_text_changed_shows_its_new_opening() {
+    let d = Desk::new();
+    assert!(d.get("/").await.body.contains("Councils across England face a funding gap"));
+    let mut changed = entry("budgets", "Council budgets under pressure", "Fresh words, rewritten.");
+    changed.content_hash = "budgets, second version".into();
+    let seen = crate::timefmt::parse_rfc3339("2026-11-25T10:00:00Z").unwrap();
+    d.store()
+        .record_poll(&FeedPoll::stored("lgiu", "https://lgiu.example/feed", seen, vec![changed]))
+        .unwrap();
+    let page = d.get("/").await.body;
+    assert!(page.contains("<p class=\"opening\">Fresh words, rewritten.</p>"), "{page}");
+    assert_eq!(page.matches("Councils across England face a funding gap").count(), 2);
+}
+
+#[tokio::test]
+async fn a_candidate_row_template_in_the_templates_folder_renders_every_row() {
+    let d = Desk::with_config(Access::loopback(8081), "", |dir| {
+        let desk = dir.join("templates/desk");
+        std::fs::create_dir_all(&desk).unwrap();
+        std::fs::write(
+            desk.join("candidate.html.hbs"),
+            "<li class=\"candidate mine\" id=\"c-{{id}}\">{{title}} ({{outlet}}, {{week}})</li>\n",
+        )
+        .unwrap();
+    });
+    let a = d.get("/").await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body.matches("<li class=\"candidate mine\"").count(), 3, "{}", a.body);
+    assert!(a.body.contains("id=\"c-1\">Council budgets under pressure (LGIU, 2026-W48)</li>"));
+    assert!(a.body.contains("Budget &lt;script&gt;alert(1)&lt;/script&gt;"), "escaped");
+    assert!(!a.body.contains("<script>alert"), "no feed markup reaches the page");
+}
+
+#[tokio::test]
 async fn pick_unpick_and_skip_go_through_the_store_functions() {
     let d = Desk::new();
     let a = d.post("/api/pick", "week=2026-W48&entry=3").await;

@@ -17,7 +17,7 @@ use std::cell::RefCell;
 use std::io::Read;
 
 use flate2::read::DeflateDecoder;
-use flate2::{Compress, Compression, FlushCompress, Status};
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use crate::model::{EntryRecord, FeedPoll, PollResult};
 
@@ -151,6 +151,81 @@ pub(super) fn unpack(blob: Option<&[u8]>) -> Result<(Option<String>, Option<Stri
     ))
 }
 
+thread_local! {
+    /// One decompressor per thread, reset for each entry: a new one allocates and zeroes its
+    /// state, which cost more than inflating the opening of a short entry.
+    static DECOMPRESSOR: RefCell<Decompress> = RefCell::new(Decompress::new(false));
+}
+
+/// The start of the HTML an entry's text is made from (its content, else its summary, as
+/// [`unpack`] gives them): at most `bytes` bytes, cut at a character boundary, inflating no
+/// more of the blob than that takes; and whether that is all of it. For previews, which need a
+/// few lines of a long post.
+pub(super) fn unpack_opening(blob: Option<&[u8]>, bytes: usize) -> Result<(String, bool), String> {
+    let Some(blob) = blob else {
+        return Ok((String::new(), true));
+    };
+    DECOMPRESSOR.with_borrow_mut(|d| {
+        d.reset(false);
+        let mut raw = Vec::with_capacity(bytes.saturating_add(512));
+        let bad = || "an entry's stored body is cut short".to_string();
+        inflate_to(d, blob, &mut raw, 5)?;
+        let (&flags, rest) = raw.split_first().ok_or_else(bad)?;
+        let len = rest.get(..4).ok_or_else(bad)?;
+        let len = u32::from_le_bytes(len.try_into().expect("four bytes")) as usize;
+        let (start, wanted) = if flags & HAS_CONTENT != 0 {
+            (5 + len, bytes)
+        } else if flags & HAS_SUMMARY != 0 {
+            (5, len.min(bytes))
+        } else {
+            return Ok((String::new(), true));
+        };
+        // One byte more than wanted tells whether the content goes on.
+        inflate_to(d, blob, &mut raw, start + wanted + 1)?;
+        let whole_summary = if flags & HAS_CONTENT != 0 { start } else { start + wanted };
+        if raw.len() < whole_summary {
+            return Err(bad());
+        }
+        let html = &raw[start..raw.len().min(start + wanted)];
+        let whole =
+            if flags & HAS_CONTENT != 0 { raw.len() - start <= wanted } else { wanted == len };
+        match std::str::from_utf8(html) {
+            Ok(text) => Ok((text.to_string(), whole)),
+            // Cut inside a character: up to it.
+            Err(e) if e.error_len().is_none() && !whole => {
+                Ok((String::from_utf8_lossy(&html[..e.valid_up_to()]).into_owned(), false))
+            }
+            Err(_) => Err("an entry's stored body is not UTF-8".to_string()),
+        }
+    })
+}
+
+/// Inflates `blob` through `d` onto `out` until it holds at least `target` bytes or the stream
+/// ends; whether it ended.
+fn inflate_to(
+    d: &mut Decompress,
+    blob: &[u8],
+    out: &mut Vec<u8>,
+    target: usize,
+) -> Result<bool, String> {
+    while out.len() < target {
+        let read = usize::try_from(d.total_in()).expect("fits: it is at most blob.len()");
+        let before = out.len();
+        out.reserve(target - out.len());
+        let status = d
+            .decompress_vec(&blob[read..], out, FlushDecompress::None)
+            .map_err(|e| format!("an entry's stored body does not inflate: {e}"))?;
+        if status == Status::StreamEnd {
+            return Ok(true);
+        }
+        let progressed = out.len() > before || usize::try_from(d.total_in()).ok() != Some(read);
+        if status == Status::BufError || !progressed {
+            return Err("an entry's stored body is cut short".to_string());
+        }
+    }
+    Ok(false)
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -202,11 +277,44 @@ mod tests {
     }
 
     #[test]
+    fn an_opening_is_the_start_of_the_content_else_of_the_summary() {
+        let long = "<p>Council tax, é ✓ and housing.</p>".repeat(2_000);
+        for (s, c) in [
+            (Some("<p>Short.</p>"), Some(long.as_str())),
+            (Some(long.as_str()), Some("<p>Only a little content.</p>")),
+            (None, Some(long.as_str())),
+            (Some(long.as_str()), None),
+            (Some("<p>Only a summary, é.</p>"), None),
+            (Some(""), Some("")),
+            (Some("x"), Some("")),
+        ] {
+            let blob = pack(s, c).unwrap();
+            let html = c.or(s).unwrap();
+            for bytes in [0, 1, 10, 11, 12, 13, 100, 1136, 1_000_000] {
+                let mut cut = html.len().min(bytes);
+                while !html.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                assert_eq!(
+                    unpack_opening(Some(&blob), bytes).unwrap(),
+                    (html[..cut].to_string(), bytes >= html.len()),
+                    "{bytes} bytes of {s:?} / {c:?}"
+                );
+            }
+        }
+        assert_eq!(unpack_opening(None, 100).unwrap(), (String::new(), true));
+    }
+
+    #[test]
     fn a_damaged_blob_is_an_error_not_an_empty_entry() {
         assert!(unpack(Some(b"not deflate at all")).is_err());
+        assert!(unpack_opening(Some(b"not deflate at all"), 100).is_err());
         let mut z = DeflateEncoder::new(Vec::new(), Compression::new(3));
         z.write_all(&[HAS_SUMMARY, 200, 0, 0, 0, b'x']).unwrap();
         let short = z.finish().unwrap();
         assert!(unpack(Some(&short)).unwrap_err().contains("cut short"));
+        assert!(unpack_opening(Some(&short), 100).unwrap_err().contains("cut short"));
+        let blob = pack(Some("<p>A summary.</p>"), Some(&"<p>Text.</p>".repeat(100))).unwrap();
+        assert!(unpack_opening(Some(&blob[..blob.len() / 2]), 100_000).is_err());
     }
 }

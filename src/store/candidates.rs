@@ -87,15 +87,19 @@ impl Store {
 
 impl Store {
     /// The first `chars` characters of the text of each entry of `week` (as [`IN_WEEK`]
-    /// decides), whitespace collapsed: what a list of candidates shows under each title.
+    /// decides), whitespace collapsed: what a list of candidates shows under each title. Each
+    /// comes with the entry's content hash; `known` gives the opening already made for an entry
+    /// with that hash, if any (the desk keeps them between pages: making them means inflating
+    /// every entry's body), and only the others are made.
     pub(crate) fn candidate_openings(
         &self,
         week: &WeekSpan,
         chars: usize,
-    ) -> Result<Vec<(crate::model::EntryId, String)>, StoreError> {
+        known: &dyn Fn(crate::model::EntryId, &str) -> Option<String>,
+    ) -> Result<Vec<CandidateOpening>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT e.id, e.body, e.text_without_html FROM entries e WHERE {}",
+                "SELECT e.id, e.content_hash, e.body, e.text_without_html FROM entries e WHERE {}",
                 in_week()
             ))?;
             let params = named_params! {
@@ -104,17 +108,31 @@ impl Store {
                 ":late_since": rfc3339(week.late_since),
             };
             let rows = stmt.query_map(params, |r| {
-                let text = match r.get::<_, Option<String>>(2)? {
+                let id = r.get(0)?;
+                let hash: String = r.get(1)?;
+                if let Some(text) = known(id, &hash) {
+                    return Ok(CandidateOpening { id, hash, text });
+                }
+                let text = match r.get::<_, Option<String>>(3)? {
                     Some(text) => text,
                     // The text is not stored (store/body.rs): made from the opening of the
                     // HTML, enough of it for `chars` characters of text.
-                    None => super::entries::opening_text(r, 1, chars)?,
+                    None => super::entries::opening_text(r, 2, chars)?,
                 };
-                Ok((r.get(0)?, opening(&text, chars)))
+                Ok(CandidateOpening { id, hash, text: opening(&text, chars) })
             })?;
             rows.collect()
         })
     }
+}
+
+/// The opening of one candidate ([`Store::candidate_openings`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CandidateOpening {
+    pub id: crate::model::EntryId,
+    /// The entry's content hash: a new one means a new opening.
+    pub hash: String,
+    pub text: String,
 }
 
 /// `text`'s first words, whitespace collapsed, cut at a word boundary within `chars`
@@ -153,6 +171,48 @@ mod tests {
     }
 
     #[test]
+    fn an_opening_from_the_start_of_the_html_is_the_opening_of_all_of_it() {
+        let prose = "<p>The survey of 140 councils found that nine in ten expect to raise council \
+                     tax by the <a href=\"https://example.org/a/very/long/link\">maximum</a> \
+                     allowed &amp; a third are considering selling assets.</p>";
+        let samples = [
+            prose.repeat(5),
+            format!("<p>Short.</p>{}", prose.repeat(3)),
+            format!("<script>var x = '<p>not text</p>';</script>{}", prose.repeat(2)),
+            format!("<!-- a <b>comment</b> -->{}", prose.repeat(2)),
+            format!("<p>{}</p>", "Wordswithoutanyspacesatallforalongwhile".repeat(20)),
+            format!("<p>{}</p>", "地方議会の予算 ".repeat(100)),
+            "<p>A&nbsp;b &eacute; &#8217; c</p>".repeat(40),
+            format!("<p>{}</p>{prose}", "Coun<b>cil</b> ".repeat(30)),
+            "<p>Tiny.</p>".to_string(),
+            String::new(),
+        ];
+        let mut enough = 0;
+        for html in &samples {
+            let whole = crate::html_text::html_to_text(html);
+            for chars in [10, 50, 110, 400] {
+                for bytes in [chars * 2 + 64, chars, chars * 3, chars * 8 + 256] {
+                    let mut cut = html.len().min(bytes);
+                    while !html.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    let Some(text) = super::super::entries::text_of_a_cut(&html[..cut], chars)
+                    else {
+                        continue;
+                    };
+                    enough += 1;
+                    assert_eq!(
+                        opening(&text, chars),
+                        opening(&whole, chars),
+                        "{chars} characters from {bytes} bytes of {html:?}"
+                    );
+                }
+            }
+        }
+        assert!(enough > 40, "the start was enough {enough} times");
+    }
+
+    #[test]
     fn an_opening_is_cut_at_a_word_within_its_length() {
         assert_eq!(opening("  One two\n\nthree four ", 100), "One two three four");
         assert_eq!(opening("One two three four", 9), "One two…");
@@ -177,6 +237,28 @@ mod tests {
         let all = s.candidates(&span(), true).unwrap();
         assert_eq!(ids(&all), [1, 2], "--all lists skipped late arrivals like any other");
         assert!(all.iter().all(|c| c.triage == Triage::Skipped));
+    }
+
+    #[test]
+    fn openings_already_made_for_the_same_content_are_not_made_again() {
+        let (_d, s) = test_store_with(&[
+            ("one", "2026-11-24T09:00:00Z", "2026-11-24T10:00:00Z"),
+            ("two", "2026-11-25T09:00:00Z", "2026-11-25T10:00:00Z"),
+        ]);
+        let made = s.candidate_openings(&span(), 110, &|_, _| None).unwrap();
+        assert_eq!(made.len(), 2);
+        assert!(made.iter().all(|o| !o.text.is_empty() && !o.hash.is_empty()), "{made:?}");
+        let one = made.iter().find(|o| o.id == EntryId(1)).unwrap().clone();
+        let kept = |id: EntryId, hash: &str| {
+            (id == one.id && hash == one.hash).then(|| "kept opening".to_string())
+        };
+        let again = s.candidate_openings(&span(), 110, &kept).unwrap();
+        let text = |id| again.iter().find(|o| o.id == EntryId(id)).unwrap().text.clone();
+        assert_eq!(text(1), "kept opening", "the same content: the kept one");
+        assert_eq!(text(2), made.iter().find(|o| o.id == EntryId(2)).unwrap().text);
+        let other_hash = |_: EntryId, _: &str| None;
+        let fresh = s.candidate_openings(&span(), 110, &other_hash).unwrap();
+        assert_eq!(fresh, made, "nothing kept: all made again, the same");
     }
 
     /// Issue 9, item 2: a first run, or a blog added this week, put its whole archive (posts

@@ -153,24 +153,43 @@ pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
     })
 }
 
-/// The plain text of the start of the entry whose `body` is column `at`: what its first
-/// `chars` characters need, made from no more HTML than that takes (a preview need not read
-/// the whole post).
+/// The plain text of the start of the entry whose `body` is column `at`, for its first `chars`
+/// characters (whitespace collapsed, cut at a word): made from no more HTML than that takes,
+/// inflated from no more of the body (the candidates page shows 2,000 of these; reading whole
+/// posts was most of its time).
 pub(super) fn opening_text(
     r: &rusqlite::Row<'_>,
     at: usize,
     chars: usize,
 ) -> rusqlite::Result<String> {
-    let (summary, content) = body::unpack(r.get_ref(at)?.as_blob_or_null()?).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Blob, e.into())
-    })?;
-    let html = content.or(summary).unwrap_or_default();
-    // Markup and entities take room: eight bytes of HTML per character of text is plenty.
-    let mut cut = html.len().min(chars.saturating_mul(8) + 256);
-    while !html.is_char_boundary(cut) {
-        cut -= 1;
+    let blob = r.get_ref(at)?.as_blob_or_null()?;
+    let unpack = |bytes: usize| {
+        body::unpack_opening(blob, bytes).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Blob, e.into())
+        })
+    };
+    // Prose takes about two bytes of HTML a character of text: that much first.
+    let (html, whole) = unpack(chars.saturating_mul(2) + 64)?;
+    if whole {
+        return Ok(html_to_text(&html));
     }
-    Ok(html_to_text(&html[..cut]))
+    if let Some(text) = text_of_a_cut(&html, chars) {
+        return Ok(text);
+    }
+    // Markup and entities take room: eight bytes of HTML per character of text is plenty.
+    Ok(html_to_text(&unpack(chars.saturating_mul(8) + 256)?.0))
+}
+
+/// The text of `html`, the start of a longer post, when it is enough for a preview of its
+/// first `chars` characters. Cut before its last tag (so no half tag becomes text), its text
+/// has the same first words as the whole post's when it is longer than `chars` with its
+/// whitespace collapsed: a half word or entity can only be its last word, which such a preview
+/// never reaches.
+pub(super) fn text_of_a_cut(html: &str, chars: usize) -> Option<String> {
+    let before_tag = html.rfind('<').unwrap_or(html.len());
+    let text = html_to_text(&html[..before_tag]);
+    let collapsed: usize = text.split_whitespace().map(|w| w.chars().count() + 1).sum();
+    (collapsed > chars + 1).then_some(text)
 }
 
 /// One stored entry with its attribution.

@@ -8,6 +8,7 @@
 //! - `SCALE_ENTRIES=10000,100000` database sizes for the database rows (up to 1000000);
 //! - `SCALE_ENTRY_FEEDS=1000` the feeds those entries are spread over;
 //! - `SCALE_QUERIES=200` searches timed per database;
+//! - `SCALE_ROWS=config,fetch,database` which row groups to run (default: all three);
 //! - `SCALE_DIR` where to build the inputs (default: a temporary folder, removed after); when
 //!   set, each database is built once and kept there (`entries-M/pristine.sqlite3`), and later
 //!   runs work on a copy of it (a 1M-entry fill takes a long while).
@@ -46,7 +47,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use chrono::{DateTime, Datelike, TimeZone, Utc};
-use roundup::benching::{Database, load_config_and_sync};
+use roundup::benching::{Database, load_config, load_config_and_sync};
 use roundup::model::{DatedBy, EntryRecord, FeedPoll};
 
 #[path = "farm/mod.rs"]
@@ -103,6 +104,8 @@ fn run() -> anyhow::Result<()> {
     let entry_sizes = env_list("SCALE_ENTRIES", &[10_000, 100_000])?;
     let entry_feeds = env_list("SCALE_ENTRY_FEEDS", &[1000])?[0].max(1);
     let queries = env_list("SCALE_QUERIES", &[200])?[0].max(10) as usize;
+    let groups = std::env::var("SCALE_ROWS").unwrap_or_else(|_| "config,fetch,database".into());
+    let run_group = |name: &str| groups.split(',').any(|g| g.trim() == name);
     let temp;
     let dir = match std::env::var_os("SCALE_DIR") {
         Some(d) => PathBuf::from(d),
@@ -118,12 +121,14 @@ fn run() -> anyhow::Result<()> {
     let mut table = Table::new(columns);
     let baseline = calibrate();
 
-    for (col, &n) in feed_sizes.iter().enumerate() {
+    for (col, &n) in feed_sizes.iter().enumerate().filter(|_| run_group("config")) {
         eprintln!("scale bench: {n} feeds");
         config_rows(&mut table, col, n, &dir.join(format!("feeds-{n}")))?;
     }
-    fetch_rows(&mut table, &feed_sizes, &dir)?;
-    for (i, &m) in entry_sizes.iter().enumerate() {
+    if run_group("fetch") {
+        fetch_rows(&mut table, &feed_sizes, &dir)?;
+    }
+    for (i, &m) in entry_sizes.iter().enumerate().filter(|_| run_group("database")) {
         eprintln!("scale bench: {m} entries over {entry_feeds} feeds");
         let col = feed_sizes.len() + i;
         database_rows(&mut table, col, m, entry_feeds, queries, &dir.join(format!("entries-{m}")))?;
@@ -160,13 +165,28 @@ fn config_rows(table: &mut Table, col: usize, n: u64, dir: &Path) -> anyhow::Res
     write_feeds_toml(&config, n, "feeds.sqlite3")?;
     table.set("feeds.toml size (MB)", col, format!("{:.1}", file_size(&config) as f64 / 1e6));
 
+    // "First" means a new database, also when SCALE_DIR keeps the folder from a run before.
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("feeds.sqlite3{suffix}")));
+    }
+
     let clock = Instant::now();
-    let loaded = load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+    let loaded = load_config(&config).map_err(anyhow::Error::msg)?;
+    table.set("config load alone (s)", col, secs(clock.elapsed()));
     anyhow::ensure!(loaded as u64 == n, "loaded {loaded} feeds, wrote {n}");
+    let clock = Instant::now();
+    load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
     table.set("config load + sync, first (s)", col, secs(clock.elapsed()));
     let clock = Instant::now();
     load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
     table.set("config load + sync, unchanged (s)", col, secs(clock.elapsed()));
+    // What `feeds add` leaves: one more feed at the end of the file.
+    let mut file = std::fs::OpenOptions::new().append(true).open(&config)?;
+    writeln!(file, "[[feeds]]\nid = \"added\"\nurl = \"https://added.example/feed.xml\"")?;
+    drop(file);
+    let clock = Instant::now();
+    load_config_and_sync(&config).map_err(anyhow::Error::msg)?;
+    table.set("config load + sync, one feed added (s)", col, secs(clock.elapsed()));
 
     let run = run_roundup(&config, &["feeds", "list"], dir)?;
     table.set("`feeds list` wall (s)", col, secs(run.wall));

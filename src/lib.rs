@@ -146,6 +146,11 @@ pub mod benching {
         }
     }
 
+    /// Loads and checks the feeds file, as every command does first: the number of feeds.
+    pub fn load_config(config: &Path) -> Result<usize, String> {
+        crate::config::Config::load(config).map(|c| c.feeds.len()).map_err(|e| e.to_string())
+    }
+
     /// What every command does before its work (`app::open_store`): load and check the feeds
     /// file, open the database it names, and sync the feed rows with the file. The number of
     /// feeds.

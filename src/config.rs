@@ -221,7 +221,7 @@ struct RawConfig {
     roundup: Option<RawRoundup>,
     #[serde(default)]
     desk: Option<RawDesk>,
-    /// `None` when the file has no `feeds` (see `split`, which fills it piece by piece).
+    /// `None` when the file has no `feeds`, and when `split` read them a table at a time.
     feeds: Option<Vec<RawFeed>>,
     #[serde(default)]
     blog: Option<Spanned<RawBlog>>,
@@ -320,12 +320,28 @@ impl Config {
             key: Some(key),
             message,
         };
-        let raw = parse_raw(text).map_err(|e| ConfigError {
-            file: file.to_path_buf(),
-            line: e.span().map(|s| lines.line_of(s.start)),
-            key: None,
-            message: e.message().trim().to_string(),
-        })?;
+        // The feeds are checked as they are read, a table at a time (`split`), so a long file's
+        // raw tables are never all held; the first error among them is said after the
+        // settings' and the roundup's, as when they were checked last.
+        let mut checked = CheckedFeeds::default();
+        let raw = match split::parse_in_pieces(text, &mut |f, n| checked.take(f, n, &lines, &at)) {
+            Some(raw) => raw,
+            None => {
+                checked = CheckedFeeds::default();
+                let mut raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError {
+                    file: file.to_path_buf(),
+                    line: e.span().map(|s| lines.line_of(s.start)),
+                    key: None,
+                    message: e.message().trim().to_string(),
+                })?;
+                let feeds = raw.feeds.take().unwrap_or_default();
+                let n = feeds.len();
+                for f in feeds {
+                    checked.take(f, n, &lines, &at);
+                }
+                raw
+            }
+        };
 
         let mut settings = Settings::defaults(dir);
         let s = raw.settings.unwrap_or_default();
@@ -484,35 +500,10 @@ impl Config {
             roundup.language = v.get_ref().clone();
         }
 
-        let raw_feeds = raw.feeds.unwrap_or_default();
-        let mut feeds = Vec::with_capacity(raw_feeds.len());
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        for (i, f) in raw_feeds.into_iter().enumerate() {
-            let id = f.id.get_ref().clone();
-            if let Err(m) = check_slug(&id) {
-                return Err(at(f.id.span(), format!("feeds[{i}].id"), m));
-            }
-            if let Some(first) = seen.insert(id.clone(), lines.line_of(f.id.span().start)) {
-                return Err(at(
-                    f.id.span(),
-                    format!("feeds[{i}].id"),
-                    format!("duplicate feed id {id:?} (first used on line {first})"),
-                ));
-            }
-            let url = parse_feed_url(f.url.get_ref())
-                .map_err(|m| at(f.url.span(), format!("feeds[{i}].url"), m))?;
-            let interval = match &f.interval {
-                Some(v) => {
-                    let d = duration(v, &format!("feeds[{i}].interval"))?;
-                    check_interval(d)
-                        .map_err(|m| at(v.span(), format!("feeds[{i}].interval"), m))?;
-                    Some(d)
-                }
-                None => None,
-            };
-            let name = f.name.filter(|n| !n.trim().is_empty());
-            feeds.push(FeedConfig { id: id.into(), url, name, tags: f.tags, interval });
+        if let Some(e) = checked.error {
+            return Err(e);
         }
+        let feeds = checked.feeds;
         let blog = match raw.blog {
             Some(b) => Some(parse_blog(b, dir, &at)?),
             None => None,
@@ -533,13 +524,73 @@ impl Config {
     }
 }
 
-/// The file's TOML: a `[[feeds]]` table at a time when it has them (see `split`), else, and
-/// for every error, the whole file at once.
-fn parse_raw(text: &str) -> Result<RawConfig, toml::de::Error> {
-    match split::parse_in_pieces(text) {
-        Some(raw) => Ok(raw),
-        None => toml::from_str(text),
+/// The `[[feeds]]` tables checked so far, in order, up to the first that is wrong.
+#[derive(Default)]
+struct CheckedFeeds {
+    feeds: Vec<FeedConfig>,
+    /// Each id and the line it is on, for duplicates.
+    seen: HashMap<String, usize>,
+    /// The first wrong table's error: nothing after it is checked.
+    error: Option<ConfigError>,
+}
+
+impl CheckedFeeds {
+    /// Checks the next of `all` tables; `at` locates an error.
+    fn take(
+        &mut self,
+        f: RawFeed,
+        all: usize,
+        lines: &LineIndex,
+        at: &impl Fn(std::ops::Range<usize>, String, String) -> ConfigError,
+    ) {
+        if self.error.is_some() {
+            return;
+        }
+        if self.feeds.is_empty() {
+            // Room for all at once: growing by doubling held two copies at each step.
+            self.feeds.reserve_exact(all);
+            self.seen.reserve(all);
+        }
+        let i = self.feeds.len();
+        match check_feed(i, f, &mut self.seen, lines, at) {
+            Ok(feed) => self.feeds.push(feed),
+            Err(e) => self.error = Some(e),
+        }
     }
+}
+
+/// The `i`th `[[feeds]]` table, checked; `seen` holds the ids before it and their lines.
+fn check_feed(
+    i: usize,
+    f: RawFeed,
+    seen: &mut HashMap<String, usize>,
+    lines: &LineIndex,
+    at: &impl Fn(std::ops::Range<usize>, String, String) -> ConfigError,
+) -> Result<FeedConfig, ConfigError> {
+    let id = f.id.get_ref().clone();
+    if let Err(m) = check_slug(&id) {
+        return Err(at(f.id.span(), format!("feeds[{i}].id"), m));
+    }
+    if let Some(first) = seen.insert(id.clone(), lines.line_of(f.id.span().start)) {
+        return Err(at(
+            f.id.span(),
+            format!("feeds[{i}].id"),
+            format!("duplicate feed id {id:?} (first used on line {first})"),
+        ));
+    }
+    let url = parse_feed_url(f.url.get_ref())
+        .map_err(|m| at(f.url.span(), format!("feeds[{i}].url"), m))?;
+    let interval = match &f.interval {
+        Some(v) => {
+            let key = || format!("feeds[{i}].interval");
+            let d = parse_duration(v.get_ref()).map_err(|m| at(v.span(), key(), m))?;
+            check_interval(d).map_err(|m| at(v.span(), key(), m))?;
+            Some(d)
+        }
+        None => None,
+    };
+    let name = f.name.filter(|n| !n.trim().is_empty());
+    Ok(FeedConfig { id: id.into(), url, name, tags: f.tags, interval })
 }
 
 /// A text setting that must be one non-empty line: trimmed, or `None`.
@@ -735,7 +786,9 @@ struct LineIndex {
 
 impl LineIndex {
     fn new(text: &str) -> LineIndex {
-        let mut starts = vec![0];
+        let breaks = text.bytes().filter(|b| *b == b'\n').count();
+        let mut starts = Vec::with_capacity(breaks + 1);
+        starts.push(0);
         starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         LineIndex { starts }
     }
@@ -834,6 +887,30 @@ mod tests {
         assert_eq!(e.line, Some(6));
         assert_eq!(e.key.as_deref(), Some("feeds[1].id"));
         assert!(e.message.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn errors_keep_their_order_with_feeds_checked_as_they_are_read() {
+        // A wrong feed before a wrong setting: the setting is said, as settings come first.
+        let e = parse(
+            "[[feeds]]\nid = \"a b\"\nurl = \"https://a.example/\"\n\n[settings]\ntimezone = \"Mars\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(6), Some("settings.timezone")), "{e}");
+        // A feed that fails its checks, then one whose TOML is wrong: the TOML, from the whole
+        // file.
+        let e = parse(
+            "[[feeds]]\nid = \"a b\"\nurl = \"https://a.example/\"\n[[feeds]]\nid = \"c\"\nurl = \"https://c.example/\"\nurll = 1\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(7), None), "{e}");
+        assert!(e.message.contains("urll"), "{e}");
+        // Two wrong feeds: the first.
+        let e = parse(
+            "[[feeds]]\nid = \"a\"\nurl = \"ftp://a.example/\"\n[[feeds]]\nid = \"b b\"\nurl = \"https://b.example/\"\n",
+        )
+        .unwrap_err();
+        assert_eq!((e.line, e.key.as_deref()), (Some(3), Some("feeds[0].url")), "{e}");
     }
 
     #[test]

@@ -32,8 +32,10 @@ pub(crate) fn feeds(cli: &Cli, cmd: &FeedsCommand) -> anyhow::Result<Exit> {
 fn feeds_list(cli: &Cli, json: bool) -> anyhow::Result<Exit> {
     let config = load_config(cli)?;
     let store = super::open_store_to_read(cli, &config)?;
-    // Only the ids are needed from here on: a 100,000-feed file's URLs and names go (issue 11).
-    let ids: Vec<FeedId> = config.feeds.into_iter().map(|f| f.id).collect();
+    // Only the ids are needed from here on: a 100,000-feed file's URLs and names go before the
+    // rows come (issue 11).
+    let ids: Vec<FeedId> = config.feeds.iter().map(|f| f.id.clone()).collect();
+    drop(config);
     // Each stored row goes straight to its place in the file's order: no scan per feed (that
     // was quadratic) and no second copy of the rows (issue 11).
     let position: HashMap<&str, usize> =

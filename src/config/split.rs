@@ -24,9 +24,15 @@ use toml_parser::lexer::TokenKind;
 
 use super::{RawConfig, RawFeed};
 
-/// The file parsed piece by piece, or `None` to parse it whole: when it has no `[[feeds]]`
-/// table, when a piece does not parse, or when cutting it could change its meaning.
-pub(super) fn parse_in_pieces(text: &str) -> Option<RawConfig> {
+/// The file parsed piece by piece: everything but the `[[feeds]]` tables, which go to `each`
+/// in order as they are read (so they are never all held). `None` to parse it whole: when it
+/// has no `[[feeds]]` table, when a piece does not parse (after `each` has had the tables
+/// before it), or when cutting it could change its meaning.
+/// `each` is also told how many tables there are in all.
+pub(super) fn parse_in_pieces(
+    text: &str,
+    each: &mut dyn FnMut(RawFeed, usize),
+) -> Option<RawConfig> {
     let tables = feed_tables(text)?;
     if tables.is_empty() {
         return None;
@@ -44,19 +50,16 @@ pub(super) fn parse_in_pieces(text: &str) -> Option<RawConfig> {
     }
     // Only ASCII spaces replaced whole tokens, which end on character boundaries.
     let rest = String::from_utf8(rest).ok()?;
-    let mut raw: RawConfig = toml::from_str(&rest).ok()?;
+    let raw: RawConfig = toml::from_str(&rest).ok()?;
+    drop(rest);
     if raw.feeds.is_some() {
         // `feeds` is also defined outside the `[[feeds]]` tables: the whole file says how.
         return None;
     }
-    let feeds = tables
-        .iter()
-        .map(|t| {
-            let feed: RawFeed = toml::from_str(&text[t.body.clone()]).ok()?;
-            Some(feed.moved_by(t.body.start))
-        })
-        .collect::<Option<Vec<RawFeed>>>()?;
-    raw.feeds = Some(feeds);
+    for t in &tables {
+        let feed: RawFeed = toml::from_str(&text[t.body.clone()]).ok()?;
+        each(feed.moved_by(t.body.start), tables.len());
+    }
     Some(raw)
 }
 
@@ -188,8 +191,12 @@ mod tests {
         toml::from_str::<RawConfig>(text).map(|r| format!("{r:?}")).map_err(|e| e.to_string())
     }
 
+    /// What the pieces parse to, the feeds put back in their place, as text.
     fn pieces(text: &str) -> Option<String> {
-        parse_in_pieces(text).map(|r| format!("{r:?}"))
+        let mut feeds = Vec::new();
+        let mut raw = parse_in_pieces(text, &mut |f, _| feeds.push(f))?;
+        raw.feeds = Some(feeds);
+        Some(format!("{raw:?}"))
     }
 
     const FEED: &str = "[[feeds]]\nid = \"a\"\nurl = \"https://a.example/feed\"\n";

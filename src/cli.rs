@@ -147,9 +147,20 @@ pub struct DeskArgs {
     /// The desk is reached through a TLS proxy: its session cookie is sent only over HTTPS.
     #[arg(long)]
     pub behind_tls: bool,
+    /// Seconds a connection may take to send a request's headers, counted from when the desk
+    /// waits for them (a new connection, or a kept-alive one between requests); then it is
+    /// closed.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub header_timeout: u64,
+    /// Connections open at once, at most (further ones wait); a browser opens about six.
+    #[arg(long, default_value_t = 64, value_name = "N")]
+    pub max_connections: usize,
     /// Ask for a password (twice) and write its Argon2 hash to the feeds file's `[desk]`
     /// table, then exit.
-    #[arg(long, conflicts_with_all = ["addr", "behind_tls"])]
+    #[arg(
+        long,
+        conflicts_with_all = ["addr", "behind_tls", "header_timeout", "max_connections"]
+    )]
     pub set_password: bool,
 }
 

@@ -11,6 +11,7 @@
 //! (a new one, a slow one, or a kept-alive one idle between requests) is closed; at most
 //! [`Limits::max_connections`] are open at once (the next wait in the listen queue); and the
 //! open-file soft limit is raised to the hard limit at start ([`raise_open_file_limit`]).
+//! `roundup desk` runs on the same accept loop ([`serve_connections`]) with the same limits.
 //!
 //! Path rules: the request path is percent-decoded exactly once; NUL, backslash, a `..`
 //! segment or bytes that are not UTF-8 after decoding are a 400; a segment starting with `.`
@@ -240,9 +241,8 @@ pub(crate) fn raise_open_file_limit() -> std::io::Result<u64> {
     Ok(lim.rlim_cur)
 }
 
-/// Serves `root` (canonical) on `listener` within `limits` until `stop` resolves; then asks
-/// every connection to close after its request in flight, and waits up to [`SHUTDOWN_GRACE`]
-/// for them.
+/// Serves `root` (canonical) on `listener` within `limits` until `stop` resolves (see
+/// [`serve_connections`]).
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     root: PathBuf,
@@ -250,6 +250,35 @@ pub(crate) async fn serve(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let state = Arc::new(Served { root });
+    serve_connections(listener, limits, stop, move |peer| {
+        let state = state.clone();
+        hyper::service::service_fn(move |req| handle(state.clone(), peer, req))
+    })
+    .await
+}
+
+/// The one accept loop of `roundup serve` and `roundup desk`: accepts HTTP/1 connections on
+/// `listener` within `limits` until `stop` resolves, each served by the service `service_for`
+/// makes for its peer's address; then asks every connection to close after its request in
+/// flight, and waits up to [`SHUTDOWN_GRACE`] for them.
+pub(crate) async fn serve_connections<S, B>(
+    listener: tokio::net::TcpListener,
+    limits: Limits,
+    stop: impl Future<Output = ()> + Send + 'static,
+    service_for: impl Fn(SocketAddr) -> S,
+) -> std::io::Result<()>
+where
+    S: hyper::service::Service<
+            axum::http::Request<hyper::body::Incoming>,
+            Response = axum::http::Response<B>,
+        > + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let max = limits.max_connections.clamp(1, tokio::sync::Semaphore::MAX_PERMITS);
     let slots = Arc::new(tokio::sync::Semaphore::new(max));
     let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
@@ -272,11 +301,10 @@ pub(crate) async fn serve(
                 }
             },
         };
-        let state = state.clone();
+        let service = service_for(peer);
         let mut closing = closing_rx.clone();
         tokio::spawn(async move {
             let _slot = permit;
-            let service = hyper::service::service_fn(move |req| handle(state.clone(), peer, req));
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(limits.header_timeout);
             let conn = builder.serve_connection(TokioIo::new(stream), service);

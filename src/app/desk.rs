@@ -28,6 +28,7 @@ pub(crate) fn desk(cli: &Cli, args: &DeskArgs) -> anyhow::Result<Exit> {
         }
         _ => config.desk.password_hash.clone(),
     };
+    let limits = super::serve::connection_limits(args.header_timeout, args.max_connections);
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr.as_str()).await.map_err(|e| {
@@ -61,7 +62,7 @@ pub(crate) fn desk(cli: &Cli, args: &DeskArgs) -> anyhow::Result<Exit> {
             config,
         })?;
         println!("roundup: desk for {week} at http://{addr}/{login} (Ctrl-C to stop)");
-        crate::desk::serve(listener, state, super::serve::stop_signal())
+        crate::desk::serve(listener, state, limits, super::serve::stop_signal())
             .await
             .context("the desk failed")?;
         println!("roundup: stopped");

@@ -24,19 +24,7 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Exit> {
             ));
         }
     };
-    let files = match crate::serve::raise_open_file_limit() {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("roundup: warning: cannot raise the open-file limit: {e}");
-            1024
-        }
-    };
-    // Leave room for the files a request reads and the runtime's own.
-    let room = usize::try_from(files.saturating_sub(64)).unwrap_or(usize::MAX).max(1);
-    let limits = crate::serve::Limits {
-        header_timeout: std::time::Duration::from_secs(args.header_timeout.max(1)),
-        max_connections: args.max_connections.min(room),
-    };
+    let limits = connection_limits(args.header_timeout, args.max_connections);
     let rt = runtime()?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(args.addr.as_str()).await.map_err(|e| {
@@ -55,6 +43,27 @@ pub(crate) fn serve(cli: &Cli, args: &ServeArgs) -> anyhow::Result<Exit> {
         println!("roundup: stopped");
         Ok(Exit::Ok)
     })
+}
+
+/// The limits of `--header-timeout SECS` and `--max-connections N` (of `serve` and `desk`),
+/// after raising the open-file limit: at most as many connections as it leaves room for.
+pub(super) fn connection_limits(
+    header_timeout: u64,
+    max_connections: usize,
+) -> crate::serve::Limits {
+    let files = match crate::serve::raise_open_file_limit() {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("roundup: warning: cannot raise the open-file limit: {e}");
+            1024
+        }
+    };
+    // Leave room for the files a request reads and the runtime's own.
+    let room = usize::try_from(files.saturating_sub(64)).unwrap_or(usize::MAX).max(1);
+    crate::serve::Limits {
+        header_timeout: std::time::Duration::from_secs(header_timeout.max(1)),
+        max_connections: max_connections.min(room),
+    }
 }
 
 /// Resolves on Ctrl-C or (on Unix) SIGTERM.

@@ -225,14 +225,25 @@ async fn not_found() -> DeskError {
     DeskError::not_found("no such page".to_string()).page()
 }
 
-/// Serves the desk on `listener` until `stop` resolves.
+/// Serves the desk on `listener` within `limits` until `stop` resolves, on `roundup serve`'s
+/// accept loop ([`crate::serve::serve_connections`]: the header timeout, the connection cap and
+/// the graceful stop are the same); each request carries its peer's address as
+/// [`axum::extract::ConnectInfo`] (for the login's rate limit).
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<DeskState>,
+    limits: crate::serve::Limits,
     stop: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app).with_graceful_shutdown(stop).await
+    let app = hyper_util::service::TowerToHyperService::new(router(state));
+    crate::serve::serve_connections(listener, limits, stop, move |peer| {
+        let app = app.clone();
+        hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+            hyper::service::Service::call(&app, req)
+        })
+    })
+    .await
 }
 
 /// A refusal or failure, as the editor sees it: JSON for the API, a page for a page.

@@ -1,6 +1,7 @@
 //! `roundup desk`: the real binary. Refuses a non-loopback address without a password, writes
 //! a password's hash with `--set-password`, and serves its pages on loopback, where a pick made
-//! through it is the one `roundup picks` lists. (Every route and refusal is tested in
+//! through it is the one `roundup picks` lists; it cuts off a half-sent request and caps its
+//! connections as `roundup serve` does. (Every route and refusal is tested in
 //! `src/desk/tests.rs`; the browser tests drive it in Chromium.)
 
 use std::io::{Read, Write};
@@ -134,6 +135,78 @@ fn fetch_now_polls_the_feeds_in_the_background_and_reports_progress() {
         &format!("GET /?week=2024-W48 HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
     );
     assert!(page.contains("Council budgets under pressure"), "the fetched entries are candidates");
+    desk.signal("TERM");
+    desk.finish(Duration::from_secs(10)).success();
+}
+
+/// Whether the desk has closed `s` within `limit`: end of stream (hyper may send a 408 first)
+/// or a reset; still open when the read times out.
+fn closed_within(s: &mut TcpStream, limit: Duration) -> bool {
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue,
+            Err(e) => {
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+            }
+        }
+    }
+}
+
+/// The desk has `roundup serve`'s limits (the same connection loop): a client that sends half a
+/// request's headers is cut off after `--header-timeout`, and with `--max-connections 2` two
+/// idle connections hold a third one's request back until the timeout closes them.
+#[test]
+fn the_desk_cuts_off_half_sent_headers_and_caps_its_connections() {
+    let env = TestEnv::new(CONFIG);
+    let mut desk = env.spawn(&[
+        "desk",
+        "--addr",
+        "127.0.0.1:0",
+        "--week",
+        "2026-W48",
+        "--header-timeout",
+        "1",
+        "--max-connections",
+        "2",
+    ]);
+    let addr = desk.wait_for_address("roundup: desk for", Duration::from_secs(30));
+
+    // Half a header, then silence: cut off after the timeout.
+    let mut half = TcpStream::connect(addr).unwrap();
+    half.write_all(format!("GET / HTTP/1.1\r\nHost: {addr}\r\nAccept: text/").as_bytes()).unwrap();
+    let clock = std::time::Instant::now();
+    assert!(closed_within(&mut half, Duration::from_secs(5)), "half a header stays open");
+    let took = clock.elapsed();
+    assert!(took >= Duration::from_millis(700), "closed too soon: {took:?}");
+
+    // Two idle connections fill the cap; a third one's request waits for a free slot.
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let clock = std::time::Instant::now();
+    let mut third = TcpStream::connect(addr).unwrap();
+    third
+        .write_all(
+            format!("GET / HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .unwrap();
+    third.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut answer = String::new();
+    third.read_to_string(&mut answer).unwrap();
+    let waited = clock.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        waited >= Duration::from_millis(500),
+        "answered in {waited:?} while two idle connections held both slots"
+    );
+    for mut s in idle {
+        assert!(closed_within(&mut s, Duration::from_secs(2)), "an idle connection stays open");
+    }
     desk.signal("TERM");
     desk.finish(Duration::from_secs(10)).success();
 }

@@ -3,6 +3,7 @@
 //! `roundup fetch --force` (the same `poll::run`, under the same run lock) in a background
 //! task whose progress `GET /api/fetch` reports.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
@@ -68,11 +69,12 @@ pub(crate) async fn page(
             |t| t.with_timezone(&tz).format("%a %-d %b, %H:%M").to_string(),
         )
     };
-    let mut feeds: Vec<FeedRow> = state
-        .config
-        .feeds
+    // The configured feeds' rows, found by id: a scan of every row per feed was quadratic,
+    // minutes for 100,000 feeds (issue 11). Their order is the sort's below.
+    let configured: HashSet<&str> = state.config.feeds.iter().map(|f| f.id.as_str()).collect();
+    let mut feeds: Vec<FeedRow> = all
         .iter()
-        .filter_map(|f| all.iter().find(|l| l.id == f.id))
+        .filter(|l| configured.contains(l.id.as_str()))
         .map(|l| {
             let mut notes = Vec::new();
             if l.gone {

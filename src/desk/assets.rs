@@ -32,6 +32,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 const ASSETS: &[(&str, &str, &str)] = &[
     ("desk.css", "text/css; charset=utf-8", include_str!("../../templates/desk/desk.css")),
     ("desk.js", "text/javascript; charset=utf-8", include_str!("../../templates/desk/desk.js")),
+    // The tab's icon (the desk's "r" mark), so browsers do not ask for /favicon.ico.
+    ("icon.svg", "image/svg+xml", include_str!("../../templates/desk/icon.svg")),
 ];
 
 /// The compiled templates and the assets.
@@ -128,12 +130,22 @@ pub(crate) fn push_escaped(out: &mut String, text: &str) {
     out.push_str(rest);
 }
 
+/// `GET /favicon.ico`: the icon (`icon.svg`), for the pages that do not name it, such as the
+/// HTML draft; browsers ask for it and log a 404.
+pub(crate) async fn favicon(State(state): State<Arc<DeskState>>) -> Response {
+    serve_asset(&state, "icon.svg")
+}
+
 /// `GET /assets/NAME`: one of the embedded assets, or 404.
 pub(crate) async fn asset(
     State(state): State<Arc<DeskState>>,
     UrlPath(name): UrlPath<String>,
 ) -> Response {
-    match state.pages.assets.get(name.as_str()) {
+    serve_asset(&state, &name)
+}
+
+fn serve_asset(state: &DeskState, name: &str) -> Response {
+    match state.pages.assets.get(name) {
         Some((mime, text)) => {
             let mut r = text.clone().into_response();
             r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));

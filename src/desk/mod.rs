@@ -66,7 +66,8 @@
 //! | `GET /api/preview/ID` | | the item as the HTML draft renders it |
 //! | `GET /api/draft` | | `{"html", "warnings"}`: the HTML draft and its lint |
 //! | `GET /draft.md`, `GET /draft.html` | `download=1` | `roundup draft` to stdout |
-//! | `GET /assets/NAME` | | the embedded stylesheet and script (`desk.css`, `desk.js`) |
+//! | `GET /favicon.ico` | | `icon.svg`, for pages that do not name it (the draft downloads) |
+//! | `GET /assets/NAME` | | the embedded stylesheet, script and icon (`desk.css`, `desk.js`, `icon.svg`) |
 
 mod assets;
 mod candidates;
@@ -201,6 +202,7 @@ pub(crate) fn router(state: Arc<DeskState>) -> Router {
         .route("/draft.md", get(post::draft_markdown))
         .route("/draft.html", get(post::draft_html))
         .route("/assets/{name}", get(assets::asset))
+        .route("/favicon.ico", get(assets::favicon))
         .route("/login", get(security::login_page).post(security::login))
         .route("/logout", post(security::logout))
         .route("/api/search", get(candidates::search))
@@ -350,6 +352,7 @@ impl IntoResponse for DeskError {
         if self.html {
             let body = format!(
                 "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>roundup desk</title>\
+                 <link rel=\"icon\" href=\"/assets/icon.svg\" type=\"image/svg+xml\">\
                  <link rel=\"stylesheet\" href=\"/assets/desk.css\"><body data-page=\"error\">\
                  <main class=\"error-page\"><h1>{}</h1><p id=\"error\">{}</p><p><a href=\"/\">Back to the candidates</a></p></main>",
                 self.status.as_u16(),

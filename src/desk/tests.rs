@@ -345,6 +345,14 @@ async fn assets_come_from_the_embedded_map_and_no_path_reaches_the_file_system()
     assert!(a.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/javascript"));
     assert_eq!(a.body, include_str!("../../templates/desk/desk.js"));
     assert_eq!(d.get("/assets/desk.css").await.status, StatusCode::OK);
+    // The tab's icon, named by every page and at the path browsers try on their own.
+    for path in ["/assets/icon.svg", "/favicon.ico"] {
+        let icon = d.get(path).await;
+        assert_eq!(icon.status, StatusCode::OK, "{path}");
+        assert_eq!(icon.headers[header::CONTENT_TYPE], "image/svg+xml", "{path}");
+        assert_eq!(icon.body, include_str!("../../templates/desk/icon.svg"), "{path}");
+    }
+    assert!(d.get("/").await.body.contains("<link rel=\"icon\" href=\"/assets/icon.svg\""));
     std::fs::write(d.dir.path().join("secret.txt"), "secret").unwrap();
     for path in [
         "/assets/feeds.toml",

@@ -473,6 +473,8 @@ pub(crate) const SLOW_ANSWER: Duration = Duration::from_secs(10);
 pub(crate) const BIG_BODY: usize = 256 * 1024;
 /// Decompressed size of `/bomb.xml`.
 pub(crate) const BOMB_SIZE: usize = 4 * 1024 * 1024;
+/// The longest `/doc/{name}?delay_ms=` waits.
+pub(crate) const DOC_DELAY_LIMIT: Duration = Duration::from_secs(5);
 /// The longest a held request waits for [`FixtureServer::release`].
 pub(crate) const HOLD_LIMIT: Duration = Duration::from_secs(30);
 
@@ -530,8 +532,9 @@ struct ServerState {
 /// - `/bomb.xml`: a few KiB of gzip that inflate to [`BOMB_SIZE`] bytes.
 /// - `/page.html`: an HTML page advertising `/gen/discovered`; `/nofeed.html`: one advertising
 ///   nothing.
-/// - `/doc/{name}`: whatever the test set with [`FixtureServer::set_doc`], with an ETag that
-///   changes with it; 404 until set.
+/// - `/doc/{name}[?delay_ms=MS]`: whatever the test set with [`FixtureServer::set_doc`], with
+///   an ETag that changes with it; 404 until set. With `delay_ms`, answered that much later (at
+///   most [`DOC_DELAY_LIMIT`]).
 pub(crate) struct FixtureServer {
     addr: SocketAddr,
     state: Arc<ServerState>,
@@ -859,8 +862,12 @@ async fn status(UrlPath(code): UrlPath<u16>) -> Response {
 async fn doc(
     State(state): State<Arc<ServerState>>,
     UrlPath(name): UrlPath<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
 ) -> Response {
+    if let Some(ms) = query.get("delay_ms").and_then(|ms| ms.parse::<u64>().ok()) {
+        tokio::time::sleep(Duration::from_millis(ms).min(DOC_DELAY_LIMIT)).await;
+    }
     let Some(doc) = state.docs.lock().unwrap().get(&name).cloned() else {
         return StatusCode::NOT_FOUND.into_response();
     };

@@ -1,6 +1,7 @@
 //! How an entry's HTML is stored: its summary and content, deflated together into one `body`
-//! blob (issue 11: the database held 1.4x the bytes of the feeds it stored, with the content,
-//! the summary and their plain text each kept in full). The plain text is not stored: it is
+//! blob, kept in `entry_bodies` apart from the entry's row (issue 11: the database held 1.4x
+//! the bytes of the feeds it stored, with the content, the summary and their plain text each
+//! kept in full). The plain text is not stored: it is
 //! the content's (else the summary's) text, made again when an entry is read
 //! ([`crate::html_text::html_to_text`], as `update` made it), and the search index is built
 //! from it at write time.

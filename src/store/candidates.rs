@@ -99,7 +99,8 @@ impl Store {
     ) -> Result<Vec<CandidateOpening>, StoreError> {
         self.read(|c| {
             let mut stmt = c.prepare(&format!(
-                "SELECT e.id, e.content_hash, e.body, e.text_without_html FROM entries e WHERE {}",
+                "SELECT e.id, e.content_hash, b.body, e.text_without_html
+                 FROM entries e LEFT JOIN entry_bodies b ON b.entry_id = e.id WHERE {}",
                 in_week()
             ))?;
             let params = named_params! {

@@ -32,11 +32,17 @@ pub(super) fn upsert_entries(
     )?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO entries (feed_id, identity, url, title, author, published, dated_by, updated,
-                              body, text_without_html, categories, content_hash, first_seen,
+                              text_without_html, categories, content_hash, first_seen,
                               changed_at)
          VALUES (:feed_id, :identity, :url, :title, :author, :published, :dated_by, :updated,
-                 :body, :text_without_html, :categories, :content_hash, :now, :now)",
+                 :text_without_html, :categories, :content_hash, :now, :now)",
     )?;
+    // The body in its own table (migration 8), written with the entry.
+    let mut store_body = tx.prepare_cached(
+        "INSERT INTO entry_bodies (entry_id, body) VALUES (?1, ?2)
+         ON CONFLICT (entry_id) DO UPDATE SET body = excluded.body",
+    )?;
+    let mut drop_body = tx.prepare_cached("DELETE FROM entry_bodies WHERE entry_id = ?1")?;
     // The search index is written with the entry, in the same transaction: a search never
     // waits for it to catch up (issue 11: 9.4 s after a 235,651-entry fetch).
     let mut index = tx.prepare_cached(
@@ -48,7 +54,7 @@ pub(super) fn upsert_entries(
         "UPDATE entries SET url = :url, title = :title, author = :author,
                 published = iif(:dated_by = 'first_seen' AND dated_by = 'first_seen',
                                 published, :published),
-                dated_by = :dated_by, updated = :updated, body = :body,
+                dated_by = :dated_by, updated = :updated,
                 text_without_html = :text_without_html, categories = :categories, content_hash = :content_hash, changed_at = :now
          WHERE id = :id",
     )?;
@@ -78,13 +84,16 @@ pub(super) fn upsert_entries(
                     ":published": published,
                     ":dated_by": e.dated_by,
                     ":updated": updated,
-                    ":body": body::stored(prepacked, e, &mut scratch),
                     ":text_without_html": text_without_html,
                     ":categories": categories,
                     ":content_hash": e.content_hash,
                     ":now": now,
                 })?;
-                index.execute(params![tx.last_insert_rowid(), e.title, e.author, e.text])?;
+                let id = tx.last_insert_rowid();
+                if let Some(body) = body::stored(prepacked, e, &mut scratch) {
+                    store_body.execute(params![id, body])?;
+                }
+                index.execute(params![id, e.title, e.author, e.text])?;
                 counts.new += 1;
             }
             Some((_, hash)) if hash == e.content_hash => {}
@@ -97,12 +106,15 @@ pub(super) fn upsert_entries(
                     ":published": published,
                     ":dated_by": e.dated_by,
                     ":updated": updated,
-                    ":body": body::stored(prepacked, e, &mut scratch),
                     ":text_without_html": text_without_html,
                     ":categories": categories,
                     ":content_hash": e.content_hash,
                     ":now": now,
                 })?;
+                match body::stored(prepacked, e, &mut scratch) {
+                    Some(body) => store_body.execute(params![id, body])?,
+                    None => drop_body.execute([id])?,
+                };
                 unindex.execute([id])?;
                 index.execute(params![id, e.title, e.author, e.text])?;
                 counts.updated += 1;
@@ -119,8 +131,9 @@ pub(super) const ENTRY_DETAIL_SELECT: &str = "SELECT e.id, e.feed_id,
         coalesce(nullif(f.name, ''), nullif(f.title, ''), nullif(p.site_name, ''), f.id),
         f.site_url, e.title, coalesce(nullif(p.canonical_url, ''), e.url),
         coalesce(nullif(e.author, ''), nullif(p.byline, '')), e.published, e.dated_by,
-        e.first_seen, e.body, e.text_without_html
-     FROM entries e JOIN feeds f ON f.id = e.feed_id LEFT JOIN pages p ON p.url = e.url";
+        e.first_seen, b.body, e.text_without_html
+     FROM entries e JOIN feeds f ON f.id = e.feed_id LEFT JOIN pages p ON p.url = e.url
+     LEFT JOIN entry_bodies b ON b.entry_id = e.id";
 
 /// Reads the [`ENTRY_DETAIL_SELECT`] columns starting at column `at`.
 pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetail> {
@@ -586,8 +599,13 @@ mod tests {
         neither.content_html = None;
         let changed = record("2", "Housing plan, revised", "h4", "2026-11-25T09:00:00Z");
         let stored = |s: &Store| -> Vec<(String, Option<Vec<u8>>)> {
-            let mut q =
-                s.conn.prepare("SELECT identity, body FROM entries ORDER BY identity").unwrap();
+            let mut q = s
+                .conn
+                .prepare(
+                    "SELECT e.identity, b.body FROM entries e
+                     LEFT JOIN entry_bodies b ON b.entry_id = e.id ORDER BY e.identity",
+                )
+                .unwrap();
             q.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect()
         };
         let (_d1, mut by_writer) = store();
@@ -793,6 +811,58 @@ mod tests {
         let q = "\"common\"";
         let top = newest_matches(&s.conn, "1", vec![], q, 2, 3).unwrap();
         assert_eq!(top.iter().map(|r| r.id.0).collect::<Vec<_>>()[0], 1);
+    }
+
+    /// Issue 11: an entry's deflated body shared its row with the fields that lists read, so a
+    /// week's candidates read every body's page. It lives in `entry_bodies` now, goes with its
+    /// entry, and reads back the same.
+    #[test]
+    fn an_entrys_body_is_kept_apart_from_its_row_and_removed_with_it() {
+        let (_dir, mut s) = store();
+        let mut with_summary = record("1", "Budget cuts", "h1", "2020-01-01T00:00:00Z");
+        with_summary.summary_html = Some("<p>Short.</p>".into());
+        let no_html = EntryRecord {
+            summary_html: None,
+            content_html: None,
+            text: "Just text.".into(),
+            ..record("2", "Plain", "h2", "2026-11-24T09:00:00Z")
+        };
+        s.record_poll(&update(vec![with_summary, no_html])).unwrap();
+        let columns: Vec<String> = s
+            .conn
+            .prepare("SELECT name FROM pragma_table_info('entries')")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(!columns.iter().any(|c| c == "body"), "{columns:?}");
+        let bodies = |s: &Store| -> Vec<i64> {
+            s.conn
+                .prepare("SELECT entry_id FROM entry_bodies ORDER BY entry_id")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<rusqlite::Result<_>>()
+                .unwrap()
+        };
+        assert_eq!(bodies(&s), [1], "an entry without HTML has no body");
+        let one = s.entry(EntryId(1)).unwrap().unwrap();
+        assert_eq!(one.summary_html.as_deref(), Some("<p>Short.</p>"));
+        assert_eq!(one.content_html.as_deref(), Some("<p>Budget cuts</p>"));
+        assert_eq!(one.text, "Budget cuts");
+        assert_eq!(s.entry(EntryId(2)).unwrap().unwrap().text, "Just text.");
+        // A changed entry's body is replaced; one that loses its HTML loses its body.
+        let mut changed = record("1", "Budget cuts, revised", "h3", "2020-01-01T00:00:00Z");
+        changed.content_html = Some("<p>Revised.</p>".into());
+        s.record_poll(&update(vec![changed])).unwrap();
+        assert_eq!(
+            s.entry(EntryId(1)).unwrap().unwrap().content_html.as_deref(),
+            Some("<p>Revised.</p>")
+        );
+        let prune_cutoff = parse_rfc3339("2021-01-01T00:00:00Z").unwrap();
+        assert_eq!(s.prune(prune_cutoff, false).unwrap().removed, 1);
+        assert!(bodies(&s).is_empty(), "the pruned entry's body went with it");
     }
 
     #[test]

@@ -619,7 +619,6 @@ fn parse_share(s: &str) -> Result<f64, String> {
     Ok(n / 100.0)
 }
 
-/// A feed URL must be absolute http(s) with a host.
 /// The `[blog]` table, checked; `at` locates an error.
 fn parse_blog(
     raw: Spanned<RawBlog>,

@@ -46,8 +46,18 @@ const CHUNK: usize = 16 * 1024;
 // deterministic randomness
 // ------------------------------------------------------------------------------------------
 
-/// SplitMix64: small, fast and good enough to make synthetic text; seeded per stream so that
-/// feed i and entry j come out the same whatever else is generated.
+/// One step of SplitMix64 (small, fast and good enough to make synthetic text): advances
+/// `state` and returns the next number. The scale bench's entry generator uses it too.
+pub(crate) fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// SplitMix64, seeded per stream so that feed i and entry j come out the same whatever else is
+/// generated.
 struct Rng(u64);
 
 impl Rng {
@@ -61,11 +71,7 @@ impl Rng {
     }
 
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        splitmix64(&mut self.0)
     }
 
     fn below(&mut self, n: usize) -> usize {

@@ -1,4 +1,4 @@
-//! How an entry's HTML is stored: its summary and content, deflated together into one `body`
+//! How an entry's HTML is stored: its summary and content, compressed together into one `body`
 //! blob, kept in `entry_bodies` apart from the entry's row (issue 11: the database held 1.4x
 //! the bytes of the feeds it stored, with the content, the summary and their plain text each
 //! kept in full). The plain text is not stored: it is
@@ -6,9 +6,12 @@
 //! ([`crate::html_text::html_to_text`], as `update` made it), and the search index is built
 //! from it at write time.
 //!
-//! The blob is DEFLATE (flate2 on its zlib-rs backend) over `[flags][summary length, u32 LE]
-//! [summary][content]`: one stream, so a summary that repeats the content's opening costs
-//! little. Owns that format only; not what the HTML says.
+//! The blob is one compressed stream over `[flags][summary length, u32 LE][summary][content]`,
+//! so a summary that repeats the content's opening costs little. It is written as a Zstandard
+//! frame (level [`LEVEL`]); blobs written before are raw DEFLATE streams, and both read back.
+//! The two cannot be confused: a Zstandard frame opens with the bytes `28 B5 2F FD`, which no
+//! DEFLATE stream can begin with (`28` opens a stored block, whose length `B5 2F` would have
+//! to be followed by its complement `4A D0`). Owns that format only; not what the HTML says.
 //!
 //! Packing is the costliest part of storing an entry, so it need not happen on the single
 //! writer: [`PackedPoll::packed`] packs a poll's bodies on the thread that read the feed, and
@@ -18,7 +21,7 @@ use std::cell::RefCell;
 use std::io::Read;
 
 use flate2::read::DeflateDecoder;
-use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
+use flate2::{Decompress, FlushDecompress, Status};
 
 use crate::model::{EntryRecord, FeedPoll, PollResult};
 
@@ -40,38 +43,33 @@ pub(super) fn pack(summary: Option<&str>, content: Option<&str>) -> Option<Vec<u
     raw.extend_from_slice(&len.to_le_bytes());
     raw.extend_from_slice(&summary.as_bytes()[..len as usize]);
     raw.extend_from_slice(content.as_bytes());
-    Some(COMPRESSOR.with_borrow_mut(|compressor| deflate(compressor, &raw)))
+    Some(COMPRESSOR.with_borrow_mut(|compressor| {
+        compressor.compress(&raw).expect("compressing into a Vec sized by compress_bound")
+    }))
 }
 
 thread_local! {
-    /// One compressor per thread, reset for each entry. A new one per entry cost six times the
-    /// compression itself (miniz allocates and zeroes its tables each time: 516 ms against
-    /// 86 ms for 4,000 entries).
-    static COMPRESSOR: RefCell<Compress> =
-        RefCell::new(Compress::new(Compression::new(LEVEL), false));
+    /// One compressor per thread, reused for each entry: a new one allocates its tables each
+    /// time, which for a short entry costs more than compressing it.
+    static COMPRESSOR: RefCell<zstd::bulk::Compressor<'static>> = RefCell::new(
+        zstd::bulk::Compressor::new(LEVEL).expect("level 1 is a valid Zstandard level"),
+    );
 }
 
-/// The deflate level. Measured on a cold fetch of 1,000 feeds (74 MiB of feeds, zlib-rs):
-/// level 1 used 14 % less CPU than 2 but made the database 19 % larger (0.72x the feeds'
-/// bytes against 0.60x); level 6 used 5 % more CPU than 2 for 1 % less. On real feeds
-/// (../shared/corpus) level 2 stores 0.356 of the HTML, level 6 0.344, level 1 0.449.
-const LEVEL: u32 = 2;
+/// The Zstandard level. Chosen by measurement (issue 11), each entry compressed alone with one
+/// reused context: on a cold fetch's 22,964 synthetic entries (56 MB of HTML) level 1 stores
+/// 0.443 of the bytes at 173 MB/s, where DEFLATE level 2 (zlib-rs, the format before) stored
+/// 0.431 at 66 MB/s and DEFLATE level 1 0.557 at 143 MB/s; on the entries of ../shared/corpus
+/// level 1 stores 0.302 at 304 MB/s against DEFLATE 2's 0.298 at 95 MB/s. Packing had been a
+/// fifth of a cold fetch's CPU.
+const LEVEL: i32 = 1;
 
-/// `raw` as one raw DEFLATE stream, through `compressor` (reset first).
-fn deflate(compressor: &mut Compress, raw: &[u8]) -> Vec<u8> {
-    compressor.reset();
-    let mut out = Vec::with_capacity(raw.len() / 2 + 64);
-    loop {
-        let read = usize::try_from(compressor.total_in()).expect("fits: it is at most raw.len()");
-        let status = compressor
-            .compress_vec(&raw[read..], &mut out, FlushCompress::Finish)
-            .expect("compressing into a Vec cannot fail");
-        if status == Status::StreamEnd {
-            return out;
-        }
-        out.reserve(out.capacity().max(4096));
-    }
-}
+/// The first four bytes of every Zstandard frame.
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xB5, 0x2F, 0xFD];
+
+/// Most bytes a stored body may say it unpacks to: a frame claiming more is damaged (no feed
+/// answer that large is read).
+const MOST_UNPACKED: u64 = 1 << 30;
 
 /// The stored form of an entry's summary and content ([`pack`]).
 fn pack_entry(e: &EntryRecord) -> Option<Vec<u8>> {
@@ -132,16 +130,18 @@ pub(super) fn unpack(blob: Option<&[u8]>) -> Result<(Option<String>, Option<Stri
     let Some(blob) = blob else {
         return Ok((None, None));
     };
-    let mut raw = Vec::with_capacity(blob.len() * 3);
-    DeflateDecoder::new(blob)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("an entry's stored body does not inflate: {e}"))?;
-    let bad = || "an entry's stored body is cut short".to_string();
-    let (&flags, rest) = raw.split_first().ok_or_else(bad)?;
-    let len = rest.get(..4).ok_or_else(bad)?;
-    let len = u32::from_le_bytes(len.try_into().expect("four bytes")) as usize;
-    let rest = &rest[4..];
-    let summary = rest.get(..len).ok_or_else(bad)?;
+    let raw = if blob.starts_with(&ZSTD_MAGIC) {
+        unzstd(blob)?
+    } else {
+        let mut raw = Vec::with_capacity(blob.len() * 3);
+        DeflateDecoder::new(blob)
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("an entry's stored body does not inflate: {e}"))?;
+        raw
+    };
+    let (flags, len) = header(&raw)?;
+    let rest = &raw[5..];
+    let summary = rest.get(..len).ok_or_else(cut_short)?;
     let content = &rest[len..];
     let text = |b: &[u8]| {
         String::from_utf8(b.to_vec()).map_err(|_| "an entry's stored body is not UTF-8".to_string())
@@ -166,39 +166,88 @@ pub(super) fn unpack_opening(blob: Option<&[u8]>, bytes: usize) -> Result<(Strin
     let Some(blob) = blob else {
         return Ok((String::new(), true));
     };
+    if blob.starts_with(&ZSTD_MAGIC) {
+        // A frame is unpacked whole: Zstandard decodes a block (up to 128 KiB) at a time, so
+        // stopping early would save little, and it unpacks several times faster than DEFLATE.
+        return opening(&unzstd(blob)?, bytes);
+    }
     DECOMPRESSOR.with_borrow_mut(|d| {
         d.reset(false);
         let mut raw = Vec::with_capacity(bytes.saturating_add(512));
-        let bad = || "an entry's stored body is cut short".to_string();
         inflate_to(d, blob, &mut raw, 5)?;
-        let (&flags, rest) = raw.split_first().ok_or_else(bad)?;
-        let len = rest.get(..4).ok_or_else(bad)?;
-        let len = u32::from_le_bytes(len.try_into().expect("four bytes")) as usize;
-        let (start, wanted) = if flags & HAS_CONTENT != 0 {
-            (5 + len, bytes)
-        } else if flags & HAS_SUMMARY != 0 {
-            (5, len.min(bytes))
-        } else {
-            return Ok((String::new(), true));
-        };
-        // One byte more than wanted tells whether the content goes on.
-        inflate_to(d, blob, &mut raw, start + wanted + 1)?;
-        let whole_summary = if flags & HAS_CONTENT != 0 { start } else { start + wanted };
-        if raw.len() < whole_summary {
-            return Err(bad());
+        let (flags, len) = header(&raw)?;
+        if let Some((start, wanted)) = opening_span(flags, len, bytes) {
+            // One byte more than wanted tells whether the content goes on.
+            inflate_to(d, blob, &mut raw, start + wanted + 1)?;
         }
-        let html = &raw[start..raw.len().min(start + wanted)];
-        let whole =
-            if flags & HAS_CONTENT != 0 { raw.len() - start <= wanted } else { wanted == len };
-        match std::str::from_utf8(html) {
-            Ok(text) => Ok((text.to_string(), whole)),
-            // Cut inside a character: up to it.
-            Err(e) if e.error_len().is_none() && !whole => {
-                Ok((String::from_utf8_lossy(&html[..e.valid_up_to()]).into_owned(), false))
-            }
-            Err(_) => Err("an entry's stored body is not UTF-8".to_string()),
-        }
+        opening(&raw, bytes)
     })
+}
+
+/// The flags and the summary's length at the head of an unpacked body.
+fn header(raw: &[u8]) -> Result<(u8, usize), String> {
+    let (&flags, rest) = raw.split_first().ok_or_else(cut_short)?;
+    let len = rest.get(..4).ok_or_else(cut_short)?;
+    Ok((flags, u32::from_le_bytes(len.try_into().expect("four bytes")) as usize))
+}
+
+fn cut_short() -> String {
+    "an entry's stored body is cut short".to_string()
+}
+
+/// Where an opening of `bytes` bytes lies in an unpacked body with `flags` and a summary of
+/// `len` bytes: its start and length; `None` when the body holds neither summary nor content.
+fn opening_span(flags: u8, len: usize, bytes: usize) -> Option<(usize, usize)> {
+    if flags & HAS_CONTENT != 0 {
+        Some((5 + len, bytes))
+    } else if flags & HAS_SUMMARY != 0 {
+        Some((5, len.min(bytes)))
+    } else {
+        None
+    }
+}
+
+/// [`unpack_opening`] from `raw`, an unpacked body, whole or at least one byte past the
+/// opening.
+fn opening(raw: &[u8], bytes: usize) -> Result<(String, bool), String> {
+    let (flags, len) = header(raw)?;
+    let Some((start, wanted)) = opening_span(flags, len, bytes) else {
+        return Ok((String::new(), true));
+    };
+    let whole_summary = if flags & HAS_CONTENT != 0 { start } else { start + wanted };
+    if raw.len() < whole_summary {
+        return Err(cut_short());
+    }
+    let html = &raw[start..raw.len().min(start + wanted)];
+    let whole = if flags & HAS_CONTENT != 0 { raw.len() - start <= wanted } else { wanted == len };
+    match std::str::from_utf8(html) {
+        Ok(text) => Ok((text.to_string(), whole)),
+        // Cut inside a character: up to it.
+        Err(e) if e.error_len().is_none() && !whole => {
+            Ok((String::from_utf8_lossy(&html[..e.valid_up_to()]).into_owned(), false))
+        }
+        Err(_) => Err("an entry's stored body is not UTF-8".to_string()),
+    }
+}
+
+thread_local! {
+    /// One Zstandard decompressor per thread, reused: a new one allocates its state each time.
+    static UNZSTD: RefCell<zstd::bulk::Decompressor<'static>> = RefCell::new(
+        zstd::bulk::Decompressor::new().expect("a Zstandard context can be made"),
+    );
+}
+
+/// A Zstandard-packed body, unpacked whole.
+fn unzstd(blob: &[u8]) -> Result<Vec<u8>, String> {
+    let damaged = |e: &dyn std::fmt::Display| format!("an entry's stored body does not unpack: {e}");
+    let size = match zstd::zstd_safe::get_frame_content_size(blob) {
+        Ok(Some(size)) if size <= MOST_UNPACKED => size,
+        Ok(Some(size)) => return Err(damaged(&format!("it says it holds {size} bytes"))),
+        Ok(None) => return Err(damaged(&"its frame gives no size")),
+        Err(_) => return Err(cut_short()),
+    };
+    let size = usize::try_from(size).map_err(|_| damaged(&"it is too large for memory"))?;
+    UNZSTD.with_borrow_mut(|d| d.decompress(blob, size)).map_err(|e| damaged(&e))
 }
 
 /// Inflates `blob` through `d` onto `out` until it holds at least `target` bytes or the stream
@@ -231,6 +280,7 @@ fn inflate_to(
 mod tests {
     use std::io::Write;
 
+    use flate2::Compression;
     use flate2::write::DeflateEncoder;
 
     use super::*;
@@ -256,14 +306,51 @@ mod tests {
         for n in [0usize, 1, 100, 70_000] {
             let content = "<p>Council tax and housing.</p>".repeat(n);
             let blob = pack(Some("Summary"), Some(&content)).unwrap();
-            let mut fresh = DeflateEncoder::new(Vec::new(), Compression::new(LEVEL));
             let mut raw = vec![HAS_SUMMARY | HAS_CONTENT, 7, 0, 0, 0];
             raw.extend_from_slice(b"Summary");
             raw.extend_from_slice(content.as_bytes());
-            fresh.write_all(&raw).unwrap();
-            assert_eq!(blob, fresh.finish().unwrap(), "{n} paragraphs");
+            assert_eq!(blob, zstd::bulk::compress(&raw, LEVEL).unwrap(), "{n} paragraphs");
+            assert!(blob.starts_with(&ZSTD_MAGIC));
             let back = unpack(Some(&blob)).unwrap();
             assert_eq!(back, (Some("Summary".to_string()), Some(content)));
+        }
+    }
+
+    /// A body as databases written before Zstandard hold it: raw DEFLATE, level 2.
+    fn deflated(summary: Option<&str>, content: Option<&str>) -> Vec<u8> {
+        let flags = u8::from(summary.is_some()) * HAS_SUMMARY
+            + u8::from(content.is_some()) * HAS_CONTENT;
+        let summary = summary.unwrap_or_default();
+        let mut raw = vec![flags];
+        raw.extend_from_slice(&u32::try_from(summary.len()).unwrap().to_le_bytes());
+        raw.extend_from_slice(summary.as_bytes());
+        raw.extend_from_slice(content.unwrap_or_default().as_bytes());
+        let mut z = DeflateEncoder::new(Vec::new(), Compression::new(2));
+        z.write_all(&raw).unwrap();
+        z.finish().unwrap()
+    }
+
+    #[test]
+    fn bodies_stored_as_deflate_before_still_read_back_whole_and_in_part() {
+        let long = "<p>Council tax, é ✓ and housing.</p>".repeat(500);
+        for (s, c) in [
+            (Some("<p>Short.</p>"), Some(long.as_str())),
+            (None, Some("<p>Only content.</p>")),
+            (Some(long.as_str()), None),
+            (Some(""), Some("")),
+        ] {
+            let old = deflated(s, c);
+            assert!(!old.starts_with(&ZSTD_MAGIC));
+            let new = pack(s, c).unwrap();
+            assert_eq!(unpack(Some(&old)).unwrap(), unpack(Some(&new)).unwrap());
+            assert_eq!(unpack(Some(&old)).unwrap(), (s.map(String::from), c.map(String::from)));
+            for bytes in [0, 1, 13, 100, 1_000_000] {
+                assert_eq!(
+                    unpack_opening(Some(&old), bytes).unwrap(),
+                    unpack_opening(Some(&new), bytes).unwrap(),
+                    "{bytes} bytes of {s:?} / {c:?}"
+                );
+            }
         }
     }
 
@@ -316,6 +403,14 @@ mod tests {
         assert!(unpack(Some(&short)).unwrap_err().contains("cut short"));
         assert!(unpack_opening(Some(&short), 100).unwrap_err().contains("cut short"));
         let blob = pack(Some("<p>A summary.</p>"), Some(&"<p>Text.</p>".repeat(100))).unwrap();
+        assert!(unpack(Some(&blob[..blob.len() / 2])).is_err());
         assert!(unpack_opening(Some(&blob[..blob.len() / 2]), 100_000).is_err());
+        assert!(unpack(Some(&blob[..3])).is_err());
+        let mut garbled = blob.clone();
+        garbled[4..].iter_mut().for_each(|b| *b = !*b);
+        assert!(unpack(Some(&garbled)).is_err());
+        assert!(unpack_opening(Some(&garbled), 100).is_err());
+        let old = deflated(Some("<p>A summary.</p>"), Some(&"<p>Text.</p>".repeat(100)));
+        assert!(unpack_opening(Some(&old[..old.len() / 2]), 100_000).is_err());
     }
 }

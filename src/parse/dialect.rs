@@ -9,6 +9,9 @@
 //! character sets (`charset`), or anything feed-rs reads.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
 
 use super::charset::{declared_encoding, is_utf8_label};
 
@@ -102,14 +105,21 @@ pub(super) fn rename_rss_elements(text: Cow<'_, str>) -> Cow<'_, str> {
 pub(super) fn wrap_raw_html_descriptions(text: Cow<'_, str>) -> Cow<'_, str> {
     const OPEN: &str = "<description>";
     const CLOSE: &str = "</description>";
+    // SIMD substring search (memchr's): `str::find` walked every byte of every RSS feed twice
+    // here, 1 % of a cold fetch's CPU (perf). Both tags are ASCII, so any match is on a
+    // character boundary.
+    static OPENS: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(OPEN));
+    static CLOSES: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(CLOSE));
+    let find_open = |s: &str| OPENS.find(s.as_bytes());
+    let find_close = |s: &str| CLOSES.find(s.as_bytes());
     let raw =
         |body: &str| body.contains('<') && !body.contains("<![CDATA[") && !body.contains("]]>");
     // Each body runs from an open tag to the next end tag, and the next one is looked for after
     // that: one walk through the text (looking for an end tag from every open tag was quadratic
     // in a document of unclosed descriptions, issue 10).
     let bodies = std::iter::successors(Some((&*text, None)), |(rest, _)| {
-        let start = rest.find(OPEN)? + OPEN.len();
-        let len = rest[start..].find(CLOSE)?;
+        let start = find_open(rest)? + OPEN.len();
+        let len = find_close(&rest[start..])?;
         Some((&rest[start + len..], Some(&rest[start..start + len])))
     })
     .filter_map(|(_, body)| body);
@@ -118,9 +128,9 @@ pub(super) fn wrap_raw_html_descriptions(text: Cow<'_, str>) -> Cow<'_, str> {
     }
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = &*text;
-    while let Some(i) = rest.find(OPEN) {
+    while let Some(i) = find_open(rest) {
         let start = i + OPEN.len();
-        let Some(len) = rest[start..].find(CLOSE) else { break };
+        let Some(len) = find_close(&rest[start..]) else { break };
         let body = &rest[start..start + len];
         out.push_str(&rest[..start]);
         if raw(body) {

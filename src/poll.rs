@@ -10,7 +10,7 @@
 //!
 //! The writer is the one part that cannot run in parallel, so work that can be done before it
 //! is: a feed polled for the first time, whose entries are all new, has their bodies packed
-//! (deflated) on the CPU pool with its parse ([`PackedPoll::packed`]).
+//! (compressed) on the CPU pool with its parse ([`PackedPoll::packed`]).
 //!
 //! Owns the jobs, the semaphores and the writer. Does not decide who is due (`schedule`) nor
 //! what an answer means (`update`).

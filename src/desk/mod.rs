@@ -118,7 +118,7 @@ pub(crate) struct DeskState {
     guard: security::Guard,
     fetch: Mutex<feeds::FetchStatus>,
     /// The candidates' openings made so far, by entry, with the content hash they were made
-    /// from: making them means inflating every entry's stored body, most of a big week's page.
+    /// from: making them means unpacking every entry's stored body, most of a big week's page.
     openings: Mutex<std::collections::HashMap<crate::model::EntryId, (String, String)>>,
 }
 

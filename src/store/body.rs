@@ -239,7 +239,8 @@ thread_local! {
 
 /// A Zstandard-packed body, unpacked whole.
 fn unzstd(blob: &[u8]) -> Result<Vec<u8>, String> {
-    let damaged = |e: &dyn std::fmt::Display| format!("an entry's stored body does not unpack: {e}");
+    let damaged =
+        |e: &dyn std::fmt::Display| format!("an entry's stored body does not unpack: {e}");
     let size = match zstd::zstd_safe::get_frame_content_size(blob) {
         Ok(Some(size)) if size <= MOST_UNPACKED => size,
         Ok(Some(size)) => return Err(damaged(&format!("it says it holds {size} bytes"))),
@@ -318,8 +319,8 @@ mod tests {
 
     /// A body as databases written before Zstandard hold it: raw DEFLATE, level 2.
     fn deflated(summary: Option<&str>, content: Option<&str>) -> Vec<u8> {
-        let flags = u8::from(summary.is_some()) * HAS_SUMMARY
-            + u8::from(content.is_some()) * HAS_CONTENT;
+        let flags =
+            u8::from(summary.is_some()) * HAS_SUMMARY + u8::from(content.is_some()) * HAS_CONTENT;
         let summary = summary.unwrap_or_default();
         let mut raw = vec![flags];
         raw.extend_from_slice(&u32::try_from(summary.len()).unwrap().to_le_bytes());

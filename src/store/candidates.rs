@@ -89,7 +89,7 @@ impl Store {
     /// The first `chars` characters of the text of each entry of `week` (as [`IN_WEEK`]
     /// decides), whitespace collapsed: what a list of candidates shows under each title. Each
     /// comes with the entry's content hash; `known` gives the opening already made for an entry
-    /// with that hash, if any (the desk keeps them between pages: making them means inflating
+    /// with that hash, if any (the desk keeps them between pages: making them means unpacking
     /// every entry's body), and only the others are made.
     pub(crate) fn candidate_openings(
         &self,

@@ -168,7 +168,7 @@ pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
 
 /// The plain text of the start of the entry whose `body` is column `at`, for its first `chars`
 /// characters (whitespace collapsed, cut at a word): made from no more HTML than that takes,
-/// inflated from no more of the body (the candidates page shows 2,000 of these; reading whole
+/// unpacked from no more of the body than its format allows (the candidates page shows 2,000 of these; reading whole
 /// posts was most of its time).
 pub(super) fn opening_text(
     r: &rusqlite::Row<'_>,

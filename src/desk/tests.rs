@@ -569,6 +569,108 @@ async fn the_feeds_page_lists_feed_health_and_fetch_reports_progress() {
     assert_eq!(s["running"], false);
 }
 
+/// The feed rows of a Feeds page, by id, in their order, with whether each is marked failing.
+fn feed_rows(page: &str) -> Vec<(String, bool)> {
+    page.split("<tr id=\"feed-")
+        .skip(1)
+        .map(|row| {
+            let id = row[..row.find('"').unwrap()].to_string();
+            let tag = &row[..row.find('>').unwrap()];
+            (id, tag.contains("data-failing"))
+        })
+        .collect()
+}
+
+/// The `href` of the link whose id is `id`, as the browser follows it.
+fn link(page: &str, id: &str) -> Option<String> {
+    let at = page.find(&format!("id=\"{id}\" href=\""))? + id.len() + 12;
+    Some(page[at..at + page[at..].find('"').unwrap()].replace("&amp;", "&").replace("&#x3D;", "="))
+}
+
+/// Issue 11: the Feeds page listed every configured feed (22 MB for 100,000). It shows a page
+/// of them: the failing first as before, then by id, with links to the pages around, how many
+/// it shows of how many, and a filter by title or URL; a page past the last is the last.
+#[tokio::test]
+async fn the_feeds_page_shows_a_page_of_feeds_failing_first_with_a_filter() {
+    let extra: String = (0..999)
+        .map(|i| {
+            format!("[[feeds]]\nid = \"f{i:03}\"\nname = \"Blog {i}\"\nurl = \"https://b{i}.example/feed\"\n")
+        })
+        .collect();
+    let d = Desk::with_config(Access::loopback(8081), &extra, |_| {});
+    let db = rusqlite::Connection::open(&d.state.db_path).unwrap();
+    db.execute_batch(
+        "UPDATE feeds SET error_count = 2, last_error = 'HTTP 500' WHERE id = 'f500';
+         UPDATE feeds SET error_count = 5, last_error = 'timed out' WHERE id = 'f900';
+         UPDATE feeds SET gone = 1 WHERE id = 'f100';
+         INSERT INTO feeds (id, url, created_at) VALUES ('removed', 'https://removed.example/feed', '2026-11-01T00:00:00Z');",
+    )
+    .unwrap();
+    let page = d.get("/feeds").await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rows = feed_rows(&page.body);
+    assert_eq!(rows.len(), super::feeds::FEEDS_PER_PAGE);
+    let ids: Vec<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids[..5], ["f900", "f500", "f100", "f000", "f001"]);
+    assert!(rows[..3].iter().all(|r| r.1) && !rows[3..].iter().any(|r| r.1));
+    assert!(page.body.contains("1,000 feeds"), "the configured feeds, not the removed one");
+    assert!(page.body.contains("3 failing"));
+    assert!(page.body.contains("Feeds 1–200 of 1,000"), "{}", page.body);
+    assert!(link(&page.body, "feeds-previous").is_none());
+    assert!(page.body.contains(">HTTP 500<"), "a failing feed's error");
+    let next = link(&page.body, "feeds-next").expect("a next link");
+    let second = d.get(&next).await.body;
+    assert!(second.contains("Feeds 201–400 of 1,000"), "{next}: {second}");
+    assert_eq!(feed_rows(&second)[0].0, "f198");
+    assert_eq!(link(&second, "feeds-previous").as_deref(), Some("/feeds?week=2026-W48&page=1"));
+    let last = d.get("/feeds?page=5").await.body;
+    assert!(last.contains("Feeds 801–1,000 of 1,000"), "{last}");
+    assert_eq!(feed_rows(&last).last().unwrap().0, "lgiu");
+    assert!(link(&last, "feeds-next").is_none());
+    assert_eq!(feed_rows(&d.get("/feeds?page=99").await.body), feed_rows(&last));
+    assert_eq!(feed_rows(&d.get("/feeds?page=x").await.body), rows);
+    // Found by a piece of its URL or of its name, in any case; the entries counted.
+    let one = d.get("/feeds?q=B123.Example").await.body;
+    assert_eq!(feed_rows(&one), [("f123".to_string(), false)]);
+    assert!(one.contains("Feeds 1–1 of 1 matching “B123.Example”"), "{one}");
+    let lgiu = d.get("/feeds?q=lgiu").await.body;
+    assert!(lgiu.contains("<td>3</td>\n</tr>"), "its three entries: {lgiu}");
+    let named = d.get("/feeds?q=blog+12&page=1").await.body;
+    let ids: Vec<String> = feed_rows(&named).into_iter().map(|r| r.0).collect();
+    let expected: Vec<String> =
+        std::iter::once(12).chain(120..130).map(|i| format!("f{i:03}")).collect();
+    assert_eq!(ids, expected);
+    assert!(named.contains("value=\"blog 12\""), "the filter stays in its box");
+    let none = d.get("/feeds?q=nothing+like+it").await.body;
+    assert!(feed_rows(&none).is_empty() && none.contains("No feeds matching"), "{none}");
+    // A filter that keeps many: the next link keeps it.
+    let many = d.get("/feeds?q=.example/feed").await.body;
+    let next = link(&many, "feeds-next").unwrap();
+    assert!(next.ends_with("&page=2&q=.example%2Ffeed"), "{next}");
+    assert!(d.get(&next).await.body.contains("Feeds 201–400 of 1,000"));
+}
+
+#[test]
+fn a_page_of_a_list_is_clamped_to_the_list() {
+    use super::feeds::{Paging, page_of};
+    let p = |total, asked| page_of(total, asked, 200);
+    assert_eq!(
+        p(1000, None),
+        Paging { page: 1, from: 0, to: 200, total: 1000, previous: None, next: Some(2) }
+    );
+    assert_eq!(
+        p(1000, Some(5)),
+        Paging { page: 5, from: 800, to: 1000, total: 1000, previous: Some(4), next: None }
+    );
+    assert_eq!(p(1000, Some(9)), p(1000, Some(5)));
+    assert_eq!(p(1000, Some(0)), p(1000, None));
+    assert_eq!(p(1001, Some(6)).from..p(1001, Some(6)).to, 1000..1001);
+    assert_eq!(
+        p(0, Some(3)),
+        Paging { page: 1, from: 0, to: 0, total: 0, previous: None, next: None }
+    );
+}
+
 #[tokio::test]
 async fn search_finds_the_weeks_entries_by_their_words() {
     let d = Desk::new();

@@ -162,45 +162,44 @@ impl Store {
         })
     }
 
-    /// Every feed with its state and entry count, by id.
+    /// Every feed with its state and entry count, by id (the tests' view of
+    /// [`Store::each_feed_listing`]).
+    #[cfg(test)]
     pub(crate) fn feed_listing(&self) -> Result<Vec<FeedListing>, StoreError> {
         let mut all = Vec::new();
         self.each_feed_listing(|l| all.push(l))?;
         Ok(all)
     }
 
-    /// [`Store::feed_listing`] a row at a time, so a caller that keeps some or puts them in
-    /// another order holds no second copy (a 100,000-feed `feeds list`, issue 11).
+    /// Every feed with its state and entry count, by id, a row at a time, so a caller that
+    /// keeps some or puts them in another order holds no second copy (a 100,000-feed `feeds
+    /// list`, issue 11).
     pub(crate) fn each_feed_listing(
         &self,
-        mut each: impl FnMut(FeedListing),
+        each: impl FnMut(FeedListing),
     ) -> Result<(), StoreError> {
+        self.read(|c| listing_rows(c, true, each))
+    }
+
+    /// [`Store::each_feed_listing`] with every `entries` left 0: counting the entries of every
+    /// feed reads the whole entries index, and a page that shows a few feeds of 100,000 counts
+    /// only theirs ([`Store::entry_counts`]).
+    pub(crate) fn each_feed_listing_uncounted(
+        &self,
+        each: impl FnMut(FeedListing),
+    ) -> Result<(), StoreError> {
+        self.read(|c| listing_rows(c, false, each))
+    }
+
+    /// How many entries each of `feeds` holds, in their order.
+    pub(crate) fn entry_counts(&self, feeds: &[&str]) -> Result<Vec<u64>, StoreError> {
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT f.id, f.name, f.title, f.url, f.moved_to, f.discovered_url, f.last_fetch_at,
-                        f.last_status, f.last_error, f.error_count, f.next_due_at, f.gone,
-                        (SELECT count(*) FROM entries e WHERE e.feed_id = f.id)
-                 FROM feeds f ORDER BY f.id",
-            )?;
-            let mut rows = stmt.query([])?;
-            while let Some(r) = rows.next()? {
-                each(FeedListing {
-                    id: r.get(0)?,
-                    name: r.get(1)?,
-                    title: r.get(2)?,
-                    url: r.get(3)?,
-                    moved_to: r.get(4)?,
-                    discovered_url: r.get(5)?,
-                    last_fetch_at: r.get(6)?,
-                    last_status: r.get(7)?,
-                    last_error: r.get(8)?,
-                    error_count: r.get(9)?,
-                    next_due_at: r.get(10)?,
-                    gone: r.get(11)?,
-                    entries: r.get::<_, i64>(12)? as u64,
-                });
-            }
-            Ok(())
+            let mut count = c.prepare_cached("SELECT count(*) FROM entries WHERE feed_id = ?1")?;
+            feeds
+                .iter()
+                .map(|id| count.query_row([id], |r| r.get::<_, i64>(0)))
+                .map(|n| n.map(|n| u64::try_from(n).unwrap_or(0)))
+                .collect()
         })
     }
 
@@ -214,6 +213,40 @@ impl Store {
             .filter_map(|s| s.next_due_at)
             .min())
     }
+}
+
+/// Every feed row with its state, by id, to `each`; with its entry count when `counted`, else 0.
+fn listing_rows(
+    c: &rusqlite::Connection,
+    counted: bool,
+    mut each: impl FnMut(FeedListing),
+) -> rusqlite::Result<()> {
+    let count =
+        if counted { "(SELECT count(*) FROM entries e WHERE e.feed_id = f.id)" } else { "0" };
+    let mut stmt = c.prepare(&format!(
+        "SELECT f.id, f.name, f.title, f.url, f.moved_to, f.discovered_url, f.last_fetch_at,
+                f.last_status, f.last_error, f.error_count, f.next_due_at, f.gone, {count}
+         FROM feeds f ORDER BY f.id"
+    ))?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        each(FeedListing {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            title: r.get(2)?,
+            url: r.get(3)?,
+            moved_to: r.get(4)?,
+            discovered_url: r.get(5)?,
+            last_fetch_at: r.get(6)?,
+            last_status: r.get(7)?,
+            last_error: r.get(8)?,
+            error_count: r.get(9)?,
+            next_due_at: r.get(10)?,
+            gone: r.get(11)?,
+            entries: u64::try_from(r.get::<_, i64>(12)?).unwrap_or(0),
+        });
+    }
+    Ok(())
 }
 
 /// The feeds of `feeds` whose row is missing or holds another URL or name, in their order.

@@ -15,6 +15,8 @@
 //!   article…" until its slow article page comes, then shows its paragraphs; with a password,
 //!   the browser is sent to the login page, a wrong password is refused with a message, the
 //!   right one lets it in and a pick then works. Screenshots of each.
+//! - The Feeds page of 450 feeds shows the failing one first and 200 rows; *Next* leads to the
+//!   next 200, and the filter box finds one feed by a piece of its URL. Screenshots of both.
 //! - No page makes the browser log anything (no 404 for `/favicon.ico` either).
 //! - The desk (HTTP POSTs with its CSRF token) and `roundup pick`/`unpick`/`--position` from
 //!   other processes, 200 actions each at once on one week: no action lost or refused, no
@@ -505,6 +507,72 @@ fn fetch_now_on_the_feeds_page_shows_its_progress_then_the_result() {
     assert_eq!(b.js("return document.getElementById('fetch-now').disabled", vec![]), false);
     b.screenshot("desk-feeds-fetched");
     assert_eq!((server.hits("/gen/alpha"), server.hits("/gen/beta")), (1, 1));
+}
+
+/// Issue 11: the Feeds page of a big feeds.toml is a page of rows at a time. In Chromium: the
+/// first page shows the failing feed first and 200 rows; "Next" leads to the next 200, and
+/// the filter box finds one feed by a piece of its URL.
+#[test]
+fn the_feeds_page_pages_through_many_feeds_and_filters_them() {
+    let feeds: Vec<(String, String)> = (0..450)
+        .map(|i| (format!("blog-{i:03}"), format!("http://127.0.0.1:9/feeds/site-{i}.xml")))
+        .collect();
+    let refs: Vec<(&str, String)> =
+        feeds.iter().map(|(id, url)| (id.as_str(), url.clone())).collect();
+    let env = TestEnv::with_feeds("timezone = \"UTC\"", &refs);
+    let desk = Desk::start(&env);
+    let db = rusqlite::Connection::open(&env.db).expect("open the desk's database");
+    db.execute(
+        "UPDATE feeds SET error_count = 3, last_error = 'HTTP 503' WHERE id = 'blog-321'",
+        [],
+    )
+    .expect("mark a feed failing");
+    let Some(b) = Browser::start("paging the desk's Feeds page, in Chromium") else { return };
+    b.goto(&desk.url("/feeds"));
+    b.wait_for("#feeds-next", LIMIT);
+    let rows = "return Array.from(document.querySelectorAll('#feeds tbody tr'),
+                    r => r.id + (r.hasAttribute('data-failing') ? ' failing' : ''))";
+    let first = b.js(rows, vec![]);
+    let first = first.as_array().expect("rows");
+    assert_eq!(first.len(), 200);
+    assert_eq!(first[0], "feed-blog-321 failing");
+    assert_eq!(first[1], "feed-blog-000");
+    assert_eq!(b.text("#feeds-shown"), "Feeds 1–200 of 450");
+    assert!(b.find_all("#feeds-previous").is_empty());
+    b.click("#feeds-next");
+    b.wait_js(
+        "the second page",
+        LIMIT,
+        "return document.getElementById('feeds-shown').textContent === 'Feeds 201–400 of 450'",
+    );
+    let second = b.js(rows, vec![]);
+    let second = second.as_array().expect("rows");
+    assert_eq!(second.len(), 200);
+    assert_eq!(second[0], "feed-blog-199");
+    assert!(!second.iter().any(|r| r == "feed-blog-321" || r == "feed-blog-321 failing"));
+    assert_eq!(b.find_all("#feeds-previous").len(), 1);
+    b.screenshot("desk-feeds-page-2");
+    type_into(&b, "#feed-filter-q", "site-417.XML");
+    b.click("#feed-filter button[type=submit]");
+    b.wait_js(
+        "the filtered page",
+        LIMIT,
+        "return document.getElementById('feeds-shown').textContent
+            === 'Feeds 1–1 of 1 matching “site-417.XML”'",
+    );
+    assert_eq!(b.js(rows, vec![]), json!(["feed-blog-417"]));
+    assert_eq!(
+        b.js("return document.getElementById('feed-filter-q').value", vec![]),
+        "site-417.XML"
+    );
+    assert!(b.find_all("#feeds-next").is_empty());
+    b.screenshot("desk-feeds-filtered");
+    b.click("#feed-filter-clear");
+    b.wait_js(
+        "the whole list again",
+        LIMIT,
+        "return document.getElementById('feeds-shown').textContent === 'Feeds 1–200 of 450'",
+    );
 }
 
 /// An article page the fixture server answers [`ARTICLE_DELAY`] late.

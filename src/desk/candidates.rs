@@ -1,9 +1,10 @@
 //! The candidates page (`GET /`): the week's entries and late arrivals with what was decided
 //! about each, filtered as the editor types (the full-text index, `GET /api/search`), by feed
-//! and by tag; and the triage actions `POST /api/pick`, `/api/unpick`, `/api/skip` (the CLI's
-//! `pick`, `unpick` and `skip`, through the same store functions).
+//! and by tag (offering only the feeds with rows on the page and their tags); and the triage
+//! actions `POST /api/pick`, `/api/unpick`, `/api/skip` (the CLI's `pick`, `unpick` and
+//! `skip`, through the same store functions).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Extension;
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::assets::push_escaped;
 use super::security::Csrf;
 use super::{Chrome, DeskError, DeskState, ok_json};
+use crate::config::FeedConfig;
 use crate::model::{EntryId, PickChange, Triage};
 use crate::store::EntryFilter;
 
@@ -128,6 +130,37 @@ fn state_name(t: Triage) -> &'static str {
     }
 }
 
+/// The options of the page's feed and tag filters: only the feeds with a row on the page
+/// (`on_page`, ids), in the feeds file's order and with its names (a feed with nothing shown
+/// cannot match a row, and listing all of a 100,000-feed file made the page megabytes); and only
+/// the tags of those feeds, in name order, each listing just those of its feeds.
+fn filter_options(
+    configured: &[FeedConfig],
+    on_page: &HashSet<&str>,
+) -> (Vec<FeedOption>, Vec<TagOption>) {
+    let shown = configured.iter().filter(|f| on_page.contains(f.id.as_str()));
+    let mut feeds = Vec::new();
+    let mut tags: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for f in shown {
+        feeds.push(FeedOption {
+            id: f.id.to_string(),
+            name: f.name.clone().unwrap_or_else(|| f.id.to_string()),
+        });
+        for t in &f.tags {
+            let ids = tags.entry(t).or_default();
+            // A tag written twice in one feed's list names it once.
+            if ids.last() != Some(&f.id.as_str()) {
+                ids.push(f.id.as_str());
+            }
+        }
+    }
+    let tags = tags
+        .into_iter()
+        .map(|(name, feeds)| TagOption { name: name.to_string(), feeds: feeds.join(" ") })
+        .collect();
+    (feeds, tags)
+}
+
 /// `GET /`.
 pub(crate) async fn page(
     State(state): State<Arc<DeskState>>,
@@ -185,31 +218,15 @@ pub(crate) async fn page(
         .pages
         .render_rows("candidate", &rows, ROW_SIZE, write_row)
         .map_err(DeskError::page)?;
-    let feeds = state
-        .config
-        .feeds
-        .iter()
-        .map(|f| FeedOption {
-            id: f.id.to_string(),
-            name: f.name.clone().unwrap_or_else(|| f.id.to_string()),
-        })
-        .collect();
-    let mut tags: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for f in &state.config.feeds {
-        for t in &f.tags {
-            tags.entry(t.clone()).or_default().push(f.id.to_string());
-        }
-    }
+    let on_page: HashSet<&str> = list.iter().map(|c| c.feed.as_str()).collect();
+    let (feeds, tags) = filter_options(&state.config.feeds, &on_page);
     let view = CandidatesView {
         chrome: state.chrome("candidates", week, csrf),
         all,
         total,
         picked,
         feeds,
-        tags: tags
-            .into_iter()
-            .map(|(name, feeds)| TagOption { name, feeds: feeds.join(" ") })
-            .collect(),
+        tags,
         rows,
     };
     Ok(Html(state.pages.render("candidates", &view).map_err(DeskError::page)?))
@@ -349,6 +366,37 @@ mod tests {
         let all = pages.render_rows("candidate", &rows(), ROW_SIZE, write_row).unwrap();
         assert_eq!(all.lines().count(), 3);
         assert!(!all.contains("<script>"), "{all}");
+    }
+
+    fn feed(id: &str, name: Option<&str>, tags: &[&str]) -> FeedConfig {
+        FeedConfig {
+            id: id.into(),
+            url: url::Url::parse(&format!("https://{id}.example/feed")).unwrap(),
+            name: name.map(str::to_string),
+            tags: tags.iter().map(|t| (*t).to_string()).collect(),
+            interval: None,
+        }
+    }
+
+    #[test]
+    fn the_filters_offer_the_feeds_on_the_page_in_file_order_and_only_their_tags() {
+        let configured = [
+            feed("zed", Some("Zed Weekly"), &["policy", "news", "policy"]),
+            feed("quiet", Some("Quiet"), &["policy", "dormant"]),
+            feed("abc", None, &["policy"]),
+            feed("untagged", Some("Untagged"), &[]),
+        ];
+        let on_page: HashSet<&str> = ["abc", "zed", "untagged", "gone"].into_iter().collect();
+        let (feeds, tags) = filter_options(&configured, &on_page);
+        let feeds: Vec<(&str, &str)> =
+            feeds.iter().map(|f| (f.id.as_str(), f.name.as_str())).collect();
+        assert_eq!(feeds, [("zed", "Zed Weekly"), ("abc", "abc"), ("untagged", "Untagged")]);
+        let tags: Vec<(&str, &str)> =
+            tags.iter().map(|t| (t.name.as_str(), t.feeds.as_str())).collect();
+        assert_eq!(tags, [("news", "zed"), ("policy", "zed abc")]);
+
+        let (feeds, tags) = filter_options(&configured, &HashSet::new());
+        assert!(feeds.is_empty() && tags.is_empty());
     }
 
     #[test]

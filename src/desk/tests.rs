@@ -179,6 +179,55 @@ async fn the_candidates_page_lists_the_week_escaped_with_stable_ids_and_actions(
     assert!(a.body.contains("<option value=\"lgiu\">policy</option>"), "the tag filter");
 }
 
+/// The `<select id="ID" …>…</select>` of `page`.
+fn select<'p>(page: &'p str, id: &str) -> &'p str {
+    let at = page.find(&format!("<select id=\"{id}\"")).unwrap_or_else(|| panic!("no #{id}"));
+    let end = page[at..].find("</select>").expect("a closed select") + at;
+    &page[at..end]
+}
+
+#[tokio::test]
+async fn the_filters_offer_only_the_feeds_and_tags_with_candidates_this_week() {
+    // Many configured feeds; candidates this week from two (lgiu, then mj further down the
+    // file); one feed with an entry from long before the week.
+    let mut extra = String::new();
+    for i in 0..300 {
+        extra.push_str(&format!(
+            "[[feeds]]\nid = \"quiet{i}\"\nname = \"Quiet {i}\"\n\
+             url = \"https://quiet{i}.example/feed\"\ntags = [\"quiet\", \"policy\"]\n"
+        ));
+    }
+    extra.push_str(
+        "[[feeds]]\nid = \"old\"\nname = \"Old news\"\nurl = \"https://old.example/feed\"\n\
+         tags = [\"archive\"]\n\
+         [[feeds]]\nid = \"mj\"\nname = \"Municipal <Journal>\"\nurl = \"https://mj.example/feed\"\n\
+         tags = [\"news\", \"policy\"]\n",
+    );
+    let d = Desk::with_config(Access::loopback(8081), &extra, |_| {});
+    let seen = crate::timefmt::parse_rfc3339("2026-11-24T10:00:00Z").unwrap();
+    let mine = vec![entry("mj-1", "Councils merge", PARAS[0])];
+    d.store().record_poll(&FeedPoll::stored("mj", "https://mj.example/feed", seen, mine)).unwrap();
+    let long_ago = crate::timefmt::parse_rfc3339("2026-09-01T09:00:00Z").unwrap();
+    let mut old = entry("old-1", "Last summer", PARAS[1]);
+    old.published = long_ago;
+    d.store()
+        .record_poll(&FeedPoll::stored("old", "https://old.example/feed", long_ago, vec![old]))
+        .unwrap();
+
+    let page = d.get("/").await.body;
+    assert_eq!(
+        select(&page, "feed-filter"),
+        "<select id=\"feed-filter\" aria-label=\"Only this feed\"><option value=\"\">All feeds</option>\
+         <option value=\"lgiu\">LGIU</option><option value=\"mj\">Municipal &lt;Journal&gt;</option>"
+    );
+    assert_eq!(
+        select(&page, "tag-filter"),
+        "<select id=\"tag-filter\" aria-label=\"Only feeds with this tag\"><option value=\"\">All tags</option>\
+         <option value=\"mj\">news</option><option value=\"lgiu mj\">policy</option>"
+    );
+    assert!(!page.contains("quiet"), "no feed without candidates is named");
+}
+
 #[tokio::test]
 async fn an_entry_whose_text_changed_shows_its_new_opening() {
     let d = Desk::new();

@@ -15,6 +15,8 @@
 //!   article…" until its slow article page comes, then shows its paragraphs; with a password,
 //!   the browser is sent to the login page, a wrong password is refused with a message, the
 //!   right one lets it in and a pick then works. Screenshots of each.
+//! - The candidates page's feed and tag filters offer only the week's feeds (of 53 in the file)
+//!   and their tags, and narrow the list to one feed or tag. Screenshot of a tag chosen.
 //! - The Feeds page of 450 feeds shows the failing one first and 200 rows; *Next* leads to the
 //!   next 200, and the filter box finds one feed by a piece of its URL. Screenshots of both.
 //! - No page makes the browser log anything (no 404 for `/favicon.ico` either).
@@ -573,6 +575,67 @@ fn the_feeds_page_pages_through_many_feeds_and_filters_them() {
         LIMIT,
         "return document.getElementById('feeds-shown').textContent === 'Feeds 1–200 of 450'",
     );
+}
+
+/// The candidates page's feed and tag filters offer only the feeds with candidates in the week
+/// (in the feeds file's order, by name) and those feeds' tags, though the file has many more;
+/// choosing one narrows the list to its rows, and "All" brings every row back.
+#[test]
+fn the_candidates_filters_offer_the_weeks_feeds_and_narrow_the_list() {
+    let server = FixtureServer::start();
+    let env = newsroom(&server, &[LGIU, LOCALGOV, COMMS]);
+    // Tags, and many feeds with nothing this week (never fetched).
+    let mut config = std::fs::read_to_string(&env.config).expect("read feeds.toml");
+    config = config
+        .replace("name = \"LGIU\"\n", "name = \"LGIU\"\ntags = [\"policy\", \"research\"]\n")
+        .replace("name = \"Comms Corner\"\n", "name = \"Comms Corner\"\ntags = [\"policy\"]\n");
+    for i in 0..50 {
+        config.push_str(&format!(
+            "\n[[feeds]]\nid = \"quiet-{i}\"\nname = \"Quiet {i}\"\n\
+             url = \"http://127.0.0.1:9/quiet-{i}.xml\"\ntags = [\"policy\", \"dormant\"]\n"
+        ));
+    }
+    std::fs::write(&env.config, config).expect("write feeds.toml");
+    let desk = Desk::start(&env);
+    let Some(b) = Browser::start("the candidates page's filters, in Chromium") else { return };
+    b.goto(&desk.url(&format!("/?week={WEEK}")));
+    b.wait_for("#candidates .candidate", LIMIT);
+    let options = |select: &str| {
+        b.js(
+            "return Array.from(document.querySelectorAll('#' + arguments[0] + ' option'),
+                o => o.value + '=' + o.textContent)",
+            vec![json!(select)],
+        )
+    };
+    assert_eq!(
+        options("feed-filter"),
+        json!(["=All feeds", "lgiu=LGIU", "localgov=LocalGov", "comms=Comms Corner"])
+    );
+    assert_eq!(options("tag-filter"), json!(["=All tags", "lgiu comms=policy", "lgiu=research"]));
+
+    let shown = "return Array.from(document.querySelectorAll('#candidates .candidate:not(.hide)'),
+                    r => r.dataset.feed)";
+    let every = b.js(shown, vec![]);
+    let every: Vec<&str> =
+        every.as_array().expect("rows").iter().filter_map(Value::as_str).collect();
+    let choose = |select: &str, value: &str| {
+        b.call("choose an option", b.find(&format!("#{select}")).select_by_value(value));
+    };
+    for (select, value, feeds) in [
+        ("feed-filter", "localgov", &["localgov"][..]),
+        ("tag-filter", "lgiu comms", &["lgiu", "comms"][..]),
+    ] {
+        choose(select, value);
+        let want: Vec<&str> = every.iter().copied().filter(|f| feeds.contains(f)).collect();
+        assert!(!want.is_empty(), "{feeds:?} have candidates: {every:?}");
+        assert_eq!(b.js(shown, vec![]), json!(want), "{select} = {value}");
+        assert_eq!(b.text("#count-shown"), want.len().to_string());
+        if select == "tag-filter" {
+            b.screenshot("desk-candidates-by-tag");
+        }
+        choose(select, "");
+        assert_eq!(b.js(shown, vec![]), json!(every));
+    }
 }
 
 /// An article page the fixture server answers [`ARTICLE_DELAY`] late.

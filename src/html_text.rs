@@ -20,7 +20,8 @@ pub(crate) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut rest = html;
     let mut skipping: Option<&'static str> = None;
-    while let Some(lt) = rest.find('<') {
+    // memchr's SIMD search: `str::find` on a char searched a word at a time (perf).
+    while let Some(lt) = memchr::memchr(b'<', rest.as_bytes()) {
         if skipping.is_none() {
             push_text(&mut out, &rest[..lt]);
         }
@@ -137,6 +138,11 @@ fn push_raw(out: &mut String, text: &str) {
     let mut span = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Most bytes are letters: passed over on a table lookup.
+        if !MAY_START_WHITESPACE[usize::from(bytes[i])] {
+            i += 1;
+            continue;
+        }
         let Some(n) = whitespace_at(text, i) else {
             i += 1;
             continue;
@@ -159,10 +165,25 @@ fn push_raw(out: &mut String, text: &str) {
     out.push_str(&text[span..]);
 }
 
+/// The bytes [`whitespace_at`] looks further at: ASCII whitespace and the lead bytes of the
+/// non-ASCII whitespace characters.
+static MAY_START_WHITESPACE: [bool; 256] = {
+    let mut table = [false; 256];
+    let starts = [b' ', b'\t', b'\n', b'\x0B', b'\x0C', b'\r', 0xC2, 0xE1, 0xE2, 0xE3];
+    let mut k = 0;
+    while k < starts.len() {
+        table[starts[k] as usize] = true;
+        k += 1;
+    }
+    table
+};
+
 /// The length of the whitespace character at byte `i` of `text`, if one starts there. `i` may
 /// fall inside a character: only ASCII bytes and the first bytes of the non-ASCII whitespace
 /// characters (U+0085, U+00A0, U+1680, U+2000 to U+205F, U+3000: lead bytes C2, E1, E2, E3) are
-/// looked at, and those always start a character.
+/// looked at, and those always start a character. Inlined: it is asked about every byte of
+/// every feed's text (a call per byte was a quarter of `html_to_text`'s time, perf).
+#[inline]
 fn whitespace_at(text: &str, i: usize) -> Option<usize> {
     match text.as_bytes()[i] {
         b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r' => Some(1),

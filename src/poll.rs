@@ -328,35 +328,59 @@ fn weight(packed: &PackedPoll) -> usize {
         .sum()
 }
 
-/// Orders jobs round-robin over hosts so that the first requests spread over every host.
-fn interleave_hosts(jobs: Vec<PollJob>) -> Vec<PollJob> {
-    // Hosts in order of first appearance, each with its queue; the map finds a host's queue
-    // without a scan (feeds on 100,000 hosts are 100,000 queues).
-    let mut by_host: Vec<std::collections::VecDeque<PollJob>> = Vec::new();
-    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    let total = jobs.len();
-    for job in jobs {
-        let host = Url::parse(job.state.poll_url())
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_string))
-            .unwrap_or_default();
-        let i = *index.entry(host).or_insert_with(|| {
-            by_host.push(std::collections::VecDeque::new());
-            by_host.len() - 1
-        });
-        by_host[i].push_back(job);
+/// Orders jobs round-robin over hosts so that the first requests spread over every host: the
+/// first job of each host (hosts in order of first appearance), then the second of each, and
+/// so on. Done by sorting on (rank within its host, host) and moving the jobs into that order
+/// in place: building per-host queues and a second list held two copies of the jobs at once,
+/// 19 MB of a 100,000-feed fetch's heap (heaptrack).
+fn interleave_hosts(mut jobs: Vec<PollJob>) -> Vec<PollJob> {
+    let keys = round_robin_keys(&jobs);
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&i| keys[i]);
+    drop(keys);
+    place_in_order(&mut jobs, &order);
+    jobs
+}
+
+/// Each job's (rank among its host's jobs, host's rank by first appearance).
+fn round_robin_keys(jobs: &[PollJob]) -> Vec<(usize, usize)> {
+    // Hosts in order of first appearance, each with the jobs counted so far; the map finds a
+    // host without a scan (feeds on 100,000 hosts are 100,000 hosts).
+    let mut hosts: std::collections::HashMap<String, (usize, usize)> =
+        std::collections::HashMap::new();
+    jobs.iter()
+        .map(|job| {
+            let host = Url::parse(job.state.poll_url())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            let next = hosts.len();
+            let (rank, seen) = hosts.entry(host).or_insert((next, 0));
+            *seen += 1;
+            (*seen - 1, *rank)
+        })
+        .collect()
+}
+
+/// Rearranges `items` so that position `i` holds what was at `order[i]`, by swaps along each
+/// cycle of the permutation: no second copy of the items.
+fn place_in_order<T>(items: &mut [T], order: &[usize]) {
+    let mut placed = vec![false; items.len()];
+    for start in 0..items.len() {
+        if placed[start] {
+            continue;
+        }
+        let mut at = start;
+        loop {
+            placed[at] = true;
+            let from = order[at];
+            if from == start {
+                break;
+            }
+            items.swap(at, from);
+            at = from;
+        }
     }
-    drop(index);
-    let mut out = Vec::with_capacity(total);
-    while !by_host.is_empty() {
-        // One job from each host per round; a host with none left drops out, so one big host
-        // among many small ones costs its rounds, not rounds times hosts.
-        by_host.retain_mut(|q| {
-            out.extend(q.pop_front());
-            !q.is_empty()
-        });
-    }
-    out
 }
 
 #[cfg(test)]
@@ -374,5 +398,48 @@ mod tests {
         let jobs = vec![mk("a", "1"), mk("a", "2"), mk("b", "3"), mk("b", "4")];
         let order: Vec<String> = interleave_hosts(jobs).into_iter().map(|j| j.state.id.0).collect();
         assert_eq!(order, ["1", "3", "2", "4"]);
+    }
+
+    /// The round robin as it was first written: a queue per host, one job from each per round.
+    fn interleaved_by_queues(jobs: Vec<PollJob>) -> Vec<PollJob> {
+        let mut by_host: Vec<(String, std::collections::VecDeque<PollJob>)> = Vec::new();
+        for job in jobs {
+            let host = Url::parse(job.state.poll_url())
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_default();
+            match by_host.iter_mut().find(|(h, _)| *h == host) {
+                Some((_, q)) => q.push_back(job),
+                None => by_host.push((host, std::collections::VecDeque::from([job]))),
+            }
+        }
+        let mut out = Vec::new();
+        while !by_host.is_empty() {
+            by_host.retain_mut(|(_, q)| {
+                out.extend(q.pop_front());
+                !q.is_empty()
+            });
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_sorted_interleave_gives_the_round_robin_order(
+            hosts in proptest::collection::vec(0u8..6, 0..60),
+        ) {
+            let jobs = || {
+                hosts.iter().enumerate().map(|(i, h)| PollJob {
+                    // Host 5 stands for a URL with no host: those share one queue.
+                    state: FeedState {
+                        url: if *h == 5 { format!("not a url {i}") } else { format!("http://h{h}/{i}") },
+                        ..state(&i.to_string())
+                    },
+                    interval: Duration::from_secs(3600),
+                }).collect::<Vec<_>>()
+            };
+            let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id.0).collect::<Vec<_>>();
+            proptest::prop_assert_eq!(ids(interleave_hosts(jobs())), ids(interleaved_by_queues(jobs())));
+        }
     }
 }

@@ -29,7 +29,7 @@
 //! One home each: `links.rs` (absolute http(s) URLs, the normal form of a link), `week.rs`
 //! (ISO weeks), `html_text.rs` (HTML → text), `quotes.rs` (where a quote was cut),
 //! `atomic_write.rs` (every file written), `error_chain.rs` (how an error is shown), `lock.rs`
-//! (the run and publish locks).
+//! (the run and publish locks), `hex.rs` (bytes as hexadecimal).
 //!
 //! `app` is the composition root: the only module that holds the configuration, the store
 //! and the HTTP client together. `cli` holds the clap structs and nothing else. Only the
@@ -48,6 +48,7 @@ pub(crate) mod excerpt;
 pub mod extract;
 pub(crate) mod feeds_file;
 pub(crate) mod fetch;
+pub(crate) mod hex;
 pub(crate) mod html_text;
 pub(crate) mod http;
 pub(crate) mod links;

@@ -198,7 +198,7 @@ pub(crate) fn content_type(path: &Path) -> (&'static str, bool) {
 /// the quotes, so caches never mix the two.
 pub(crate) fn etag(bytes: &[u8], gzip: bool) -> String {
     let digest = Sha256::digest(bytes);
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::hex::hex(&digest[..16]);
     if gzip { format!("\"{hex}-gz\"") } else { format!("\"{hex}\"") }
 }
 

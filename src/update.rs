@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::fetch::{FetchError, Fetched};
+use crate::hex::hex;
 use crate::html_text::html_to_text;
 use crate::http;
 use crate::model::{
@@ -297,18 +298,6 @@ fn record(e: &ParsedEntry, now: DateTime<Utc>) -> EntryRecord {
     }
 }
 
-/// `bytes` in lowercase hexadecimal. Digit by digit: a `format!` per byte was 0.7 % of a cold
-/// fetch's CPU (perf), for two hashes an entry.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,14 +305,6 @@ mod tests {
     use crate::store::FeedState;
     use crate::timefmt::parse_rfc3339;
 
-    #[test]
-    fn hashes_are_written_in_lowercase_hex_two_digits_a_byte() {
-        assert_eq!(hex(&[]), "");
-        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
-        let every: Vec<u8> = (0..=255).collect();
-        let expected: String = every.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(hex(&every), expected);
-    }
     fn job(error_count: u32) -> PollJob {
         PollJob {
             state: FeedState { error_count, ..state("a") },

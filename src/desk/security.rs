@@ -85,7 +85,7 @@ pub(crate) fn hash_password(password: &str) -> anyhow::Result<String> {
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&bytes)
 }
 
 /// Compares two tokens in time that does not depend on where they differ.

@@ -137,16 +137,19 @@ fn not_writable(path: &std::path::Path) -> Option<std::io::Error> {
 
 pub(crate) fn fetcher(config: &Config) -> anyhow::Result<Fetcher> {
     let s = &config.settings;
-    Ok(Fetcher::new(FetchSettings {
-        user_agent: s.user_agent.clone(),
-        connect_timeout: s.connect_timeout,
-        timeout: s.timeout,
-        max_body: s.max_body,
-        concurrency: s.concurrency,
-        per_host: s.per_host,
-        private_networks: s.private_networks,
-        trusted: config.feeds.iter().map(|f| f.url.clone()).collect(),
-    })?)
+    let trusted = config.feeds.iter().map(|f| &f.url);
+    Ok(Fetcher::new(
+        FetchSettings {
+            user_agent: s.user_agent.clone(),
+            connect_timeout: s.connect_timeout,
+            timeout: s.timeout,
+            max_body: s.max_body,
+            concurrency: s.concurrency,
+            per_host: s.per_host,
+            private_networks: s.private_networks,
+        },
+        trusted,
+    )?)
 }
 
 /// The feeds' client and a runtime to drive it, made once for a command that reads article

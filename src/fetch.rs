@@ -29,8 +29,6 @@ pub(crate) struct FetchSettings {
     pub per_host: usize,
     /// Whether links from feeds may reach private addresses.
     pub private_networks: crate::netguard::PrivateNetworks,
-    /// The URLs the editor listed (feeds.toml): their origins are trusted as written.
-    pub trusted: Vec<Url>,
 }
 
 /// One request: the URL and the validators from the last 200.
@@ -129,7 +127,13 @@ pub(crate) struct Slot {
 }
 
 impl Fetcher {
-    pub(crate) fn new(settings: FetchSettings) -> Result<Fetcher, FetchError> {
+    /// A fetcher that trusts the origins of `trusted`, the URLs the editor listed (feeds.toml),
+    /// as written. It keeps their origins, not the URLs: a copy of 100,000 feeds' URLs was
+    /// 12 MB of a fetch's heap (heaptrack).
+    pub(crate) fn new<'a>(
+        settings: FetchSettings,
+        trusted: impl IntoIterator<Item = &'a Url>,
+    ) -> Result<Fetcher, FetchError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
         let builder = || {
@@ -152,7 +156,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             guarded,
-            guard: crate::netguard::Guard::new(settings.private_networks, &settings.trusted),
+            guard: crate::netguard::Guard::new(settings.private_networks, trusted),
             all: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             hosts: Mutex::new(HashMap::new()),
             settings,

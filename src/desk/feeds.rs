@@ -31,6 +31,24 @@ pub(crate) struct FetchStatus {
     pub message: Option<String>,
 }
 
+/// What "fetch now" keeps of its outcomes: counts, shown as they change in the desk's
+/// [`FetchStatus`].
+struct Progress {
+    desk: Arc<DeskState>,
+    polled: usize,
+    failed: usize,
+}
+
+impl crate::poll::Tally for Progress {
+    fn add(&mut self, outcome: FeedOutcome) {
+        self.polled += 1;
+        self.failed += usize::from(outcome.failed());
+        let mut s = self.desk.fetch.lock().unwrap_or_else(|p| p.into_inner());
+        s.done = self.polled;
+        s.failed = self.failed;
+    }
+}
+
 /// Feeds shown on one page of the Feeds page: 100,000 rows made a 22 MB page (issue 11).
 pub(crate) const FEEDS_PER_PAGE: usize = 200;
 
@@ -289,28 +307,23 @@ pub(crate) async fn fetch_now(State(state): State<Arc<DeskState>>) -> Result<Res
     let total = jobs.len();
     *state.fetch.lock().unwrap_or_else(|p| p.into_inner()) =
         FetchStatus { running: true, done: 0, total, failed: 0, message: None };
-    let progress = state.clone();
-    let on_done = Arc::new(move |o: &FeedOutcome| {
-        let mut s = progress.fetch.lock().unwrap_or_else(|p| p.into_inner());
-        s.done += 1;
-        s.failed += usize::from(o.failed());
-    });
+    let progress = Progress { desk: state.clone(), polled: 0, failed: 0 };
     let st = state.clone();
     tokio::spawn(async move {
         let _lock = lock;
         let stop = Arc::new(AtomicBool::new(false));
-        let (_store, outcomes, error) =
-            crate::poll::run(st.fetcher.clone(), jobs, store, on_done, stop).await;
+        let (_store, Progress { polled, failed, .. }, error) =
+            crate::poll::run(st.fetcher.clone(), jobs, store, progress, stop).await;
         let mut s = st.fetch.lock().unwrap_or_else(|p| p.into_inner());
         s.running = false;
-        let failed = outcomes.iter().filter(|o| o.failed()).count();
         s.message = Some(match error {
             Some(e) => format!("stopped: could not write to the database: {e}"),
-            None => format!(
-                "Polled {} feed{}: {failed} failed.",
-                outcomes.len(),
-                if outcomes.len() == 1 { "" } else { "s" }
-            ),
+            None => {
+                format!(
+                    "Polled {polled} feed{}: {failed} failed.",
+                    if polled == 1 { "" } else { "s" }
+                )
+            }
         });
     });
     Ok(ok_json(

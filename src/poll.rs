@@ -27,7 +27,7 @@ use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
 use crate::model::{AdvertisedFeedProblem, ParsedFeed, PollError, PollResult};
 use crate::parse::{ParseError, parse_feed};
 use crate::schedule::PollJob;
-use crate::store::{PackedPoll, Store, StoreError};
+use crate::store::{PackedPoll, Packer, Store, StoreError};
 use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
 /// Polls one feed: fetches it (and, when its URL is an HTML page, the feed that page
@@ -35,7 +35,7 @@ use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 /// (parsing it, then its entries' text and hashes in `decide`, and for a feed never polled
 /// before its entries' stored bodies) is one job on the blocking pool; an answer with nothing
 /// to read (304, an error) is decided where it arrives.
-pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> PackedPoll {
+pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob, packer: Packer) -> PackedPoll {
     let started_at = Utc::now();
     let clock = Instant::now();
     // Never polled (or its URL changed in feeds.toml): every entry it gives is new to the
@@ -44,7 +44,7 @@ pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> PackedPoll {
     let first_poll = job.state.next_due_at.is_none();
     let done = move |job: &PollJob, retrieval| {
         let poll = decide(job, retrieval, started_at, clock.elapsed());
-        if first_poll { PackedPoll::packed(poll) } else { PackedPoll::unpacked(poll) }
+        if first_poll { PackedPoll::packed(poll, &packer) } else { PackedPoll::unpacked(poll) }
     };
     let requested = match Url::parse(job.state.poll_url()) {
         Ok(u) => u,
@@ -72,6 +72,8 @@ pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> PackedPoll {
         }
     };
     let bytes = first.body.len() as u64;
+    // `done` goes to the CPU pool, and is still needed here if the answer was a page.
+    let done_on_cpu = done.clone();
     let read = on_cpu(move || match parse(&first) {
         Err(ParseError::Html) => {
             // An HTML page: look for the feed it advertises, once.
@@ -83,7 +85,7 @@ pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob) -> PackedPoll {
             let parsed = Some(parsed.map_err(PollError::Unreadable));
             let retrieval =
                 Retrieval { requested, fetched: Ok(first), parsed, discovered: None, bytes };
-            Read::Done(done(&job, retrieval))
+            Read::Done(done_on_cpu(&job, retrieval))
         }
     })
     .await;
@@ -224,6 +226,12 @@ pub(crate) async fn run<T: Tally>(
     if let Err(e) = store.tune_for_polling() {
         return (store, tally, Some(e));
     }
+    // The jobs pack first polls' bodies with the database's dictionary; one trained by the
+    // writer during the run reaches them through the same handle.
+    let packer = match store.packer() {
+        Ok(packer) => packer,
+        Err(e) => return (store, tally, Some(e)),
+    };
     let in_pipeline =
         Arc::new(tokio::sync::Semaphore::new(fetcher.concurrency() + WRITE_QUEUE + PARSE_THREADS));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<PackedPoll>(WRITE_QUEUE);
@@ -292,9 +300,10 @@ pub(crate) async fn run<T: Tally>(
             }
             let fetcher = fetcher.clone();
             let tx = tx.clone();
+            let packer = packer.clone();
             tasks.spawn(async move {
                 let _room = room;
-                let poll = poll_feed(&fetcher, job).await;
+                let poll = poll_feed(&fetcher, job, packer).await;
                 // The writer only hangs up after a store failure; then there is nothing to do.
                 let _ = tx.send(poll).await;
             });

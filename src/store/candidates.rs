@@ -98,6 +98,7 @@ impl Store {
         known: &dyn Fn(crate::model::EntryId, &str) -> Option<String>,
     ) -> Result<Vec<CandidateOpening>, StoreError> {
         self.read(|c| {
+            let decoders = super::dictionary::Decoders::of(c);
             let mut stmt = c.prepare(&format!(
                 "SELECT e.id, e.content_hash, b.body, e.text_without_html
                  FROM entries e LEFT JOIN entry_bodies b ON b.entry_id = e.id WHERE {}",
@@ -118,7 +119,7 @@ impl Store {
                     Some(text) => text,
                     // The text is not stored (store/body.rs): made from the opening of the
                     // HTML, enough of it for `chars` characters of text.
-                    None => super::entries::opening_text(r, 2, chars)?,
+                    None => super::entries::opening_text(r, id, 2, chars, &decoders)?,
                 };
                 Ok(CandidateOpening { id, hash, text: opening(&text, chars) })
             })?;

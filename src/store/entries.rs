@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, named_params, params};
 
 use super::body;
+use super::dictionary::{Decoders, PackDictionary};
 use super::sql::time;
 use super::{Store, StoreError};
 use crate::html_text::html_to_text;
@@ -14,12 +15,13 @@ use crate::week::WeekSpan;
 
 /// Writes `entries` of `feed_id`: a new identity is inserted, a known one is rewritten only
 /// when its content hash changed. Each entry's body is `packed`'s when it has one
-/// ([`body::PackedPoll::body`]), else packed here.
+/// ([`body::PackedPoll::body`]), else packed here, with `dictionary` when given.
 pub(super) fn upsert_entries(
     tx: &Transaction<'_>,
     feed_id: &str,
     entries: &[EntryRecord],
     packed: Option<&body::PackedPoll>,
+    dictionary: Option<&PackDictionary>,
     now: DateTime<Utc>,
 ) -> rusqlite::Result<WriteCounts> {
     let mut counts = WriteCounts::default();
@@ -106,7 +108,7 @@ pub(super) fn upsert_entries(
                     ":now": now,
                 })?;
                 let id = tx.last_insert_rowid();
-                if let Some(body) = body::stored(prepacked, e, &mut scratch) {
+                if let Some(body) = body::stored(prepacked, e, dictionary, &mut scratch) {
                     store_body.execute(params![id, body])?;
                 }
                 index.execute(params![id, e.title, e.author, e.text])?;
@@ -127,7 +129,7 @@ pub(super) fn upsert_entries(
                     ":content_hash": e.content_hash,
                     ":now": now,
                 })?;
-                match body::stored(prepacked, e, &mut scratch) {
+                match body::stored(prepacked, e, dictionary, &mut scratch) {
                     Some(body) => store_body.execute(params![id, body])?,
                     None => drop_body.execute([id])?,
                 };
@@ -151,19 +153,20 @@ pub(super) const ENTRY_DETAIL_SELECT: &str = "SELECT e.id, e.feed_id,
      FROM entries e JOIN feeds f ON f.id = e.feed_id LEFT JOIN pages p ON p.url = e.url
      LEFT JOIN entry_bodies b ON b.entry_id = e.id";
 
-/// Reads the [`ENTRY_DETAIL_SELECT`] columns starting at column `at`.
-pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<EntryDetail> {
-    let (summary_html, content_html) = body::unpack(r.get_ref(at + 10)?.as_blob_or_null()?)
-        .map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(
-                at + 10,
-                rusqlite::types::Type::Blob,
-                e.into(),
-            )
-        })?;
+/// Reads the [`ENTRY_DETAIL_SELECT`] columns starting at column `at`; the body's dictionary,
+/// if it names one, from `decoders`.
+pub(super) fn entry_detail(
+    r: &rusqlite::Row<'_>,
+    at: usize,
+    decoders: &Decoders<'_>,
+) -> rusqlite::Result<EntryDetail> {
+    let id: EntryId = r.get(at)?;
+    let (summary_html, content_html) =
+        body::unpack(r.get_ref(at + 10)?.as_blob_or_null()?, &|d| decoders.get(d))
+            .map_err(|e| unreadable_body(id, at + 10, e))?;
     // The plain text as `update` made it when the entry was stored (it is not stored twice).
     Ok(EntryDetail {
-        id: r.get(at)?,
+        id,
         feed: r.get(at + 1)?,
         outlet: r.get(at + 2)?,
         outlet_url: r.get(at + 3)?,
@@ -182,20 +185,31 @@ pub(super) fn entry_detail(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result
     })
 }
 
-/// The plain text of the start of the entry whose `body` is column `at`, for its first `chars`
-/// characters (whitespace collapsed, cut at a word): made from no more HTML than that takes,
-/// unpacked from no more of the body than its format allows (the candidates page shows 2,000 of these; reading whole
-/// posts was most of its time).
+/// The error for entry `id`'s body (column `at`) that does not read back: it names the entry.
+fn unreadable_body(id: EntryId, at: usize, problem: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        at,
+        rusqlite::types::Type::Blob,
+        format!("entry {id}: {problem}").into(),
+    )
+}
+
+/// The plain text of the start of entry `id`, whose `body` is column `at`, for its first
+/// `chars` characters (whitespace collapsed, cut at a word): made from no more HTML than that
+/// takes, unpacked from no more of the body than its format allows (the candidates page shows
+/// 2,000 of these; reading whole posts was most of its time). The body's dictionary, if it
+/// names one, comes from `decoders`.
 pub(super) fn opening_text(
     r: &rusqlite::Row<'_>,
+    id: EntryId,
     at: usize,
     chars: usize,
+    decoders: &Decoders<'_>,
 ) -> rusqlite::Result<String> {
     let blob = r.get_ref(at)?.as_blob_or_null()?;
     let unpack = |bytes: usize| {
-        body::unpack_opening(blob, bytes).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(at, rusqlite::types::Type::Blob, e.into())
-        })
+        body::unpack_opening(blob, bytes, &|d| decoders.get(d))
+            .map_err(|e| unreadable_body(id, at, e))
     };
     // Prose takes about two bytes of HTML a character of text: that much first.
     let (html, whole) = unpack(chars.saturating_mul(2) + 64)?;
@@ -223,8 +237,9 @@ pub(super) fn text_of_a_cut(html: &str, chars: usize) -> Option<String> {
 
 /// One stored entry with its attribution.
 pub(super) fn read_entry(conn: &Connection, id: EntryId) -> rusqlite::Result<Option<EntryDetail>> {
+    let decoders = Decoders::of(conn);
     conn.prepare_cached(&format!("{ENTRY_DETAIL_SELECT} WHERE e.id = ?1"))?
-        .query_row([id], |r| entry_detail(r, 0))
+        .query_row([id], |r| entry_detail(r, 0, &decoders))
         .optional()
 }
 
@@ -750,7 +765,7 @@ mod tests {
         let (_d2, mut before) = store();
         for poll in [update(vec![a.clone(), b.clone(), neither.clone()]), update(vec![changed])] {
             by_writer.record_poll(&poll).unwrap();
-            let packed = PackedPoll::packed(poll);
+            let packed = PackedPoll::packed(poll, &before.packer().unwrap());
             before.record_packed_polls(std::slice::from_ref(&packed)).unwrap();
         }
         assert_eq!(stored(&before), stored(&by_writer));

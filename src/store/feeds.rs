@@ -139,13 +139,16 @@ impl Store {
         &mut self,
         updates: &[FeedPoll],
     ) -> Result<Vec<WriteCounts>, StoreError> {
-        self.write(|tx| {
+        let dictionary = self.pack_dictionary()?;
+        let counts = self.write(|tx| {
             let mut all = Vec::with_capacity(updates.len());
             for u in updates {
-                all.push(write_poll(tx, u, None)?);
+                all.push(write_poll(tx, u, None, dictionary.as_deref())?);
             }
             Ok(all)
-        })
+        })?;
+        self.bodies_written(counts.iter().map(|c| c.new).sum::<usize>() as u64);
+        Ok(counts)
     }
 
     /// [`Store::record_polls`] for polls whose bodies may be packed already (`fetch`'s writer).
@@ -153,13 +156,16 @@ impl Store {
         &mut self,
         updates: &[PackedPoll],
     ) -> Result<Vec<WriteCounts>, StoreError> {
-        self.write(|tx| {
+        let dictionary = self.pack_dictionary()?;
+        let counts = self.write(|tx| {
             let mut all = Vec::with_capacity(updates.len());
             for u in updates {
-                all.push(write_poll(tx, &u.poll, Some(u))?);
+                all.push(write_poll(tx, &u.poll, Some(u), dictionary.as_deref())?);
             }
             Ok(all)
-        })
+        })?;
+        self.bodies_written(counts.iter().map(|c| c.new).sum::<usize>() as u64);
+        Ok(counts)
     }
 
     /// Every feed with its state and entry count, by id (the tests' view of
@@ -279,11 +285,13 @@ fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> rusqlite::Result<Option<
     })
 }
 
-/// Writes one poll; `packed` holds its entries' bodies when they were packed before.
+/// Writes one poll; `packed` holds its entries' bodies when they were packed before, and
+/// the others are packed with `dictionary` when given.
 fn write_poll(
     tx: &rusqlite::Transaction<'_>,
     poll: &FeedPoll,
     packed: Option<&PackedPoll>,
+    dictionary: Option<&super::dictionary::PackDictionary>,
 ) -> rusqlite::Result<WriteCounts> {
     let a = &poll.attempt;
     let (metadata, validators, entries): (_, _, &[EntryRecord]) = match &poll.result {
@@ -292,7 +300,8 @@ fn write_poll(
         }
         _ => ((None, None), None, &[]),
     };
-    let counts = super::entries::upsert_entries(tx, &a.feed_id, entries, packed, a.started_at)?;
+    let counts =
+        super::entries::upsert_entries(tx, &a.feed_id, entries, packed, dictionary, a.started_at)?;
     let (replace_validators, etag, last_modified) = match validators {
         Some(v) => (true, v.etag.as_deref(), v.last_modified.as_deref()),
         None => (false, None, None),

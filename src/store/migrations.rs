@@ -246,6 +246,20 @@ INSERT INTO entry_bodies (entry_id, body) SELECT id, body FROM entries WHERE bod
 ALTER TABLE entries DROP COLUMN body;
 "#,
     ),
+    // 9: entry bodies' Zstandard dictionary (issue 11), trained once on the database's own first
+    // bodies (store/dictionary.rs). Each frame packed with it names its id, the key here;
+    // bodies packed before it stay as they are and read back as before.
+    Step::Sql(
+        r#"
+CREATE TABLE body_dictionaries (
+    id              INTEGER PRIMARY KEY,     -- the Zstandard dictionary id its frames name
+    dictionary      BLOB NOT NULL,
+    sha256          TEXT NOT NULL,           -- of `dictionary`: a damaged one is refused
+    samples         INTEGER NOT NULL,        -- bodies it was trained on
+    trained_at      TEXT NOT NULL
+) STRICT;
+"#,
+    ),
 ];
 
 /// Step 7: see [`MIGRATIONS`].
@@ -277,8 +291,10 @@ fn compact_entries(conn: &Connection) -> rusqlite::Result<()> {
         let Some(last) = slice.last() else { break };
         after = last.0;
         for (id, summary, content) in &slice {
-            write
-                .execute(params![id, super::body::pack(summary.as_deref(), content.as_deref())])?;
+            write.execute(params![
+                id,
+                super::body::pack(summary.as_deref(), content.as_deref(), None)
+            ])?;
         }
     }
     // The text was made from the HTML (`update`), so it is dropped, except where there is no

@@ -9,6 +9,7 @@
 pub(crate) mod blog;
 mod body;
 mod candidates;
+mod dictionary;
 mod entries;
 mod feeds;
 pub(crate) mod migrations;
@@ -24,6 +25,7 @@ use std::time::Duration;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
 pub(crate) use body::PackedPoll;
+pub(crate) use dictionary::Packer;
 pub(crate) use entries::EntryFilter;
 pub(crate) use feeds::{FeedListing, FeedState};
 pub(crate) use pages::PageRow;
@@ -116,6 +118,10 @@ pub(crate) struct Store {
     path: PathBuf,
     /// Opened with [`Store::open_read_only`]: nothing is written, not even the search index.
     read_only: bool,
+    /// The dictionary new entry bodies are packed with (store/dictionary.rs).
+    packer: Packer,
+    /// Whether that dictionary was read, is due to be trained, or is settled.
+    training: dictionary::Training,
 }
 
 impl Store {
@@ -127,7 +133,13 @@ impl Store {
         }
         let conn = Connection::open(path)
             .map_err(|source| StoreError::Sqlite { path: path.to_path_buf(), source })?;
-        let mut store = Store { conn, path: path.to_path_buf(), read_only: false };
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            read_only: false,
+            packer: Packer::default(),
+            training: dictionary::Training::NotLooked,
+        };
         store.read(|c| c.busy_timeout(Duration::from_secs(10)))?;
         // Refuse a database that is not ours to change before anything (even the journal
         // mode) is written to it.
@@ -165,7 +177,13 @@ impl Store {
                     .and_then(probe)
             })
             .map_err(sqlite)?;
-        let store = Store { conn, path: path.to_path_buf(), read_only: true };
+        let store = Store {
+            conn,
+            path: path.to_path_buf(),
+            read_only: true,
+            packer: Packer::default(),
+            training: dictionary::Training::NotLooked,
+        };
         let version = store.refuse_unusable()?;
         let known = migrations::SCHEMA_VERSION;
         if version < known {

@@ -59,6 +59,7 @@ fn moved(mut order: Vec<EntryId>, entry: EntryId, wanted: u32) -> Vec<EntryId> {
 }
 
 pub(super) fn read_picks(conn: &Connection, week: IsoWeek) -> rusqlite::Result<Vec<PickedItem>> {
+    let decoders = super::dictionary::Decoders::of(conn);
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT p.position, p.section, p.lead, p.excerpt, p.note, d.*
          FROM picks p JOIN roundups r ON r.id = p.roundup_id
@@ -72,7 +73,7 @@ pub(super) fn read_picks(conn: &Connection, week: IsoWeek) -> rusqlite::Result<V
             lead: r.get(2)?,
             excerpt: r.get(3)?,
             note: r.get(4)?,
-            entry: entry_detail(r, 5)?,
+            entry: entry_detail(r, 5, &decoders)?,
         })
     })?;
     rows.collect()

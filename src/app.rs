@@ -179,3 +179,16 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 pub(crate) fn configured(config: &Config) -> Vec<(FeedId, Duration)> {
     config.feeds.iter().map(|f| (f.id.clone(), config.interval_of(f))).collect()
 }
+
+/// [`configured`], taking the ids out of `config` rather than copying them, and letting the
+/// rest of it go: each feed's URL, name and tags are not needed to poll it (the store has its
+/// URL), and at 100,000 feeds the list was 23 MB (heaptrack).
+pub(crate) fn into_configured(mut config: Config) -> Vec<(FeedId, Duration)> {
+    let feeds = std::mem::take(&mut config.feeds);
+    let mut configured = Vec::with_capacity(feeds.len());
+    for feed in feeds {
+        let interval = config.interval_of(&feed);
+        configured.push((feed.id, interval));
+    }
+    configured
+}

@@ -26,8 +26,8 @@ use crate::discover;
 use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
 use crate::model::{AdvertisedFeedProblem, ParsedFeed, PollError, PollResult};
 use crate::parse::{ParseError, parse_feed};
-use crate::schedule::PollJob;
-use crate::store::{PackedPoll, Packer, Store, StoreError};
+use crate::schedule::{Jobs, PollJob};
+use crate::store::{FeedState, PackedPoll, Packer, Store, StoreError};
 use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
 /// Polls one feed: fetches it (and, when its URL is an HTML page, the feed that page
@@ -213,7 +213,7 @@ pub(crate) trait Tally: Send + 'static {
 /// store and the tally of the outcomes written before it.
 pub(crate) async fn run<T: Tally>(
     fetcher: Arc<Fetcher>,
-    jobs: Vec<PollJob>,
+    jobs: Jobs,
     mut store: Store,
     mut tally: T,
     stop: Arc<AtomicBool>,
@@ -290,7 +290,7 @@ pub(crate) async fn run<T: Tally>(
     let mut dispatcher = tokio::task::JoinSet::new();
     dispatcher.spawn(async move {
         let mut tasks = tokio::task::JoinSet::new();
-        for job in jobs {
+        for job in jobs.into_polls() {
             // Tasks are spawned only as room frees up, so a long feed list costs no memory.
             let Ok(room) = in_pipeline.clone().acquire_owned().await else {
                 break; // the store failed
@@ -348,24 +348,24 @@ fn weight(packed: &PackedPoll) -> usize {
 /// so on. Done by sorting on (rank within its host, host) and moving the jobs into that order
 /// in place: building per-host queues and a second list held two copies of the jobs at once,
 /// 19 MB of a 100,000-feed fetch's heap (heaptrack).
-fn interleave_hosts(mut jobs: Vec<PollJob>) -> Vec<PollJob> {
-    let keys = round_robin_keys(&jobs);
+fn interleave_hosts(mut jobs: Jobs) -> Jobs {
+    let keys = round_robin_keys(jobs.states());
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| keys[i]);
     drop(keys);
-    place_in_order(&mut jobs, &order);
+    place_in_order(jobs.order_mut(), &order);
     jobs
 }
 
 /// Each job's (rank among its host's jobs, host's rank by first appearance).
-fn round_robin_keys(jobs: &[PollJob]) -> Vec<(usize, usize)> {
+fn round_robin_keys<'a>(states: impl Iterator<Item = &'a FeedState>) -> Vec<(usize, usize)> {
     // Hosts in order of first appearance, each with the jobs counted so far; the map finds a
     // host without a scan (feeds on 100,000 hosts are 100,000 hosts).
     let mut hosts: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
-    jobs.iter()
-        .map(|job| {
-            let host = Url::parse(job.state.poll_url())
+    states
+        .map(|state| {
+            let host = Url::parse(state.poll_url())
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default();
@@ -402,7 +402,6 @@ fn place_in_order<T>(items: &mut [T], order: &[usize]) {
 mod tests {
     use super::*;
     use crate::schedule::feed_state as state;
-    use crate::store::FeedState;
 
     #[test]
     fn jobs_are_interleaved_across_hosts() {
@@ -411,8 +410,15 @@ mod tests {
             interval: Duration::from_secs(3600),
         };
         let jobs = vec![mk("a", "1"), mk("a", "2"), mk("b", "3"), mk("b", "4")];
-        let order: Vec<String> = interleave_hosts(jobs).into_iter().map(|j| j.state.id.0).collect();
+        let order: Vec<String> =
+            interleave_hosts(as_jobs(jobs)).into_polls().map(|j| j.state.id.0).collect();
         assert_eq!(order, ["1", "3", "2", "4"]);
+    }
+
+    /// `jobs` as a run takes them: every state, all due, in this order.
+    fn as_jobs(jobs: Vec<PollJob>) -> Jobs {
+        let due = jobs.iter().enumerate().map(|(at, j)| (at, j.interval)).collect();
+        Jobs::new(jobs.into_iter().map(|j| j.state).collect(), due)
     }
 
     /// The round robin as it was first written: a queue per host, one job from each per round.
@@ -454,7 +460,8 @@ mod tests {
                 }).collect::<Vec<_>>()
             };
             let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id.0).collect::<Vec<_>>();
-            proptest::prop_assert_eq!(ids(interleave_hosts(jobs())), ids(interleaved_by_queues(jobs())));
+            let interleaved = interleave_hosts(as_jobs(jobs())).into_polls().collect();
+            proptest::prop_assert_eq!(ids(interleaved), ids(interleaved_by_queues(jobs())));
         }
     }
 }

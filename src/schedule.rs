@@ -23,17 +23,32 @@ pub struct PollJob {
 /// just `only`. Gone feeds are skipped unless named with `only`. A feed whose server asked for
 /// a pause (Retry-After) is never polled before it ends, forced or not: see [`held_back`].
 pub(crate) fn due_jobs(
+    states: Vec<FeedState>,
+    configured: &[(FeedId, Duration)],
+    now: DateTime<Utc>,
+    force: bool,
+    only: Option<&str>,
+) -> Jobs {
+    let due = due(&states, configured, now, force, only);
+    Jobs::new(states, due)
+}
+
+/// The feeds [`due_jobs`] polls, in `configured`'s order: each one's place in `states` and its
+/// interval.
+pub(crate) fn due(
     states: &[FeedState],
     configured: &[(FeedId, Duration)],
     now: DateTime<Utc>,
     force: bool,
     only: Option<&str>,
-) -> Vec<PollJob> {
-    let states = by_id(states);
+) -> Vec<(usize, Duration)> {
+    let places: HashMap<&str, usize> =
+        states.iter().enumerate().map(|(at, s)| (s.id.as_str(), at)).collect();
     configured
         .iter()
         .filter_map(|(id, interval)| {
-            let state = *states.get(id.as_str())?;
+            let at = *places.get(id.as_str())?;
+            let state = &states[at];
             if state.retry_after_until.is_some_and(|t| t > now) {
                 return None;
             }
@@ -41,9 +56,54 @@ pub(crate) fn due_jobs(
                 Some(one) => id.as_str() == one,
                 None => !state.gone && (force || state.next_due_at.is_none_or(|t| t <= now)),
             };
-            wanted.then(|| PollJob { state: state.clone(), interval: *interval })
+            wanted.then_some((at, *interval))
         })
         .collect()
+}
+
+/// The feeds a run polls: every feed's state as read from the store, and which of them are due
+/// (each one's place among them and its interval) in the order they are polled. Each state is
+/// moved out when its poll starts, never copied: a list of jobs with a copy of each due state
+/// held every state twice at the start of a run (at 100,000 feeds, 23 MB of states and 25 MB
+/// of jobs: heaptrack).
+#[derive(Debug, Default)]
+pub(crate) struct Jobs {
+    states: Vec<FeedState>,
+    due: Vec<(usize, Duration)>,
+}
+
+impl Jobs {
+    /// The jobs for `due` (from [`due`] over the same `states`, which names each place once).
+    pub(crate) fn new(states: Vec<FeedState>, due: Vec<(usize, Duration)>) -> Jobs {
+        Jobs { states, due }
+    }
+
+    /// How many feeds are polled.
+    pub(crate) fn len(&self) -> usize {
+        self.due.len()
+    }
+
+    /// Whether no feed is polled.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+
+    /// The states of the feeds polled, in order.
+    pub(crate) fn states(&self) -> impl Iterator<Item = &FeedState> {
+        self.due.iter().map(|&(at, _)| &self.states[at])
+    }
+
+    /// The order of the feeds polled, to rearrange.
+    pub(crate) fn order_mut(&mut self) -> &mut [(usize, Duration)] {
+        &mut self.due
+    }
+
+    /// The jobs, in order, each state moved out as its job is taken.
+    pub(crate) fn into_polls(self) -> impl Iterator<Item = PollJob> + Send {
+        let Jobs { mut states, due } = self;
+        due.into_iter()
+            .map(move |(at, interval)| PollJob { state: std::mem::take(&mut states[at]), interval })
+    }
 }
 
 /// Feeds (among `configured`, or just `only`) whose server's Retry-After has not yet passed,
@@ -224,10 +284,10 @@ mod tests {
             .iter()
             .map(|s| (FeedId::from(*s), Duration::from_secs(3600)))
             .collect();
-        let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
-        assert_eq!(ids(due_jobs(&states, &cfg, now(), false, None)), ["new"]);
-        assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["new", "later"]);
-        assert_eq!(ids(due_jobs(&states, &cfg, now(), false, Some("gone"))), ["gone"]);
+        let ids = |jobs: Jobs| jobs.into_polls().map(|j| j.state.id).collect::<Vec<_>>();
+        assert_eq!(ids(due_jobs(states.clone(), &cfg, now(), false, None)), ["new"]);
+        assert_eq!(ids(due_jobs(states.clone(), &cfg, now(), true, None)), ["new", "later"]);
+        assert_eq!(ids(due_jobs(states, &cfg, now(), false, Some("gone"))), ["gone"]);
     }
 
     #[test]
@@ -241,9 +301,9 @@ mod tests {
             .iter()
             .map(|s| (FeedId::from(*s), Duration::from_secs(3600)))
             .collect();
-        let ids = |jobs: Vec<PollJob>| jobs.into_iter().map(|j| j.state.id).collect::<Vec<_>>();
-        assert_eq!(ids(due_jobs(&states, &cfg, now(), true, None)), ["passed"]);
-        assert!(due_jobs(&states, &cfg, now(), false, Some("held")).is_empty());
+        let ids = |jobs: Jobs| jobs.into_polls().map(|j| j.state.id).collect::<Vec<_>>();
+        assert_eq!(ids(due_jobs(states.clone(), &cfg, now(), true, None)), ["passed"]);
+        assert!(due_jobs(states.clone(), &cfg, now(), false, Some("held")).is_empty());
         let held = held_back(&states, &cfg, now(), None);
         assert_eq!(held, [(FeedId::from("held"), now() + chrono::Duration::minutes(5))]);
     }

@@ -10,14 +10,16 @@ use std::time::{Duration, Instant};
 use anyhow::{anyhow, bail};
 use chrono::Utc;
 
-use super::{Exit, configured, database_path, fetcher, load_config, open_store, runtime};
+use super::{
+    Exit, configured, database_path, fetcher, into_configured, load_config, open_store, runtime,
+};
 use crate::cli::{Cli, FetchArgs, WatchArgs};
 use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::lock::RunLock;
 use crate::model::FeedId;
 use crate::poll;
-use crate::schedule::{self, PollJob};
+use crate::schedule::{self, Jobs};
 use crate::store::{FeedState, Store, StoreError};
 use crate::timefmt::rfc3339;
 use crate::update::{FeedOutcome, Note, OutcomeKind};
@@ -45,31 +47,34 @@ pub(crate) fn fetch_run(cli: &Cli, args: &FetchArgs) -> anyhow::Result<Fetched> 
     let store = open_store(cli, &config)?;
     let rt = runtime()?;
     let fetcher = Arc::new(fetcher(&config)?);
+    // From here on, each feed's id and interval are all of the feeds list the run needs, and
+    // the run itself needs only its jobs: the feeds list and the feeds' states are let go
+    // before it starts (at 100,000 feeds they were 41 MB of the heap at its end: heaptrack).
+    let configured = into_configured(config);
     let (jobs, left_out) = {
         let states = store.feed_states()?;
         let now = Utc::now();
         let only = args.feed.as_deref();
-        let jobs = schedule::due_jobs(&states, &configured(&config), now, args.force, only);
-        let held = schedule::held_back(&states, &configured(&config), now, only);
-        let considered: Vec<&str> = config
-            .feeds
+        let due = schedule::due(&states, &configured, now, args.force, only);
+        let polled: HashSet<&str> = due.iter().map(|&(at, _)| states[at].id.as_str()).collect();
+        let held = schedule::held_back(&states, &configured, now, only);
+        let considered: Vec<&str> = configured
             .iter()
-            .map(|f| f.id.as_str())
+            .map(|(id, _)| id.as_str())
             .filter(|id| only.is_none_or(|one| one == *id))
             .collect();
         let left_out = LeftOut {
-            gone: gone_not_polled(&states, &config, &jobs),
-            backing_off: backing_off(&states, &considered, &jobs, &held),
-            failing: failing_not_polled(&states, &considered, &jobs),
+            gone: gone_not_polled(&states, &configured, &polled),
+            backing_off: backing_off(&states, &considered, &polled, &held),
+            failing: failing_not_polled(&states, &considered, &polled),
             held,
             // With --feed, the others were not asked for: they are neither due nor not due.
             considered: considered.len(),
         };
-        (jobs, left_out)
+        drop((polled, considered));
+        (schedule::Jobs::new(states, due), left_out)
     };
-    // The run needs only its jobs: the feeds list and the feeds' states are not kept through
-    // it (at 100,000 feeds they were 41 MB of its heap: heaptrack).
-    drop(config);
+    drop(configured);
     let clock = Instant::now();
     let total = jobs.len();
     let (_store, mut run, error) =
@@ -111,7 +116,7 @@ impl Failing {
     /// poll failed.
     pub(crate) fn stored(states: &[FeedState], config: &Config) -> Option<Failing> {
         let ids: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
-        Failing::of(failing_not_polled(states, &ids, &[]), ids.len(), true)
+        Failing::of(failing_not_polled(states, &ids, &HashSet::new()), ids.len(), true)
     }
 
     fn of(failing: usize, of: usize, network_only: bool) -> Option<Failing> {
@@ -133,11 +138,10 @@ impl std::fmt::Display for Failing {
 fn backing_off(
     states: &[FeedState],
     considered: &[&str],
-    jobs: &[PollJob],
+    polled: &HashSet<&str>,
     held: &[(FeedId, chrono::DateTime<Utc>)],
 ) -> usize {
     let considered: HashSet<&str> = considered.iter().copied().collect();
-    let polled = polled_ids(jobs);
     let held: HashSet<&str> = held.iter().map(|(id, _)| id.as_str()).collect();
     states
         .iter()
@@ -147,21 +151,15 @@ fn backing_off(
         .count()
 }
 
-/// Feeds among `considered` not polled now (not in `jobs`) whose last poll failed, gone feeds
-/// apart: still failing after the run.
-fn failing_not_polled(states: &[FeedState], considered: &[&str], jobs: &[PollJob]) -> usize {
+/// Feeds among `considered` not polled now (not in `polled`) whose last poll failed, gone
+/// feeds apart: still failing after the run.
+fn failing_not_polled(states: &[FeedState], considered: &[&str], polled: &HashSet<&str>) -> usize {
     let considered: HashSet<&str> = considered.iter().copied().collect();
-    let polled = polled_ids(jobs);
     states
         .iter()
         .filter(|s| considered.contains(s.id.as_str()) && s.error_count > 0 && !s.gone)
         .filter(|s| !polled.contains(s.id.as_str()))
         .count()
-}
-
-/// The ids of the feeds a run polls, to look them up without a scan.
-fn polled_ids(jobs: &[PollJob]) -> HashSet<&str> {
-    jobs.iter().map(|j| j.state.id.as_str()).collect()
 }
 
 /// The configured feeds a run did not poll, and why.
@@ -249,33 +247,31 @@ impl RunReport {
     }
 }
 
-/// Lines about single feeds, in one buffer (a `String` each cost as much again in allocations
-/// at 100,000 failing feeds): each line is its feed's id and the rest of it.
+/// Lines about single feeds, each its feed's id and the rest of the line, as text. Each in
+/// an allocation of its own: in one growing buffer, the copy made when it grew was the run's
+/// peak at 100,000 failing feeds (20 MB more for a moment).
 #[derive(Debug, Default)]
 struct FeedLines {
-    text: String,
-    /// Each line's start, the end of its feed's id, and its end, in `text`.
-    lines: Vec<(usize, usize, usize)>,
+    /// Each line, and where its feed's id ends in it.
+    lines: Vec<(Box<str>, usize)>,
+    /// Where the next line is written before it is kept.
+    scratch: String,
 }
 
 impl FeedLines {
     fn push(&mut self, id: &FeedId, rest: std::fmt::Arguments<'_>) {
-        let start = self.text.len();
-        self.text.push_str(id.as_str());
-        let id_end = self.text.len();
+        self.scratch.clear();
+        self.scratch.push_str(id.as_str());
         // Writing to a String does not fail.
-        let _ = std::fmt::Write::write_fmt(&mut self.text, rest);
-        self.lines.push((start, id_end, self.text.len()));
+        let _ = std::fmt::Write::write_fmt(&mut self.scratch, rest);
+        self.lines.push((self.scratch.as_str().into(), id.as_str().len()));
     }
 
     /// Each line's feed id and the rest of the line, in feed-id order (feeds polled together
     /// finish in any order).
     fn in_feed_order(&mut self) -> impl Iterator<Item = (&str, &str)> {
-        let text = &self.text;
-        self.lines.sort_by(|a, b| text[a.0..a.1].cmp(&text[b.0..b.1]));
-        self.lines
-            .iter()
-            .map(move |&(start, id_end, end)| (&text[start..id_end], &text[id_end..end]))
+        self.lines.sort_by(|(a, a_id), (b, b_id)| a[..*a_id].cmp(&b[..*b_id]));
+        self.lines.iter().map(|(line, id_end)| line.split_at(*id_end))
     }
 }
 
@@ -288,7 +284,7 @@ impl poll::Tally for RunReport {
 /// One polling run with a progress bar on a terminal (indicatif draws nothing otherwise).
 async fn poll_with_progress(
     fetcher: Arc<Fetcher>,
-    jobs: Vec<PollJob>,
+    jobs: Jobs,
     store: Store,
     stop: Arc<AtomicBool>,
 ) -> (Store, RunReport, Option<StoreError>) {
@@ -340,9 +336,12 @@ const BUSY_RETRY: Duration = Duration::from_secs(5);
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(24 * 3600);
 
 /// Configured feeds not polled because an earlier 410 Gone stopped them.
-fn gone_not_polled(states: &[FeedState], config: &Config, jobs: &[PollJob]) -> usize {
-    let configured: HashSet<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
-    let polled = polled_ids(jobs);
+fn gone_not_polled(
+    states: &[FeedState],
+    configured: &[(FeedId, Duration)],
+    polled: &HashSet<&str>,
+) -> usize {
+    let configured: HashSet<&str> = configured.iter().map(|(id, _)| id.as_str()).collect();
     states
         .iter()
         .filter(|s| s.gone && configured.contains(s.id.as_str()))
@@ -463,16 +462,22 @@ pub(crate) fn watch(cli: &Cli, args: &WatchArgs) -> anyhow::Result<Exit> {
             Err(e) => eprintln!("roundup: {e} (keeping the previous feed list)"),
         }
         let states = store.feed_states()?;
-        let jobs = schedule::due_jobs(&states, &configured(&config), Utc::now(), false, None);
-        let ids: Vec<&str> = config.feeds.iter().map(|f| f.id.as_str()).collect();
-        let left_out = LeftOut {
-            considered: config.feeds.len(),
-            gone: gone_not_polled(&states, &config, &jobs),
-            // Their next poll is after their Retry-After: backing off, like other failures.
-            held: Vec::new(),
-            backing_off: backing_off(&states, &ids, &jobs, &[]),
-            failing: failing_not_polled(&states, &ids, &jobs),
+        let configured = configured(&config);
+        let due = schedule::due(&states, &configured, Utc::now(), false, None);
+        let left_out = {
+            let polled: HashSet<&str> = due.iter().map(|&(at, _)| states[at].id.as_str()).collect();
+            let ids: Vec<&str> = configured.iter().map(|(id, _)| id.as_str()).collect();
+            LeftOut {
+                considered: ids.len(),
+                gone: gone_not_polled(&states, &configured, &polled),
+                // Their next poll is after their Retry-After: backing off, like other failures.
+                held: Vec::new(),
+                backing_off: backing_off(&states, &ids, &polled, &[]),
+                failing: failing_not_polled(&states, &ids, &polled),
+            }
         };
+        drop(configured);
+        let jobs = schedule::Jobs::new(states, due);
         if !jobs.is_empty() {
             let clock = Instant::now();
             let total = jobs.len();
@@ -575,7 +580,7 @@ mod tests {
     use super::*;
     use crate::fetch::FetchError;
     use crate::model::PollError;
-    use crate::schedule::feed_state;
+    use crate::schedule::{PollJob, feed_state};
 
     /// The report as it was first written: from the whole list of outcomes, sorted by feed id
     /// (only its output goes to `err` and `out` here rather than stderr and stdout).
@@ -855,7 +860,11 @@ mod tests {
                 gone: 0,
                 held: Vec::new(),
                 backing_off: 0,
-                failing: failing_not_polled(&states, &considered, &jobs),
+                failing: failing_not_polled(
+                    &states,
+                    &considered,
+                    &jobs.iter().map(|j| j.state.id.as_str()).collect(),
+                ),
             };
             let mut run = RunReport::default();
             for o in outcomes.iter().cloned() {

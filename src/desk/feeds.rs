@@ -299,7 +299,7 @@ pub(crate) async fn fetch_now(State(state): State<Arc<DeskState>>) -> Result<Res
         })?;
         let store = Store::open(&db)?;
         let states = store.feed_states()?;
-        let jobs = crate::schedule::due_jobs(&states, &intervals, Utc::now(), true, None);
+        let jobs = crate::schedule::due_jobs(states, &intervals, Utc::now(), true, None);
         Ok((lock, store, jobs))
     })
     .await

@@ -13,7 +13,7 @@ use crate::model::{EntryRecord, FeedId, FeedPoll, PollResult, WriteCounts};
 use crate::timefmt::{parse_rfc3339, rfc3339};
 
 /// What polling needs to know about a feed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct FeedState {
     pub id: FeedId,
     /// As configured.
@@ -101,6 +101,10 @@ impl Store {
     /// Poll state of every feed, keyed by id.
     pub(crate) fn feed_states(&self) -> Result<Vec<FeedState>, StoreError> {
         self.read(|c| {
+            // Room for every row at once: grown by doubling, the list took a third more than
+            // its rows at 100,000 feeds.
+            let count: i64 = c.query_row("SELECT count(*) FROM feeds", [], |r| r.get(0))?;
+            let mut states = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
             let mut stmt = c.prepare(
                 "SELECT id, url, moved_to, discovered_url, etag, last_modified, next_due_at,
                         error_count, gone, retry_after_until FROM feeds",
@@ -122,7 +126,10 @@ impl Store {
                         .and_then(parse_rfc3339),
                 })
             })?;
-            rows.collect()
+            for row in rows {
+                states.push(row?);
+            }
+            Ok(states)
         })
     }
 

@@ -591,6 +591,24 @@ mod tests {
         assert_eq!(again.integrity_check().unwrap(), "ok");
     }
 
+    /// Every frame a database stores names a dictionary it holds: a body packed before the
+    /// writer with another database's dictionary is packed again.
+    #[test]
+    fn a_body_packed_with_another_databases_dictionary_is_packed_again() {
+        let (_d1, mut trained) = test_store(Utc::now());
+        write(&mut trained, 0, TRAIN_AT + 100);
+        let theirs = dictionaries(&trained)[0];
+        let (_d2, mut fresh) = test_store(Utc::now());
+        let poll =
+            FeedPoll::stored("lgiu", "https://lgiu.example/feed", Utc::now(), vec![record(5)]);
+        let packed = body::PackedPoll::packed(poll, &trained.packer().unwrap());
+        assert_eq!(body::dictionary_id(packed.body(0).unwrap().as_deref().unwrap()), Some(theirs));
+        fresh.record_packed_polls(std::slice::from_ref(&packed)).unwrap();
+        assert_eq!(dictionary_ids(&fresh), [0], "packed again, without a dictionary");
+        let e = fresh.entry(EntryId(1)).unwrap().unwrap();
+        assert_eq!(e.content_html.as_deref(), Some(post(5).as_str()));
+    }
+
     /// Bodies stored before the dictionary (DEFLATE from before Zstandard, frames without a
     /// dictionary) read back beside those packed with it.
     #[test]

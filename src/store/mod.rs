@@ -404,6 +404,17 @@ mod tests {
         Store::open(&dir.path().join("r.sqlite3")).expect("reopening is a no-op migration");
     }
 
+    #[test]
+    fn the_search_index_gathers_8_mib_of_terms_before_writing_a_segment() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.sqlite3")).unwrap();
+        let hashsize: i64 = store
+            .conn
+            .query_row("SELECT v FROM entries_fts_config WHERE k = 'hashsize'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(hashsize, 8 << 20);
+    }
+
     /// A database at schema version 1 holding two feeds, three entries and their fetch history,
     /// as roundup 1 wrote it; returns its path.
     fn version_1_database(dir: &Path, orphan: bool) -> PathBuf {

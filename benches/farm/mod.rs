@@ -791,7 +791,7 @@ fn render(seed: u64, idx: usize, port: u16, pool: &Pool) -> String {
     }
 }
 
-fn gzip(body: &[u8]) -> Bytes {
+pub(crate) fn gzip(body: &[u8]) -> Bytes {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(6));
     std::io::Write::write_all(&mut gz, body).expect("writing to memory");
     Bytes::from(gz.finish().expect("writing to memory"))

@@ -274,7 +274,7 @@ fn stage_costs(farm: &Farm) -> Stages {
         match parsed {
             Ok(feed) => {
                 let t = Instant::now();
-                let records = roundup::update::entry_records(&feed, now);
+                let records = roundup::update::entry_records(feed.entries, now);
                 s.records += t.elapsed();
                 s.entries += records.len();
             }

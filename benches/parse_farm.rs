@@ -97,7 +97,7 @@ fn read_all(docs: &[Doc]) -> usize {
         };
         let feed = roundup::parse::parse_feed(body, Some(&doc.url), Some("utf-8"))
             .expect("the farm's feeds parse");
-        entries += roundup::update::entry_records(&feed, now).len();
+        entries += roundup::update::entry_records(feed.entries, now).len();
     }
     entries
 }

@@ -183,7 +183,7 @@ pub fn decide(
                     freshness(&fetched, feed.ttl_minutes),
                     jitter,
                 ),
-                entries: entry_records(&feed, started_at),
+                entries: entry_records(feed.entries, started_at),
                 entries_dropped: feed.entries_dropped,
                 title: feed.title,
                 site_url: feed.link,
@@ -219,13 +219,13 @@ pub fn outcome_of(poll: &FeedPoll, counts: WriteCounts) -> FeedOutcome {
     FeedOutcome { feed_id: a.feed_id.clone(), kind, note, next_due_at: poll.result.next_due_at() }
 }
 
-/// The records for every entry of `feed`, in document order, one per identity (the first
+/// The records for a feed's `entries`, in document order, one per identity (the first
 /// occurrence wins when a feed repeats an identity). `now` is the first-seen time for undated
-/// entries.
-pub fn entry_records(feed: &ParsedFeed, now: DateTime<Utc>) -> Vec<EntryRecord> {
-    let mut seen = HashSet::with_capacity(feed.entries.len());
-    feed.entries
-        .iter()
+/// entries. The entries' texts move into the records, uncopied.
+pub fn entry_records(entries: Vec<ParsedEntry>, now: DateTime<Utc>) -> Vec<EntryRecord> {
+    let mut seen = HashSet::with_capacity(entries.len());
+    entries
+        .into_iter()
         .map(|e| record(e, now))
         .filter(|r| seen.insert(r.identity.clone()))
         .collect()
@@ -253,7 +253,7 @@ pub fn identity(e: &ParsedEntry) -> String {
     format!("sha256:{}", hex(&h.finalize()[..16]))
 }
 
-fn record(e: &ParsedEntry, now: DateTime<Utc>) -> EntryRecord {
+fn record(e: ParsedEntry, now: DateTime<Utc>) -> EntryRecord {
     let (published, dated_by) = match (e.published, e.updated) {
         (Some(p), _) => (p, DatedBy::Published),
         (None, Some(u)) => (u, DatedBy::Updated),
@@ -282,18 +282,18 @@ fn record(e: &ParsedEntry, now: DateTime<Utc>) -> EntryRecord {
         h.update([1]);
     }
     EntryRecord {
-        identity: identity(e),
+        identity: identity(&e),
         // Links are stored, and so shown to readers, without tracking parameters.
         url: e.link.as_deref().map(crate::links::without_tracking),
-        title: e.title.clone(),
-        author: e.author.clone(),
+        title: e.title,
+        author: e.author,
         published,
         dated_by,
         updated: e.updated,
-        summary_html: e.summary_html.clone(),
-        content_html: e.content_html.clone(),
+        summary_html: e.summary_html,
+        content_html: e.content_html,
         text,
-        categories: e.categories.clone(),
+        categories: e.categories,
         content_hash: hex(&h.finalize()[..16]),
     }
 }
@@ -368,7 +368,7 @@ mod tests {
     fn links_are_recorded_without_tracking_parameters_and_keep_their_identity() {
         let e = entry(None, Some("https://x.example/1?utm_source=rss&id=2"), "t");
         let feed = ParsedFeed { entries: vec![e], ..Default::default() };
-        let r = &entry_records(&feed, Utc::now())[0];
+        let r = &entry_records(feed.entries, Utc::now())[0];
         assert_eq!(r.url.as_deref(), Some("https://x.example/1?id=2"));
         assert_eq!(r.identity, "https://x.example/1?utm_source=rss&id=2", "identity unchanged");
     }
@@ -377,31 +377,48 @@ mod tests {
     fn undated_entries_are_filed_under_first_seen_and_marked() {
         let now = parse_rfc3339("2026-11-26T12:00:00Z").unwrap();
         let mut e = entry(Some("g"), None, "t");
-        let r =
-            &entry_records(&ParsedFeed { entries: vec![e.clone()], ..Default::default() }, now)[0];
+        let r = &entry_records(vec![e.clone()], now)[0];
         assert_eq!((r.published, r.dated_by), (now, DatedBy::FirstSeen));
         e.updated = parse_rfc3339("2026-11-01T00:00:00Z");
-        let r = &entry_records(&ParsedFeed { entries: vec![e], ..Default::default() }, now)[0];
+        let r = &entry_records(vec![e], now)[0];
         assert_eq!(r.dated_by, DatedBy::Updated);
     }
 
     #[test]
     fn the_content_hash_ignores_the_first_seen_time_but_not_the_content() {
-        let f = ParsedFeed { entries: vec![entry(Some("g"), None, "t")], ..Default::default() };
-        let a = entry_records(&f, parse_rfc3339("2026-11-01T00:00:00Z").unwrap());
-        let b = entry_records(&f, parse_rfc3339("2026-11-02T00:00:00Z").unwrap());
+        let f = vec![entry(Some("g"), None, "t")];
+        let a = entry_records(f.clone(), parse_rfc3339("2026-11-01T00:00:00Z").unwrap());
+        let b = entry_records(f, parse_rfc3339("2026-11-02T00:00:00Z").unwrap());
         assert_eq!(a[0].content_hash, b[0].content_hash);
-        let g = ParsedFeed { entries: vec![entry(Some("g"), None, "t2")], ..Default::default() };
-        assert_ne!(a[0].content_hash, entry_records(&g, Utc::now())[0].content_hash);
+        let g = vec![entry(Some("g"), None, "t2")];
+        assert_ne!(a[0].content_hash, entry_records(g, Utc::now())[0].content_hash);
+    }
+
+    #[test]
+    fn stored_hashes_keep_their_meaning() {
+        // The databases out there hold these: a change here rewrites every stored entry once.
+        let e = ParsedEntry {
+            guid: None,
+            link: Some("https://x.example/p?utm_source=rss&id=2".into()),
+            title: Some("T\u{2019}s".into()),
+            author: Some("Ann, Bo".into()),
+            published: parse_rfc3339("2026-11-01T10:00:00Z"),
+            updated: parse_rfc3339("2026-11-02T10:00:00Z"),
+            summary_html: Some("<p>S &amp; s</p>".into()),
+            content_html: Some("<p>C</p>".into()),
+            categories: vec!["a".into(), "b".into()],
+        };
+        let untitled = ParsedEntry { title: None, link: None, ..e.clone() };
+        let r = entry_records(vec![e, untitled], Utc::now());
+        assert_eq!(r[0].content_hash, "270e9764ad2a140bf210ebd4b70f58bd");
+        assert_eq!(r[1].identity, "sha256:e3fc0930bd75be11d02e6e5b4bdf83c6");
+        assert_eq!(r[1].content_hash, "9d1f5a9dbcc58273f2baaede24c65a7e");
     }
 
     #[test]
     fn a_repeated_identity_in_one_document_is_kept_once() {
-        let f = ParsedFeed {
-            entries: vec![entry(Some("g"), None, "first"), entry(Some("g"), None, "second")],
-            ..Default::default()
-        };
-        let r = entry_records(&f, Utc::now());
+        let f = vec![entry(Some("g"), None, "first"), entry(Some("g"), None, "second")];
+        let r = entry_records(f, Utc::now());
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].title.as_deref(), Some("first"));
     }

@@ -273,9 +273,8 @@ fn adapt_entry(e: model::Entry, base: Option<&Url>, kind: &Kind<'_>) -> ParsedEn
     // An Atom entry with no author has its feed's (RFC 4287 §4.2.1); feed-rs already does
     // this for JSON Feed.
     let author = authors(&e.authors).or_else(|| kind.feed_authors.clone());
-    let summary_html = e.summary.as_ref().map(text_as_html).filter(|s| !s.trim().is_empty());
-    let content_html =
-        e.content.as_ref().and_then(content_as_html).filter(|s| !s.trim().is_empty());
+    let summary_html = e.summary.map(text_as_html).filter(|s| !s.trim().is_empty());
+    let content_html = e.content.and_then(content_as_html).filter(|s| !s.trim().is_empty());
     ParsedEntry {
         guid,
         title: e.title.map(|t| text_title(&t, literal)).filter(|t| !t.is_empty()),
@@ -355,16 +354,17 @@ fn text_title(t: &model::Text, literal: bool) -> String {
 }
 
 /// A content body as HTML: plain text (JSON Feed's `content_text`, Atom's `type="text"`) is
-/// escaped, so that `<b>` in it stays two characters and a tag; anything else is HTML already.
-fn content_as_html(c: &model::Content) -> Option<String> {
-    let body = c.body.as_deref()?;
+/// escaped, so that `<b>` in it stays two characters and a tag; anything else is HTML already
+/// (and moves, uncopied).
+fn content_as_html(c: model::Content) -> Option<String> {
+    let body = c.body?;
     let plain = c.content_type.to_string().starts_with("text/plain");
-    Some(if plain { html_escape::encode_text(body).into_owned() } else { body.to_string() })
+    Some(if plain { html_escape::encode_text(&body).into_owned() } else { body })
 }
 
-/// A summary as HTML: HTML stays as is, plain text is escaped.
-fn text_as_html(t: &model::Text) -> String {
-    if is_html(t) { t.content.clone() } else { html_escape::encode_text(&t.content).into_owned() }
+/// A summary as HTML: HTML stays as is (moved, uncopied), plain text is escaped.
+fn text_as_html(t: model::Text) -> String {
+    if is_html(&t) { t.content } else { html_escape::encode_text(&t.content).into_owned() }
 }
 
 fn authors(people: &[model::Person]) -> Option<String> {

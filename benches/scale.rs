@@ -12,6 +12,9 @@
 //! - `SCALE_DIR` where to build the inputs (default: a temporary folder, removed after); when
 //!   set, each database is built once and kept there (`entries-M/pristine.sqlite3`), and later
 //!   runs work on a copy of it (a 1M-entry fill takes a long while).
+//! - `SCALE_SERVE=S` measures nothing: serves the fetch rows' farm of the first `SCALE_FEEDS`
+//!   size for S seconds, with its feeds.toml written to `SCALE_DIR/serve-N/feeds.toml`, so that
+//!   one `roundup fetch` can be run against it by hand (under `/usr/bin/time` or heaptrack).
 //!
 //! Inputs are built in a stream, never held whole in memory: the feeds.toml is written line by
 //! line, and the database is filled through the real write path (`Store::record_polls`, what
@@ -115,6 +118,9 @@ fn run() -> anyhow::Result<()> {
         }
     };
     std::fs::create_dir_all(&dir)?;
+    if let Some(seconds) = env_list("SCALE_SERVE", &[])?.first() {
+        return serve_farm(feed_sizes[0], &dir, Duration::from_secs(*seconds));
+    }
     let mut columns: Vec<String> =
         feed_sizes.iter().map(|n| format!("{} feeds", short(*n))).collect();
     columns.extend(entry_sizes.iter().map(|n| format!("{} entries", short(*n))));
@@ -267,6 +273,56 @@ fn fetch_rows(table: &mut Table, feed_sizes: &[u64], dir: &Path) -> anyhow::Resu
 /// The seed of the fetch rows' farm (the fetch bench's default).
 const FARM_SEED: u64 = 42;
 
+/// `SCALE_SERVE`: the fetch rows' farm of `n` feeds, served for `how_long` and nothing
+/// measured; its feeds.toml is `dir/serve-N/feeds.toml`.
+fn serve_farm(n: u64, dir: &Path, how_long: Duration) -> anyhow::Result<()> {
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("feed-server")
+        .enable_all()
+        .build()
+        .context("cannot start the farm's runtime")?;
+    let dir = dir.join(format!("serve-{n}"));
+    std::fs::create_dir_all(&dir)?;
+    let (port, listeners) = farm::bind_hosts(&server_rt)?;
+    let farm = Arc::new(farm::Farm::new(
+        FARM_SEED,
+        usize::try_from(n)?,
+        port,
+        Duration::from_millis(5),
+        farm::cache_bytes()?,
+    ));
+    farm.warm_cache();
+    let config = write_farm_config(&farm, &dir)?;
+    let server = farm::start_server(&server_rt, &farm, listeners);
+    eprintln!(
+        "scale bench: serving {n} feeds for {} s; feeds.toml: {}",
+        how_long.as_secs(),
+        config.display()
+    );
+    std::thread::sleep(how_long);
+    server.shutdown(&server_rt);
+    Ok(())
+}
+
+/// Writes `dir/feeds.toml` listing every feed of `farm`, with the farm's limits.
+fn write_farm_config(farm: &farm::Farm, dir: &Path) -> anyhow::Result<PathBuf> {
+    let config = dir.join("feeds.toml");
+    let mut out = BufWriter::new(File::create(&config)?);
+    writeln!(
+        out,
+        "[settings]\ndatabase = \"fetch.sqlite3\"\nconcurrency = {}\nper_host = {}\n",
+        farm::CONCURRENCY,
+        farm::PER_HOST
+    )?;
+    for i in 0..farm.n {
+        let f = farm.meta(i);
+        writeln!(out, "[[feeds]]\nid = \"{}\"\nurl = \"{}\"\n", f.id, f.url)?;
+    }
+    out.flush()?;
+    Ok(config)
+}
+
 /// One size's fetch cells: cold, then warm, then warm's floor.
 fn fetch_columns(
     table: &mut Table,
@@ -276,20 +332,7 @@ fn fetch_columns(
     dir: &Path,
 ) -> anyhow::Result<()> {
     let n = farm.n;
-    let config = dir.join("feeds.toml");
-    let mut out = BufWriter::new(File::create(&config)?);
-    writeln!(
-        out,
-        "[settings]\ndatabase = \"fetch.sqlite3\"\nconcurrency = {}\nper_host = {}\n",
-        farm::CONCURRENCY,
-        farm::PER_HOST
-    )?;
-    for i in 0..n {
-        let f = farm.meta(i);
-        writeln!(out, "[[feeds]]\nid = \"{}\"\nurl = \"{}\"\n", f.id, f.url)?;
-    }
-    out.flush()?;
-    drop(out);
+    let config = write_farm_config(farm, dir)?;
     let limit = Duration::from_secs(120) + Duration::from_millis(200 * n as u64);
     let args: Vec<std::ffi::OsString> =
         vec!["--config".into(), config.into(), "fetch".into(), "--force".into()];

@@ -194,16 +194,15 @@ impl Store {
     /// [`REPACK_AT_TRAINING`] bodies packed again (a slice at a time).
     fn train_dictionary(&mut self) -> Result<(), StoreError> {
         let samples = self.read(read_samples)?;
-        let bytes: usize = samples.iter().map(Vec::len).sum();
-        if bytes < MIN_SAMPLE_BYTES {
+        if samples.bytes.len() < MIN_SAMPLE_BYTES {
             // Short bodies: try again when there are twice as many.
-            let bodies = u64::try_from(samples.len()).unwrap_or(u64::MAX);
+            let bodies = u64::try_from(samples.sizes.len()).unwrap_or(u64::MAX);
             self.training =
                 Training::Counting { bodies, train_at: bodies.saturating_mul(2).max(TRAIN_AT) };
             return Ok(());
         }
         let trained = train(&samples);
-        let sample_count = i64::try_from(samples.len()).unwrap_or(i64::MAX);
+        let sample_count = i64::try_from(samples.sizes.len()).unwrap_or(i64::MAX);
         drop(samples);
         let Some((id, dictionary, decoder)) = trained.as_deref().and_then(|trained| {
             let id = zstd::zstd_safe::get_dict_id(trained)?.get();
@@ -290,13 +289,39 @@ fn count_bodies(c: &Connection, most: u64) -> rusqlite::Result<u64> {
     .map(|n| u64::try_from(n).unwrap_or(0))
 }
 
+/// Bodies to train on, as ZDICT takes them: one after another in one buffer, with each one's
+/// length. Each body is held once: a list of bodies and the buffer made from it held the
+/// samples twice (4 MB more, with 4 MB of samples, at a cold 100,000-feed fetch's peak RSS,
+/// which is when the dictionary is trained: heaptrack).
+#[derive(Debug, Default)]
+struct Samples {
+    bytes: Vec<u8>,
+    sizes: Vec<usize>,
+}
+
+impl Samples {
+    /// Room for [`SAMPLE_BYTES`] reserved at once, so the buffer never moves while it fills.
+    fn with_room() -> Samples {
+        Samples { bytes: Vec::with_capacity(SAMPLE_BYTES), sizes: Vec::new() }
+    }
+
+    /// Adds `body`, unless it would take the samples past [`SAMPLE_BYTES`]; whether it did.
+    fn add(&mut self, body: &[u8]) -> bool {
+        if self.bytes.len() + body.len() > SAMPLE_BYTES {
+            return false;
+        }
+        self.bytes.extend_from_slice(body);
+        self.sizes.push(body.len());
+        true
+    }
+}
+
 /// The first bodies (by entry id) packed without a dictionary, unpacked, up to [`SAMPLE_BYTES`]
 /// in all. One that does not unpack is left out (reading it shows the error).
-fn read_samples(c: &Connection) -> rusqlite::Result<Vec<Vec<u8>>> {
+fn read_samples(c: &Connection) -> rusqlite::Result<Samples> {
     let mut stmt = c.prepare("SELECT body FROM entry_bodies ORDER BY entry_id")?;
     let mut rows = stmt.query([])?;
-    let mut samples = Vec::new();
-    let mut bytes = 0;
+    let mut samples = Samples::with_room();
     while let Some(r) = rows.next()? {
         let stored = r.get_ref(0)?.as_blob()?;
         if body::dictionary_id(stored).is_some() {
@@ -305,32 +330,28 @@ fn read_samples(c: &Connection) -> rusqlite::Result<Vec<Vec<u8>>> {
         let Ok(raw) = body::unpack_raw(stored, &|id| Err(format!("dictionary {id}"))) else {
             continue;
         };
-        if bytes + raw.len() > SAMPLE_BYTES {
+        if !samples.add(&raw) {
             break;
         }
-        bytes += raw.len();
-        samples.push(raw);
     }
     Ok(samples)
 }
 
 /// A dictionary trained on `samples` with ZDICT's fastCover at fixed [`TRAINING`] settings, at
 /// most [`DICTIONARY_BYTES`]; `None` when Zstandard cannot make one of them.
-fn train(samples: &[Vec<u8>]) -> Option<Vec<u8>> {
+fn train(samples: &Samples) -> Option<Vec<u8>> {
     use zstd::zstd_safe::zstd_sys;
-    let all = samples.concat();
-    let sizes: Vec<usize> = samples.iter().map(Vec::len).collect();
-    let count = u32::try_from(sizes.len()).ok()?;
+    let count = u32::try_from(samples.sizes.len()).ok()?;
     let mut dictionary = vec![0; DICTIONARY_BYTES];
     // SAFETY: the two buffers are valid for the lengths passed (`dictionary`'s whole length;
-    // `all` is exactly the `count` samples whose sizes `sizes` holds), and ZDICT writes at
-    // most `dictionary.len()` bytes into it and reads only those.
+    // `samples.bytes` is exactly the `count` samples whose sizes `samples.sizes` holds), and
+    // ZDICT writes at most `dictionary.len()` bytes into it and reads only those.
     let written = unsafe {
         zstd_sys::ZDICT_trainFromBuffer_fastCover(
             dictionary.as_mut_ptr().cast(),
             dictionary.len(),
-            all.as_ptr().cast(),
-            sizes.as_ptr(),
+            samples.bytes.as_ptr().cast(),
+            samples.sizes.as_ptr(),
             count,
             TRAINING.params(),
         )
@@ -574,6 +595,11 @@ mod tests {
         .unwrap()
     }
 
+    /// `bodies` as samples, whatever their size.
+    fn samples_of(bodies: &[Vec<u8>]) -> Samples {
+        Samples { bytes: bodies.concat(), sizes: bodies.iter().map(Vec::len).collect() }
+    }
+
     #[test]
     fn bodies_round_trip_with_and_without_a_dictionary() {
         let samples: Vec<Vec<u8>> = (0..2_000)
@@ -582,7 +608,7 @@ mod tests {
                 body::unpack_raw(&packed, &|_| Err("none".into())).unwrap()
             })
             .collect();
-        let trained = train(&samples).expect("a dictionary");
+        let trained = train(&samples_of(&samples)).expect("a dictionary");
         let id = zstd::zstd_safe::get_dict_id(&trained).unwrap().get();
         let dictionary = PackDictionary::new(id, &trained).unwrap();
         let decoder = Arc::new(DDict::try_create(&trained).unwrap());
@@ -631,7 +657,7 @@ mod tests {
             let dictionary = PackDictionary::new(id, trained).unwrap();
             (5_000..5_300).map(|n| body::pack_raw(&raw(n), Some(&dictionary)).len()).sum::<usize>()
         };
-        let ours = train(&samples).expect("a dictionary");
+        let ours = train(&samples_of(&samples)).expect("a dictionary");
         assert!(ours.len() <= DICTIONARY_BYTES);
         let mut theirs = Vec::with_capacity(DICTIONARY_BYTES);
         zstd::zstd_safe::train_from_buffer(
@@ -642,6 +668,19 @@ mod tests {
         .unwrap();
         let (ours, theirs) = (packed_size(&ours), packed_size(&theirs));
         assert!(ours <= theirs, "{ours} bytes with ours, {theirs} with ZDICT's default trainer");
+    }
+
+    #[test]
+    fn samples_are_taken_in_order_until_the_next_would_pass_the_budget() {
+        let mut samples = Samples::with_room();
+        assert!(samples.add(b"first"));
+        assert!(samples.add(&vec![b'x'; SAMPLE_BYTES - 6]));
+        assert!(!samples.add(b"ab"), "one byte over the budget");
+        assert!(samples.add(b"a"), "exactly the budget");
+        assert_eq!(samples.sizes, [5, SAMPLE_BYTES - 6, 1]);
+        assert_eq!(samples.bytes.len(), SAMPLE_BYTES);
+        assert!(samples.bytes.starts_with(b"firstxx") && samples.bytes.ends_with(b"xa"));
+        assert_eq!(samples.bytes.capacity(), SAMPLE_BYTES, "the buffer never grew");
     }
 
     #[test]

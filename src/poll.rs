@@ -27,7 +27,7 @@ use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
 use crate::model::{AdvertisedFeedProblem, ParsedFeed, PollError, PollResult};
 use crate::parse::{ParseError, parse_feed};
 use crate::schedule::{Jobs, PollJob};
-use crate::store::{FeedState, PackedPoll, Packer, Store, StoreError};
+use crate::store::{PackedPoll, Packer, Store, StoreError};
 use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 
 /// Polls one feed: fetches it (and, when its URL is an HTML page, the feed that page
@@ -393,7 +393,7 @@ fn weight(packed: &PackedPoll) -> usize {
 /// in place: building per-host queues and a second list held two copies of the jobs at once,
 /// 19 MB of a 100,000-feed fetch's heap (heaptrack).
 fn interleave_hosts(mut jobs: Jobs) -> Jobs {
-    let keys = round_robin_keys(jobs.states());
+    let keys = round_robin_keys(jobs.poll_urls());
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&i| keys[i]);
     drop(keys);
@@ -402,14 +402,14 @@ fn interleave_hosts(mut jobs: Jobs) -> Jobs {
 }
 
 /// Each job's (rank among its host's jobs, host's rank by first appearance).
-fn round_robin_keys<'a>(states: impl Iterator<Item = &'a FeedState>) -> Vec<(usize, usize)> {
+fn round_robin_keys<'a>(poll_urls: impl Iterator<Item = &'a str>) -> Vec<(usize, usize)> {
     // Hosts in order of first appearance, each with the jobs counted so far; the map finds a
     // host without a scan (feeds on 100,000 hosts are 100,000 hosts).
     let mut hosts: std::collections::HashMap<String, (usize, usize)> =
         std::collections::HashMap::new();
-    states
-        .map(|state| {
-            let host = Url::parse(state.poll_url())
+    poll_urls
+        .map(|url| {
+            let host = Url::parse(url)
                 .ok()
                 .and_then(|u| u.host_str().map(str::to_string))
                 .unwrap_or_default();
@@ -446,6 +446,7 @@ fn place_in_order<T>(items: &mut [T], order: &[usize]) {
 mod tests {
     use super::*;
     use crate::schedule::feed_state as state;
+    use crate::store::FeedState;
 
     /// The calling thread's nice value.
     #[cfg(target_os = "linux")]

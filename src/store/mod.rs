@@ -415,6 +415,17 @@ mod tests {
         assert_eq!(hashsize, 8 << 20);
     }
 
+    #[test]
+    fn the_search_index_merges_eight_segments_at_a_level() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("r.sqlite3")).unwrap();
+        let automerge: i64 = store
+            .conn
+            .query_row("SELECT v FROM entries_fts_config WHERE k = 'automerge'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(automerge, 8);
+    }
+
     /// A database at schema version 1 holding two feeds, three entries and their fetch history,
     /// as roundup 1 wrote it; returns its path.
     fn version_1_database(dir: &Path, orphan: bool) -> PathBuf {

@@ -234,12 +234,7 @@ fn feed_url(i: u64) -> String {
 /// same feeds with the same limits, measured just before and just after roundup (the faster of
 /// the two). Column `col` of a size is its index in `feed_sizes` (the config rows' columns).
 fn fetch_rows(table: &mut Table, feed_sizes: &[u64], dir: &Path) -> anyhow::Result<()> {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("feed-server")
-        .enable_all()
-        .build()
-        .context("cannot start the farm's runtime")?;
+    let server_rt = farm_runtime()?;
     let client_rt = tokio::runtime::Builder::new_multi_thread()
         .thread_name("baseline")
         .enable_all()
@@ -270,18 +265,24 @@ fn fetch_rows(table: &mut Table, feed_sizes: &[u64], dir: &Path) -> anyhow::Resu
     Ok(())
 }
 
+/// The runtime the farm serves from: two threads of its own, named so a profile tells them
+/// from roundup's.
+fn farm_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("feed-server")
+        .enable_all()
+        .build()
+        .context("cannot start the farm's runtime")
+}
+
 /// The seed of the fetch rows' farm (the fetch bench's default).
 const FARM_SEED: u64 = 42;
 
 /// `SCALE_SERVE`: the fetch rows' farm of `n` feeds, served for `how_long` and nothing
 /// measured; its feeds.toml is `dir/serve-N/feeds.toml`.
 fn serve_farm(n: u64, dir: &Path, how_long: Duration) -> anyhow::Result<()> {
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("feed-server")
-        .enable_all()
-        .build()
-        .context("cannot start the farm's runtime")?;
+    let server_rt = farm_runtime()?;
     let dir = dir.join(format!("serve-{n}"));
     std::fs::create_dir_all(&dir)?;
     let (port, listeners) = farm::bind_hosts(&server_rt)?;

@@ -10,11 +10,13 @@
 //! version, RSS in a namespace, Atom 0.3, RSS 0.90) in `dialect`; the second, lenient attempt at
 //! documents that are not well-formed in `repair`; how much of one document feed-rs is given
 //! (the first [`MAX_ENTRIES`] entries, caps on elements and attributes) in `limits`; and dates
-//! (our own lenient parser replaces feed-rs's) in `dates`.
+//! (our own lenient parser replaces feed-rs's) in `dates`; and plain RSS 2.0 read directly,
+//! without feed-rs, in `rss2`.
 //! Does not own: network, storage, entry identity (see `update`), or sanitising HTML.
 //!
-//! Cost: a well-formed RSS 2.0, RSS 1.0, Atom 1.0 or JSON Feed document is read once by
-//! feed-rs, after one UTF-8 check, one quick-xml pass that counts its entries and nodes (or a
+//! Cost: a plain RSS 2.0 document is read once by `rss2`, and a well-formed RSS 1.0, Atom 1.0
+//! or JSON Feed document (or RSS 2.0 that `rss2` leaves alone) once by feed-rs, after one UTF-8
+//! check, one quick-xml pass that counts its entries and nodes (or a
 //! scan of a JSON Feed's items) and a look at its prolog. Only documents feed-rs refuses, and
 //! the rare dialects it cannot read, are rewritten (one more pass) and read a second time.
 
@@ -23,6 +25,7 @@ mod dates;
 mod dialect;
 mod limits;
 mod repair;
+mod rss2;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
@@ -119,6 +122,12 @@ fn parse_feed_within(
         feed.entries_dropped = dropped;
         feed
     };
+    // Plain RSS 2.0, the commonest feed, is read directly when it can be (see `rss2`).
+    if dialect == Dialect::Rss
+        && let Some(feed) = rss2::read(&text, base)
+    {
+        return Ok(with_dropped(feed, dropped));
+    }
     let mut error = None;
     if dialect != Dialect::Rewrite {
         match read(&text, base) {
@@ -254,15 +263,17 @@ struct Kind<'a> {
 
 impl Kind<'_> {
     fn guids_are_links(&self) -> bool {
-        *self.guids_are_links.get_or_init(|| {
-            !self.text.match_indices("isPermaLink").any(|(i, m)| {
-                let rest = self.text[i + m.len()..].trim_start();
-                let value =
-                    rest.strip_prefix('=').map(|v| v.trim_start().trim_start_matches(['"', '\'']));
-                value.is_some_and(|v| v.get(..5).is_some_and(|f| f.eq_ignore_ascii_case("false")))
-            })
-        })
+        *self.guids_are_links.get_or_init(|| guids_are_links(self.text))
     }
+}
+
+/// False when the document `text` marks its guids `isPermaLink="false"`.
+fn guids_are_links(text: &str) -> bool {
+    !text.match_indices("isPermaLink").any(|(i, m)| {
+        let rest = text[i + m.len()..].trim_start();
+        let value = rest.strip_prefix('=').map(|v| v.trim_start().trim_start_matches(['"', '\'']));
+        value.is_some_and(|v| v.get(..5).is_some_and(|f| f.eq_ignore_ascii_case("false")))
+    })
 }
 
 fn adapt_entry(e: model::Entry, base: Option<&Url>, kind: &Kind<'_>) -> ParsedEntry {

@@ -8,7 +8,7 @@
 //! Here each element is a borrowed slice and only the fields `adapt` keeps are made.
 //! Does not own: which documents reach it (RSS 2.0 as [`sniff`](super::dialect::sniff) finds it,
 //! after the renames of [`rename_rss_elements`](super::dialect::rename_rss_elements)), dates
-//! ([`parse_date`](super::dates::parse_date)), or the choice of a link over an id (shared with
+//! ([`parse_date`]), or the choice of a link over an id (shared with
 //! `adapt`).
 //!
 //! The line: this reading gives up (returns `None`) on anything it cannot promise to read as

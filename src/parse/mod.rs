@@ -10,16 +10,17 @@
 //! version, RSS in a namespace, Atom 0.3, RSS 0.90) in `dialect`; the second, lenient attempt at
 //! documents that are not well-formed in `repair`; how much of one document feed-rs is given
 //! (the first [`MAX_ENTRIES`] entries, caps on elements and attributes) in `limits`; and dates
-//! (our own lenient parser replaces feed-rs's) in `dates`; and plain RSS 2.0 read directly,
-//! without feed-rs, in `rss2`.
+//! (our own lenient parser replaces feed-rs's) in `dates`; and plain RSS 2.0 and Atom read
+//! directly, without feed-rs, in `rss2` and `atom`.
 //! Does not own: network, storage, entry identity (see `update`), or sanitising HTML.
 //!
-//! Cost: a plain RSS 2.0 document is read once by `rss2`, and a well-formed RSS 1.0, Atom 1.0
-//! or JSON Feed document (or RSS 2.0 that `rss2` leaves alone) once by feed-rs, after one UTF-8
-//! check, one quick-xml pass that counts its entries and nodes (or a
+//! Cost: a plain RSS 2.0 or Atom document is read once by `rss2` or `atom`, and a well-formed
+//! RSS 1.0 or JSON Feed document (or RSS 2.0 and Atom that those leave alone) once by feed-rs,
+//! after one UTF-8 check, one quick-xml pass that counts its entries and nodes (or a
 //! scan of a JSON Feed's items) and a look at its prolog. Only documents feed-rs refuses, and
 //! the rare dialects it cannot read, are rewritten (one more pass) and read a second time.
 
+mod atom;
 mod charset;
 mod dates;
 mod dialect;
@@ -122,10 +123,14 @@ fn parse_feed_within(
         feed.entries_dropped = dropped;
         feed
     };
-    // Plain RSS 2.0, the commonest feed, is read directly when it can be (see `rss2`).
-    if dialect == Dialect::Rss
-        && let Some(feed) = rss2::read(&text, base)
-    {
+    // Plain RSS 2.0 and Atom, the commonest feeds, are read directly when they can be (see
+    // `rss2` and `atom`).
+    let direct = match dialect {
+        Dialect::Rss => rss2::read(&text, base),
+        Dialect::Xml => atom::read(&text, base),
+        Dialect::Json | Dialect::Rewrite => None,
+    };
+    if let Some(feed) = direct {
         return Ok(with_dropped(feed, dropped));
     }
     let mut error = None;

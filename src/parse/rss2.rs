@@ -34,17 +34,11 @@ use crate::model::{ParsedEntry, ParsedFeed};
 /// feed-rs.
 pub(super) fn read(text: &str, base: Option<&Url>) -> Option<ParsedFeed> {
     // feed-rs resolves links against each `xml:base`, and refuses a document whose `xml:base`
-    // is no URL; a byte order mark it drops. Neither is worth following here.
-    if text.starts_with('\u{feff}') || memchr::memmem::find(text.as_bytes(), b"xml:base").is_some()
-    {
+    // is no URL: not worth following here.
+    if !fit_to_read_directly(text) || memchr::memmem::find(text.as_bytes(), b"xml:base").is_some() {
         return None;
     }
-    // feed-rs reads a document as JSON when a `{` comes before any `<` in its first 8 KiB.
-    let head = &text.as_bytes()[..text.len().min(8192)];
-    if memchr::memchr2(b'<', b'{', head).is_none_or(|i| head[i] != b'<') {
-        return None;
-    }
-    let mut doc = Doc::new(text);
+    let mut doc = Doc::new(text, Ns::Rss);
     let root = doc.root()?;
     if local_name(&root) != "rss"
         || !matches!(attribute(&root, "version")?.as_deref(), Some("2.0" | ""))
@@ -62,7 +56,7 @@ pub(super) fn read(text: &str, base: Option<&Url>) -> Option<ParsedFeed> {
     }
     let mut feed = ParsedFeed::default();
     let mut links = Links::default();
-    let mut guids = GuidLinks { text, are_links: None };
+    let mut guids = GuidLinks::new(text);
     while let Some((ns, start)) = doc.next_child()? {
         match (ns, local_name(&start)) {
             (Ns::Rss, "title") => {
@@ -94,6 +88,15 @@ pub(super) fn read(text: &str, base: Option<&Url>) -> Option<ParsedFeed> {
     }
     feed.link = links.page(base);
     Some(feed)
+}
+
+/// False for a text feed-rs would not read as XML from its first byte on: one with a byte order
+/// mark (which feed-rs drops), or with a `{` before any `<` in its first 8 KiB (feed-rs reads
+/// that as JSON).
+pub(super) fn fit_to_read_directly(text: &str) -> bool {
+    let head = &text.as_bytes()[..text.len().min(8192)];
+    !text.starts_with('\u{feff}')
+        && memchr::memchr2(b'<', b'{', head).is_some_and(|i| head[i] == b'<')
 }
 
 /// One `<item>`, its start tag read.
@@ -167,13 +170,17 @@ fn title(t: &str) -> Option<String> {
 }
 
 /// Whether the document's guids are permalinks, worked out once and only when needed.
-struct GuidLinks<'a> {
+pub(super) struct GuidLinks<'a> {
     text: &'a str,
     are_links: Option<bool>,
 }
 
-impl GuidLinks<'_> {
-    fn are_links(&mut self) -> bool {
+impl<'a> GuidLinks<'a> {
+    pub(super) fn new(text: &'a str) -> GuidLinks<'a> {
+        GuidLinks { text, are_links: None }
+    }
+
+    pub(super) fn are_links(&mut self) -> bool {
         *self.are_links.get_or_insert_with(|| guids_are_links(self.text))
     }
 }
@@ -181,10 +188,10 @@ impl GuidLinks<'_> {
 /// The links of a channel or an item, in document order: each href as feed-rs makes it, and the
 /// `rel` of an Atom link.
 #[derive(Default)]
-struct Links(Vec<(Href, Option<String>)>);
+pub(super) struct Links(Vec<(Href, Option<String>)>);
 
 /// An href as feed-rs keeps it.
-struct Href {
+pub(super) struct Href {
     text: String,
     /// True when `text` is an http(s) URL as the `url` crate writes one: it reads back as
     /// itself, so `absolute` need not parse it again (it was a third of this reading's time).
@@ -194,7 +201,7 @@ struct Href {
 impl Href {
     /// Resolved against the base and normalised when it parses as a URL, else as written;
     /// trimmed.
-    fn new(href: &str, base: Option<&Url>) -> Href {
+    pub(super) fn new(href: &str, base: Option<&Url>) -> Href {
         let parsed = match Url::parse(href) {
             Ok(url) => Some(url),
             Err(url::ParseError::RelativeUrlWithoutBase) => base.and_then(|b| b.join(href).ok()),
@@ -211,12 +218,12 @@ impl Href {
 }
 
 impl Links {
-    fn push(&mut self, href: Href, rel: Option<String>) {
+    pub(super) fn push(&mut self, href: Href, rel: Option<String>) {
         self.0.push((href, rel));
     }
 
     /// The page: the first link that is an alternate one, made absolute.
-    fn page(self, base: Option<&Url>) -> Option<String> {
+    pub(super) fn page(self, base: Option<&Url>) -> Option<String> {
         self.0
             .into_iter()
             .filter(|(href, _)| !href.text.trim().is_empty() && href.text != NO_LINK)
@@ -227,10 +234,10 @@ impl Links {
     }
 }
 
-/// The namespaces feed-rs tells apart in RSS 2.0. A name in no namespace, or with a prefix no
-/// one declared, is RSS's.
+/// The namespaces feed-rs tells apart. A name in no namespace, or with a prefix no one declared,
+/// is in the document's own (RSS's or Atom's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Ns {
+pub(super) enum Ns {
     Rss,
     Atom,
     Content,
@@ -240,7 +247,7 @@ enum Ns {
 }
 
 impl Ns {
-    fn of(resolved: &ResolveResult<'_>) -> Ns {
+    fn of(resolved: &ResolveResult<'_>, own: Ns) -> Ns {
         match resolved {
             ResolveResult::Bound(ns) => match ns.as_ref() {
                 "http://purl.org/rss/1.0/" => Ns::Rss,
@@ -250,20 +257,20 @@ impl Ns {
                 "http://search.yahoo.com/mrss/" => Ns::MediaRss,
                 _ => Ns::Other,
             },
-            ResolveResult::Unbound | ResolveResult::Unknown(_) => Ns::Rss,
+            ResolveResult::Unbound | ResolveResult::Unknown(_) => own,
         }
     }
 }
 
 /// The element's name without its prefix (after the last `:`, as feed-rs has it).
-fn local_name<'a>(start: &'a BytesStart<'_>) -> &'a str {
+pub(super) fn local_name<'a>(start: &'a BytesStart<'_>) -> &'a str {
     let name: &'a str = start.name().into_inner();
     name.rsplit(':').next().unwrap_or(name)
 }
 
 /// The unescaped value of the attribute whose name is `name` (prefix and all). `None` (give up)
 /// when an attribute is ill-formed: feed-rs would skip it and perhaps read another.
-fn attribute(start: &BytesStart<'_>, name: &str) -> Option<Option<String>> {
+pub(super) fn attribute(start: &BytesStart<'_>, name: &str) -> Option<Option<String>> {
     let mut found = None;
     for attr in start.attributes() {
         let attr = attr.ok()?;
@@ -277,24 +284,36 @@ fn attribute(start: &BytesStart<'_>, name: &str) -> Option<Option<String>> {
 }
 
 /// The document as a stream of elements. Every method returns `None` to give up.
-struct Doc<'a> {
+pub(super) struct Doc<'a> {
     reader: NsReader<&'a [u8]>,
+    /// The namespace of names in none.
+    own: Ns,
+}
+
+/// What an element starts with, as far as its text goes.
+pub(super) enum Opening {
+    /// Text (text, CDATA sections and references run together, comments passed over).
+    Text(String),
+    /// Nothing: the element is empty.
+    Empty,
+    /// A child element.
+    Child,
 }
 
 impl<'a> Doc<'a> {
-    fn new(text: &'a str) -> Doc<'a> {
+    pub(super) fn new(text: &'a str, own: Ns) -> Doc<'a> {
         let mut reader = NsReader::from_str(text);
         let config = reader.config_mut();
         config.expand_empty_elements = true;
         config.trim_markup_names_in_closing_tags = true;
         config.trim_text(false);
-        Doc { reader }
+        Doc { reader, own }
     }
 
     /// The next event, `None` on an error.
-    fn event(&mut self) -> Option<(Ns, Event<'a>)> {
+    pub(super) fn event(&mut self) -> Option<(Ns, Event<'a>)> {
         let (resolved, event) = self.reader.read_resolved_event().ok()?;
-        let ns = Ns::of(&resolved);
+        let ns = Ns::of(&resolved, self.own);
         // feed-rs resolves every character reference it passes, and fails on a bad one.
         if let Event::GeneralRef(r) = &event {
             r.resolve_char_ref().ok()?;
@@ -303,7 +322,7 @@ impl<'a> Doc<'a> {
     }
 
     /// The root element's start tag.
-    fn root(&mut self) -> Option<BytesStart<'a>> {
+    pub(super) fn root(&mut self) -> Option<BytesStart<'a>> {
         loop {
             match self.event()? {
                 (_, Event::Start(start)) => return Some(start),
@@ -322,7 +341,7 @@ impl<'a> Doc<'a> {
 
     /// The next child element of the current one (its start tag read), or `Ok(None)`-like
     /// `Some(None)` at the current element's end.
-    fn next_child(&mut self) -> Option<Option<(Ns, BytesStart<'a>)>> {
+    pub(super) fn next_child(&mut self) -> Option<Option<(Ns, BytesStart<'a>)>> {
         loop {
             match self.event()? {
                 (ns, Event::Start(start)) => return Some(Some((ns, start))),
@@ -334,7 +353,7 @@ impl<'a> Doc<'a> {
     }
 
     /// The rest of the current element, passed over.
-    fn skip(&mut self) -> Option<()> {
+    pub(super) fn skip(&mut self) -> Option<()> {
         self.skip_levels(1)
     }
 
@@ -350,10 +369,18 @@ impl<'a> Doc<'a> {
         Some(())
     }
 
-    /// The text at the start of the current element (text, CDATA sections and references run
-    /// together, comments passed over), and the rest of the element passed over, as feed-rs's
-    /// `child_as_text` has it: `Some(None)` when the element starts with a child or is empty.
-    fn text(&mut self) -> Option<Option<String>> {
+    /// The text at the start of the current element, and the rest of the element passed over,
+    /// as feed-rs's `child_as_text` has it: `Some(None)` when the element starts with a child or
+    /// is empty.
+    pub(super) fn text(&mut self) -> Option<Option<String>> {
+        Some(match self.opening()? {
+            Opening::Text(text) => Some(text),
+            Opening::Empty | Opening::Child => None,
+        })
+    }
+
+    /// What the current element starts with; the rest of it is passed over.
+    pub(super) fn opening(&mut self) -> Option<Opening> {
         let mut text: Option<String> = None;
         loop {
             match self.event()? {
@@ -380,11 +407,11 @@ impl<'a> Doc<'a> {
                         }
                     }
                 }
-                (_, Event::End(_)) => return Some(text),
+                (_, Event::End(_)) => return Some(text.map_or(Opening::Empty, Opening::Text)),
                 (_, Event::Start(_)) => {
                     // A child: what follows it in this element is not read.
                     self.skip_levels(2)?;
-                    return Some(text);
+                    return Some(text.map_or(Opening::Child, Opening::Text));
                 }
                 (_, Event::Eof | Event::Decl(_) | Event::DocType(_)) => return None,
                 _ => {}
@@ -394,7 +421,7 @@ impl<'a> Doc<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::{Path, PathBuf};
 
     use super::super::dialect::{Dialect, rename_rss_elements, sniff, wrap_raw_html_descriptions};
@@ -402,12 +429,22 @@ mod tests {
     use super::super::{adapt, charset::to_utf8, read as feed_rs_read};
     use super::*;
 
-    /// The text `parse_feed` gives this reading, when it gives it one.
-    fn prepared(bytes: &[u8]) -> Option<String> {
+    /// A direct reading.
+    pub(in crate::parse) type Reader = fn(&str, Option<&Url>) -> Option<ParsedFeed>;
+
+    /// The text `parse_feed` gives the direct reading of documents in `dialect`, when `bytes`
+    /// are in it.
+    pub(in crate::parse) fn prepared_as(bytes: &[u8], dialect: Dialect) -> Option<String> {
         let text = to_utf8(bytes, None);
         let text = trim(&text).text;
-        (sniff(&text) == Dialect::Rss)
-            .then(|| wrap_raw_html_descriptions(rename_rss_elements(text)).into_owned())
+        (sniff(&text) == dialect).then(|| match dialect {
+            Dialect::Rss => wrap_raw_html_descriptions(rename_rss_elements(text)).into_owned(),
+            _ => text.into_owned(),
+        })
+    }
+
+    fn prepared(bytes: &[u8]) -> Option<String> {
+        prepared_as(bytes, Dialect::Rss)
     }
 
     /// What feed-rs and `adapt` make of `text`.
@@ -423,9 +460,15 @@ mod tests {
     /// Returns whether it was read directly.
     #[track_caller]
     fn agrees(text: &str, name: &str) -> bool {
+        agrees_by(read, text, name)
+    }
+
+    /// [`agrees`] for the direct reading `reader`.
+    #[track_caller]
+    pub(in crate::parse) fn agrees_by(reader: Reader, text: &str, name: &str) -> bool {
         let mut direct = false;
         for base in [None, Some(base())] {
-            let Some(ours) = read(text, base.as_ref()) else { continue };
+            let Some(ours) = reader(text, base.as_ref()) else { continue };
             direct = true;
             assert_eq!(Some(ours), by_feed_rs(text, base.as_ref()), "{name} (base {base:?})");
         }
@@ -535,33 +578,46 @@ mod tests {
         }
     }
 
-    /// The differential check: every RSS 2.0 document of the shared corpus that this reading
-    /// takes, it reads as feed-rs and `adapt` do.
-    #[test]
-    fn the_corpus_reads_the_same_directly_as_through_feed_rs() {
+    /// The differential check: every document of the shared corpus in `dialect` that `reader`
+    /// takes, it reads as feed-rs and `adapt` do. Returns how many it took and how many there
+    /// were, or `None` (after saying so) without the corpus.
+    pub(in crate::parse) fn corpus_agrees(
+        reader: Reader,
+        dialect: Dialect,
+    ) -> Option<(usize, usize)> {
         let dir = corpus_dir();
         if !dir.join("expected.jsonl").is_file() {
             let line = format!(
-                "SKIPPED CHECK in rss2 tests: the corpus differential: no {} (set \
-                 ROUNDUP_REQUIRE_TOOLS=1 to make this fail)\n",
+                "SKIPPED CHECK: the corpus differential of the direct {dialect:?} reading: no {} \
+                 (set ROUNDUP_REQUIRE_TOOLS=1 to make this fail)\n",
                 dir.display()
             );
             assert!(std::env::var_os("ROUNDUP_REQUIRE_TOOLS").is_none(), "{line}");
             let _ = std::io::Write::write_all(&mut std::io::stderr(), line.as_bytes());
-            return;
+            return None;
         }
         let mut paths = Vec::new();
         files(&dir, &mut paths);
-        let (mut rss, mut direct) = (0, 0);
+        let (mut all, mut direct) = (0, 0);
         for path in &paths {
             let bytes = std::fs::read(path).unwrap();
-            let Some(text) = prepared(&bytes) else { continue };
-            rss += 1;
-            if agrees(&text, &path.display().to_string()) {
+            let Some(text) = prepared_as(&bytes, dialect) else { continue };
+            all += 1;
+            if agrees_by(reader, &text, &path.display().to_string()) {
                 direct += 1;
             }
         }
-        eprintln!("rss2 differential: {direct} of {rss} RSS documents read directly");
-        assert!(direct * 10 >= rss * 6, "only {direct} of {rss} RSS documents were read directly");
+        eprintln!("{dialect:?} differential: {direct} of {all} documents read directly");
+        Some((direct, all))
+    }
+
+    #[test]
+    fn the_corpus_reads_the_same_directly_as_through_feed_rs() {
+        if let Some((direct, rss)) = corpus_agrees(read, Dialect::Rss) {
+            assert!(
+                direct * 10 >= rss * 6,
+                "only {direct} of {rss} RSS documents were read directly"
+            );
+        }
     }
 }

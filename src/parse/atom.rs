@@ -247,7 +247,7 @@ fn unread_text_construct(
 #[cfg(test)]
 mod tests {
     use super::super::dialect::Dialect;
-    use super::super::rss2::tests::{agrees_by, corpus_agrees, prepared_as};
+    use super::super::rss2::tests::{agrees_by, corpus_agrees, damaged_agree, prepared_as};
     use super::*;
 
     #[track_caller]
@@ -330,6 +330,11 @@ mod tests {
         for (k, doc) in docs.iter().enumerate() {
             assert!(agrees(doc, &format!("variation {k}")), "variation {k} was not read directly");
         }
+    }
+
+    #[test]
+    fn damaged_documents_read_directly_agree_with_feed_rs() {
+        damaged_agree(read, Dialect::Xml, 8);
     }
 
     #[test]

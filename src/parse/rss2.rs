@@ -611,6 +611,98 @@ pub(super) mod tests {
         Some((direct, all))
     }
 
+    /// The corpus's documents of `dialect`, prepared (none without the corpus).
+    fn corpus_texts(dialect: Dialect) -> Vec<(String, String)> {
+        let dir = corpus_dir();
+        let mut paths = Vec::new();
+        files(&dir, &mut paths);
+        paths.sort();
+        paths
+            .iter()
+            .filter_map(|path| {
+                let text = prepared_as(&std::fs::read(path).ok()?, dialect)?;
+                Some((path.display().to_string(), text))
+            })
+            .collect()
+    }
+
+    /// Damage of the kinds feeds have (cut short, a piece lost or doubled, stray markup and
+    /// references), `n` times over, at places a fixed seed picks: wherever a direct reading
+    /// still takes the damaged text, it reads it as feed-rs does.
+    pub(in crate::parse) fn damaged_agree(reader: Reader, dialect: Dialect, n: usize) {
+        const STRAY: &[&str] = &[
+            "<",
+            ">",
+            "&",
+            "&amp;",
+            "&#38;",
+            "&#x2013;",
+            "&nbsp;",
+            "&bogus;",
+            "<![CDATA[x]]>",
+            "<!-- c -->",
+            "<b>",
+            "</b>",
+            "<title>",
+            "</title>",
+            "<link>",
+            "</link>",
+            "\u{a0}",
+            "<guid>http://a.example/x</guid>",
+            "<item>",
+            "</item>",
+            "<entry>",
+            "</entry>",
+            " rel=\"alternate\"",
+            "<x:y xmlns:x=\"urn:x\"/>",
+            "\"",
+            "'",
+            "]]>",
+            "<?pi x?>",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |bound: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            usize::try_from(seed % (bound.max(1) as u64)).unwrap()
+        };
+        let (mut tried, mut direct) = (0, 0);
+        for (name, text) in corpus_texts(dialect) {
+            for k in 0..n {
+                let mut t = text.clone();
+                let mut at = |len: usize| {
+                    let mut i = next(len + 1);
+                    while !t.is_char_boundary(i) {
+                        i -= 1;
+                    }
+                    i
+                };
+                let (i, j) = (at(t.len()), at(t.len()));
+                let (i, mut j) = (i.min(j), i.max(j).min(i.min(j) + 64));
+                while !t.is_char_boundary(j) {
+                    j -= 1;
+                }
+                match next(4) {
+                    0 => t.truncate(i),
+                    1 => t.replace_range(i..j, ""),
+                    2 => t.insert_str(i, &text[i..j]),
+                    _ => t.insert_str(i, STRAY[next(STRAY.len())]),
+                }
+                tried += 1;
+                if agrees_by(reader, &t, &format!("{name}, damage {k}")) {
+                    direct += 1;
+                }
+            }
+        }
+        eprintln!("{dialect:?}: {direct} of {tried} damaged documents read directly");
+    }
+
+    #[test]
+    fn damaged_documents_read_directly_agree_with_feed_rs() {
+        damaged_agree(read, Dialect::Rss, 8);
+    }
+
     #[test]
     fn the_corpus_reads_the_same_directly_as_through_feed_rs() {
         if let Some((direct, rss)) = corpus_agrees(read, Dialect::Rss) {

@@ -325,6 +325,8 @@ mod tests {
             r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><link rel="related" href="http://a.example/r"/><link href=" "/><title>  a
   b </title><updated>bad date</updated><published>2020-01-01T00:00:00Z</published></entry></feed>"#,
             r#"<a:feed xmlns:a="http://www.w3.org/2005/Atom"><a:title type="text">&lt;T&gt;</a:title><a:entry><a:summary type="html"></a:summary><a:content type="text">x &amp; y</a:content><other xmlns="http://example.org/"><title>no</title></other></a:entry></a:feed>"#,
+            r#"<feed xmlns="http://example.org/x"><title>not Atom</title><entry><id>1</id></entry></feed>"#,
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry xmlns="http://example.org/x"><title>not Atom</title></entry><a:entry xmlns:a="http://www.w3.org/2005/Atom"><a:title>Atom</a:title></a:entry></feed>"#,
             r#"<feed><title>no namespace</title><entry><id>1</id><author><name></name></author><author><uri>u</uri></author><author><email>e@x.org</email><email/></author></entry></feed>"#,
         ];
         for (k, doc) in docs.iter().enumerate() {

@@ -2,21 +2,25 @@
 //! the commonest feed document, in one pass of quick-xml over the text, or nothing at all when
 //! the document strays from what this reading covers (then feed-rs reads it as before).
 //!
-//! Owns: that reading, and the line it draws. feed-rs builds an owned tree node (name,
+//! Owns: that reading, and the line it draws; and the way through a document that it shares
+//! with [`atom`](super::atom): [`Doc`] (elements, their namespaces, an element's text as feed-rs
+//! takes it) and links as feed-rs makes them. feed-rs builds an owned tree node (name,
 //! attributes, base URL) for every element of a document and resolves every link twice; on the
 //! fetch bench it was half of what a parsing thread spends on a feed (callgrind, `parse_farm`).
-//! Here each element is a borrowed slice and only the fields `adapt` keeps are made.
+//! Here each element is a borrowed slice, names are put in their namespaces from the root's
+//! declarations when only the root declares any (nearly always), and only the fields `adapt`
+//! keeps are made.
 //! Does not own: which documents reach it (RSS 2.0 as [`sniff`](super::dialect::sniff) finds it,
 //! after the renames of [`rename_rss_elements`](super::dialect::rename_rss_elements)), dates
-//! ([`parse_date`]), or the choice of a link over an id (shared with
-//! `adapt`).
+//! ([`parse_date`]), or the choice of a link over an id (shared with `adapt`).
 //!
 //! The line: this reading gives up (returns `None`) on anything it cannot promise to read as
 //! feed-rs does: an ill-formed document or character reference, a DOCTYPE, a declared encoding
 //! other than UTF-8, `xml:base` anywhere, a version other than `2.0` (or empty), Media RSS
 //! elements in an item (feed-rs refuses some of them outright), and an author with an `@` (feed-rs
-//! splits an address from a name). A unit test holds it to feed-rs's reading over the shared
-//! corpus; feeds that take the other road lose nothing but time.
+//! splits an address from a name). Unit tests hold it to feed-rs's reading over the shared
+//! corpus, as it is and damaged at seeded places; feeds that take the other road lose nothing
+//! but time.
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;

@@ -124,12 +124,15 @@ fn parse_feed_within(
         feed
     };
     // Plain RSS 2.0 and Atom, the commonest feeds, are read directly when they can be (see
-    // `rss2` and `atom`).
-    let direct = match dialect {
+    // `rss2` and `atom`). Like feed-rs's reading, a panic in one (quick-xml on hostile input)
+    // is not let out of here: the document goes to feed-rs instead.
+    let direct = catch_unwind(AssertUnwindSafe(|| match dialect {
         Dialect::Rss => rss2::read(&text, base),
         Dialect::Xml => atom::read(&text, base),
         Dialect::Json | Dialect::Rewrite => None,
-    };
+    }))
+    .ok()
+    .flatten();
     if let Some(feed) = direct {
         return Ok(with_dropped(feed, dropped));
     }

@@ -349,7 +349,33 @@ impl Drop for Browser {
 
 /// Starts chromedriver on a port it picks (`--port=0`) in a process group of its own, and
 /// waits for the line that names the port.
+///
+/// With `--port=0` chromedriver binds an IPv6 port the kernel picks and then the same number on
+/// IPv4, which another process may hold by then (the testsuite runs servers in parallel): it
+/// says "IPv4 port not available" and exits. That attempt is not the test's failure; it is
+/// made again, a bounded number of times.
 fn start_driver(bin: &Path) -> (Child, u16) {
+    const ATTEMPTS: usize = 5;
+    let mut said = Vec::new();
+    for _ in 0..ATTEMPTS {
+        match start_driver_once(bin) {
+            Ok(started) => return started,
+            Err(lines) if lines.iter().any(|l| l.contains("port not available")) => said = lines,
+            Err(lines) => panic!(
+                "chromedriver did not say it listens within {START_LIMIT:?}; it said:\n{}",
+                lines.join("\n")
+            ),
+        }
+    }
+    panic!(
+        "chromedriver found no free port in {ATTEMPTS} attempts; the last said:\n{}",
+        said.join("\n")
+    );
+}
+
+/// One attempt of [`start_driver`]: the driver and its port, or what it said before it exited
+/// or the time ran out (the driver killed).
+fn start_driver_once(bin: &Path) -> Result<(Child, u16), Vec<String>> {
     use std::os::unix::process::CommandExt;
     let mut cmd = Command::new(bin);
     cmd.arg("--port=0")
@@ -382,19 +408,49 @@ fn start_driver(bin: &Path) -> (Child, u16) {
                     .strip_prefix("ChromeDriver was started successfully on port ")
                     .and_then(|rest| rest.trim_end_matches('.').parse().ok());
                 if let Some(port) = port {
-                    return (driver, port);
+                    return Ok((driver, port));
                 }
                 seen.push(line);
             }
+            // Its output ended (it exited) or the time ran out.
             Err(_) => {
                 kill_group(&mut driver);
-                panic!(
-                    "chromedriver did not say it listens within {START_LIMIT:?}; it said:\n{}",
-                    seen.join("\n")
-                );
+                return Err(seen);
             }
         }
     }
+}
+
+/// A driver that exits finding no free port, as chromedriver does when its port-0 pick is taken
+/// on IPv4, is started again; one that exits for another reason is not.
+#[test]
+fn a_driver_that_finds_no_free_port_is_started_again() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let fake = |name: &str, script: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, script).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    };
+    // Fails the first time (a marker file says it ran), starts the second.
+    let marker = dir.path().join("ran-once");
+    let flaky = fake(
+        "flaky-driver",
+        &format!(
+            "#!/bin/sh\nif [ -e '{m}' ]; then echo 'ChromeDriver was started successfully on port 4321.'; \
+             exec sleep 30; fi\ntouch '{m}'\necho 'IPv4 port not available. Exiting...'\n",
+            m = marker.display()
+        ),
+    );
+    let (mut driver, port) = start_driver(&flaky);
+    assert_eq!(port, 4321);
+    kill_group(&mut driver);
+    let broken = fake("broken-driver", "#!/bin/sh\necho 'something else went wrong'\n");
+    let failed = std::panic::catch_unwind(|| start_driver(&broken)).unwrap_err();
+    let message = failed.downcast_ref::<String>().unwrap();
+    assert!(message.contains("something else went wrong"), "{message}");
+    assert!(message.contains("did not say it listens"), "{message}");
 }
 
 /// Kills the process group led by `child` (SIGKILL) and reaps the leader.

@@ -492,8 +492,39 @@ impl<'a> Doc<'a> {
         })
     }
 
+    /// [`Doc::opening`] for the common case of an element that holds only text and
+    /// references (escaped HTML, as most feeds carry it), read in one piece instead of an
+    /// event per reference: a description's `&lt;p&gt;` was four events. `None`, with nothing
+    /// read, when the element holds anything else (a child, a comment, CDATA), was written
+    /// empty (`<title/>`, whose end quick-xml has still to give), or its text has a reference
+    /// the events would treat otherwise (an unclosed or bad one): the events then read it as
+    /// before. Only the plain reader is taken this way.
+    fn text_only(&mut self) -> Option<Option<Opening>> {
+        let Source::Root(reader, _) = &mut self.source else { return None };
+        let rest: &'a [u8] = reader.get_ref();
+        let read = self.text.len().checked_sub(rest.len())?;
+        if self.text.as_bytes()[..read].ends_with(b"/>") {
+            return None;
+        }
+        let lt = memchr::memchr(b'<', rest)?;
+        if rest.get(lt + 1) != Some(&b'/') {
+            return None;
+        }
+        // At a `<`, an ASCII byte, so on a character boundary of the text it came from.
+        let raw = std::str::from_utf8(&rest[..lt]).ok()?;
+        let text = if raw.is_empty() { None } else { Some(resolve_references(raw)?) };
+        std::io::BufRead::consume(&mut reader.stream(), lt);
+        Some(match self.event() {
+            Some((_, Event::End(_))) => Some(text.map_or(Opening::Empty, Opening::Text)),
+            _ => None,
+        })
+    }
+
     /// What the current element starts with; the rest of it is passed over.
     pub(super) fn opening(&mut self) -> Option<Opening> {
+        if let Some(read) = self.text_only() {
+            return read;
+        }
         let mut text: Option<String> = None;
         loop {
             match self.event()? {
@@ -533,6 +564,36 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// `raw` with its references resolved as [`Doc::opening`] resolves quick-xml's events:
+/// character references and the five predefined entities replaced, any other entity kept as
+/// it is. `None` for a `&` that does not start a reference closed by `;` before the next `&`
+/// (quick-xml's reader calls that an error), or a bad character reference.
+fn resolve_references(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let end = memchr::memchr2(b';', b'&', after.as_bytes())?;
+        if after.as_bytes()[end] != b';' {
+            return None;
+        }
+        let name = &after[..end];
+        if let Some(ch) = quick_xml::events::BytesRef::new(name).resolve_char_ref().ok()? {
+            out.push(ch);
+        } else if let Some(resolved) = quick_xml::escape::resolve_predefined_entity(name) {
+            out.push_str(resolved);
+        } else {
+            out.push('&');
+            out.push_str(name);
+            out.push(';');
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 #[cfg(test)]
 pub(super) mod tests {
     use std::path::{Path, PathBuf};
@@ -544,6 +605,69 @@ pub(super) mod tests {
 
     /// A direct reading.
     pub(in crate::parse) type Reader = fn(&str, Option<&Url>) -> Option<ParsedFeed>;
+
+    /// What `opening` makes of the first `<e>` in `doc`, and the events after it up to the
+    /// end, read by `doc` as it is set up.
+    fn opening_then_rest(mut doc: Doc<'_>) -> Option<(String, Vec<String>)> {
+        loop {
+            if let (_, Event::Start(start)) = doc.event()?
+                && start.name().as_ref() == "e"
+            {
+                break;
+            }
+        }
+        let opening = match doc.opening() {
+            Some(Opening::Text(t)) => format!("text {t:?}"),
+            Some(Opening::Empty) => "empty".to_string(),
+            Some(Opening::Child) => "child".to_string(),
+            None => "error".to_string(),
+        };
+        let mut rest = Vec::new();
+        while let Some((_, event)) = doc.event() {
+            if event == Event::Eof {
+                break;
+            }
+            rest.push(format!("{event:?}"));
+        }
+        Some((opening, rest))
+    }
+
+    #[test]
+    fn text_read_in_one_piece_is_read_as_the_events_read_it() {
+        let contents = [
+            "a &lt;b&gt; &amp;amp; c",
+            "&#233;&#xE9;&#X41; caf&eacute;",
+            "&nbsp;&bogus;&;",
+            "AT&T rocks",
+            "a & b",
+            "&amp",
+            "&#0;",
+            "&#xD800;",
+            "&#99999999;",
+            "",
+            "  ",
+            "x<!-- c -->y",
+            "<![CDATA[<z>]]>tail",
+            "t<child>c</child>u",
+            "a]]>b",
+            "café &lt;p&gt; naïve",
+            "x</f>",
+        ];
+        for content in contents {
+            for doc in [
+                format!("<r><e>{content}</e><next>n</next></r>"),
+                format!("<r><e/>{content}<next>n</next></r>"),
+                format!("<r><e />{content}</r>"),
+            ] {
+                let plain = Doc::new(&doc, Ns::Rss);
+                let mut scoped = Doc::new(&doc, Ns::Rss);
+                let mut reader = NsReader::from_str(&doc);
+                configure(reader.config_mut());
+                scoped.source = Source::Scoped(reader);
+                assert_eq!(opening_then_rest(plain), opening_then_rest(scoped), "{doc}");
+            }
+        }
+    }
 
     /// The text `parse_feed` gives the direct reading of documents in `dialect`, when `bytes`
     /// are in it.

@@ -510,8 +510,8 @@ impl<'a> Doc<'a> {
         if rest.get(lt + 1) != Some(&b'/') {
             return None;
         }
-        // At a `<`, an ASCII byte, so on a character boundary of the text it came from.
-        let raw = std::str::from_utf8(&rest[..lt]).ok()?;
+        // The reader stands after a `>` and `lt` at a `<`: both on character boundaries.
+        let raw = self.text.get(read..read + lt)?;
         let text = if raw.is_empty() { None } else { Some(resolve_references(raw)?) };
         std::io::BufRead::consume(&mut reader.stream(), lt);
         Some(match self.event() {

@@ -128,7 +128,91 @@ pub(crate) fn plain_title(s: &str) -> String {
 
 /// Decodes HTML entities (named, decimal and hex).
 pub(crate) fn decode(s: &str) -> String {
-    if s.contains('&') { html_escape::decode_html_entities(s).into_owned() } else { s.to_string() }
+    decode_entities(s).into_owned()
+}
+
+/// `text` with its character references decoded exactly as html-escape's
+/// `decode_html_entities` decodes them (a unit test holds the two together): only references
+/// closed by `;` before the next `&`, named ones by HTML's table, numeric ones unless they name
+/// no character or a C0 control other than whitespace. That function looks at the text a byte
+/// at a time and each name up in a table of two thousand; it was 1.7 % of a cold fetch. Here
+/// `memchr` finds the `&`s and `;`s, and the names WordPress and most feeds write are matched
+/// first; any other goes to html-escape alone.
+fn decode_entities(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(first) = memchr::memchr(b'&', text.as_bytes()) else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    let mut out = String::with_capacity(text.len());
+    // Copied up to `done`; the next reference to look at starts at `amp`.
+    let (mut done, mut amp) = (0, first);
+    loop {
+        let name_start = amp + 1;
+        // html-escape gives up on every later reference once one runs to the end of the text.
+        let Some(end) = memchr::memchr2(b';', b'&', &text.as_bytes()[name_start..]) else { break };
+        let end = name_start + end;
+        if text.as_bytes()[end] == b';' {
+            if let Some(decoded) = reference(&text[name_start..end]) {
+                out.push_str(&text[done..amp]);
+                decoded.push_to(&mut out, &text[amp..=end]);
+                done = end + 1;
+            }
+            match memchr::memchr(b'&', &text.as_bytes()[end + 1..]) {
+                Some(next) => amp = end + 1 + next,
+                None => break,
+            }
+        } else {
+            amp = end;
+        }
+    }
+    out.push_str(&text[done..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// What a reference decodes to.
+enum Decoded {
+    Text(&'static str),
+    Char(char),
+    /// A name not among the common ones: html-escape decodes the whole reference, or leaves it.
+    Other,
+}
+
+impl Decoded {
+    fn push_to(&self, out: &mut String, whole: &str) {
+        match self {
+            Decoded::Text(s) => out.push_str(s),
+            Decoded::Char(c) => out.push(*c),
+            Decoded::Other => out.push_str(&html_escape::decode_html_entities(whole)),
+        }
+    }
+}
+
+/// The reference named `name` (between `&` and `;`), or `None` when it is left as it is.
+fn reference(name: &str) -> Option<Decoded> {
+    let number = |digits: &str, radix: u32| {
+        let c = char::from_u32(u32::from_str_radix(digits, radix).ok()?)?;
+        let allowed =
+            !c.is_ascii_control() || matches!(c, '\t' | '\n' | '\u{0C}' | '\r' | '\u{7F}');
+        allowed.then_some(Decoded::Char(c))
+    };
+    match name.as_bytes() {
+        [b'#', b'x' | b'X', first, ..] if first.is_ascii_hexdigit() => number(&name[2..], 16),
+        [b'#', first, ..] if first.is_ascii_digit() => number(&name[1..], 10),
+        [b'#', ..] | [] => None,
+        b"amp" => Some(Decoded::Text("&")),
+        b"lt" => Some(Decoded::Text("<")),
+        b"gt" => Some(Decoded::Text(">")),
+        b"quot" => Some(Decoded::Text("\"")),
+        b"apos" => Some(Decoded::Text("'")),
+        b"nbsp" => Some(Decoded::Text("\u{A0}")),
+        b"rsquo" => Some(Decoded::Text("\u{2019}")),
+        b"lsquo" => Some(Decoded::Text("\u{2018}")),
+        b"rdquo" => Some(Decoded::Text("\u{201D}")),
+        b"ldquo" => Some(Decoded::Text("\u{201C}")),
+        b"ndash" => Some(Decoded::Text("\u{2013}")),
+        b"mdash" => Some(Decoded::Text("\u{2014}")),
+        b"hellip" => Some(Decoded::Text("\u{2026}")),
+        _ => Some(Decoded::Other),
+    }
 }
 
 /// The paragraphs of a text made by [`html_to_text`].
@@ -137,12 +221,7 @@ pub(crate) fn paragraphs(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn push_text(out: &mut String, raw: &str) {
-    // Text without `&` has no entity: html-escape would look at every byte to find that out.
-    if memchr::memchr(b'&', raw.as_bytes()).is_none() {
-        push_raw(out, raw);
-    } else {
-        push_raw(out, &html_escape::decode_html_entities(raw));
-    }
+    push_raw(out, &decode_entities(raw));
 }
 
 /// Appends `text` with each run of whitespace (as [`char::is_whitespace`] has it) collapsed to
@@ -463,6 +542,13 @@ mod tests {
             html in "(<p>|</p>|<BR/>|<b>|</b>|<Script>|</script>|<style>|</STYLE>|<svg/>|<figcaption>|<blockquote >|<a href=\"x > y\">|<img alt='it>s'>|<!-- c -->|<![CDATA[x < y]]>|<|>|&amp;|&#8217;|&|\"|'|a|b|é|\u{2019}|\u{A0}|\u{2003}|\u{85}| |  |\n|\t|\r|\x0B|\x01){0,40}",
         ) {
             proptest::prop_assert_eq!(html_to_text(&html), reference::html_to_text(&html));
+        }
+
+        #[test]
+        fn references_decode_as_html_escape_decodes_them(
+            text in "(&|;|#|x|X|a|0|9|F|amp|lt|nbsp|rsquo|hellip|eacute|notin|not|#39|#x2019|#8217|#0|#9|#x1F|#127|#x7f|#128|#xD800|#1114112|#99999999999|#+1|#x-1| |é){0,24}",
+        ) {
+            proptest::prop_assert_eq!(decode_entities(&text), html_escape::decode_html_entities(&text));
         }
 
         #[test]

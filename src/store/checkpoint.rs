@@ -250,4 +250,46 @@ mod tests {
         drop(store);
         assert!(!wal.exists(), "the last connection to close removes the log");
     }
+
+    #[test]
+    fn a_reader_holding_the_log_back_slows_the_writer_but_never_stops_it() {
+        use crate::store::{Abort, Store, StoreError};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.sqlite3");
+        let mut store = Store::open(&path).unwrap();
+        store.read(|c| c.execute_batch("CREATE TABLE blobs (b BLOB)")).unwrap();
+        let page: i64 = store.read(|c| c.query_row("PRAGMA page_size", [], |r| r.get(0))).unwrap();
+        store.checkpoints = Checkpointer::start_sized(&path, &mut store.conn, SIZES);
+        // Another process's reader: its snapshot keeps every later frame in the log.
+        let reader = Connection::open(&path).unwrap();
+        reader.execute_batch("BEGIN; SELECT count(*) FROM blobs;").unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let writer = std::thread::spawn(move || {
+            for _ in 0..60 {
+                store
+                    .write(|tx| {
+                        tx.execute("INSERT INTO blobs VALUES (zeroblob(?1))", [3 * page])?;
+                        Ok::<_, Abort<StoreError>>(())
+                    })
+                    .unwrap();
+            }
+            done.send(()).unwrap();
+            store
+        });
+        let waited = finished.recv_timeout(std::time::Duration::from_secs(60));
+        assert!(waited.is_ok(), "the writer is stuck behind the reader");
+        let store = writer.join().unwrap();
+        let rows: i64 =
+            store.read(|c| c.query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))).unwrap();
+        assert_eq!(rows, 60);
+        reader.execute_batch("COMMIT").unwrap();
+        drop(reader);
+        drop(store);
+        assert!(!dir.path().join("t.sqlite3-wal").exists(), "closing copies the rest back");
+        let rows: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 60, "every row is in the database file");
+    }
 }

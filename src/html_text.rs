@@ -93,7 +93,20 @@ pub(crate) fn html_to_text(html: &str) -> String {
     if skipping.is_none() {
         push_text(&mut out, rest);
     }
-    out.trim().to_string()
+    trim_in_place(out)
+}
+
+/// `s` trimmed without copying it into a new string (`html_to_text` made a second copy of
+/// every entry's text that way). The space a text made mostly of markup did not use is given
+/// back, as the copy did: the text waits in memory for the writer.
+fn trim_in_place(mut s: String) -> String {
+    s.truncate(s.trim_end().len());
+    let leading = s.len() - s.trim_start().len();
+    s.drain(..leading);
+    if s.capacity() > 2 * s.len() {
+        s.shrink_to_fit();
+    }
+    s
 }
 
 /// Where the `>` that ends the tag at the start of `s` is. A `>` inside a quoted attribute

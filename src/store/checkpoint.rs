@@ -220,32 +220,43 @@ mod tests {
         assert!(!must_wait(&p(5, 5, 400), SIZES), "a checkpoint began after the last commit");
     }
 
-    #[test]
-    fn the_log_stays_bounded_and_is_copied_back_while_the_writer_goes_on() {
-        use crate::store::{Abort, Store, StoreError};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.sqlite3");
-        let wal = dir.path().join("t.sqlite3-wal");
-        let mut store = Store::open(&path).unwrap();
+    /// A store in `dir` with a table of blobs, its log checkpointed at [`SIZES`], and its
+    /// page size.
+    fn store_with_a_small_log(dir: &Path) -> (crate::store::Store, i64) {
+        let path = dir.join("t.sqlite3");
+        let mut store = crate::store::Store::open(&path).unwrap();
         store.read(|c| c.execute_batch("CREATE TABLE blobs (b BLOB)")).unwrap();
         let page: i64 = store.read(|c| c.query_row("PRAGMA page_size", [], |r| r.get(0))).unwrap();
         store.checkpoints = Checkpointer::start_sized(&path, &mut store.conn, SIZES);
         assert!(store.checkpoints.is_some());
-        // Each transaction appends about 5 frames: 3 overflow pages, the leaf, the header page.
+        (store, page)
+    }
+
+    /// One transaction that appends about 5 frames: 3 overflow pages, the leaf, the header page.
+    fn write_a_blob(store: &mut crate::store::Store, page: i64) {
+        use crate::store::{Abort, StoreError};
+        store
+            .write(|tx| {
+                tx.execute("INSERT INTO blobs VALUES (zeroblob(?1))", [3 * page])?;
+                Ok::<_, Abort<StoreError>>(())
+            })
+            .unwrap();
+    }
+
+    #[test]
+    fn the_log_stays_bounded_and_is_copied_back_while_the_writer_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut store, page) = store_with_a_small_log(dir.path());
+        let wal = dir.path().join("t.sqlite3-wal");
         let mut largest_log = 0;
         for _ in 0..100 {
-            store
-                .write(|tx| {
-                    tx.execute("INSERT INTO blobs VALUES (zeroblob(?1))", [3 * page])?;
-                    Ok::<_, Abort<StoreError>>(())
-                })
-                .unwrap();
+            write_a_blob(&mut store, page);
             largest_log = largest_log.max(std::fs::metadata(&wal).unwrap().len());
         }
         // 500 frames were written; the log holds its limit and one transaction at most.
         let frame = u64::try_from(page).unwrap() + 24;
         assert!(largest_log <= 32 + (SIZES.limit as u64 + 12) * frame, "{largest_log} B of log");
-        let database = std::fs::metadata(&path).unwrap().len();
+        let database = std::fs::metadata(dir.path().join("t.sqlite3")).unwrap().len();
         assert!(database >= 90 * 3 * frame, "copied back while open: {database} B");
         drop(store);
         assert!(!wal.exists(), "the last connection to close removes the log");
@@ -253,25 +264,16 @@ mod tests {
 
     #[test]
     fn a_reader_holding_the_log_back_slows_the_writer_but_never_stops_it() {
-        use crate::store::{Abort, Store, StoreError};
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.sqlite3");
-        let mut store = Store::open(&path).unwrap();
-        store.read(|c| c.execute_batch("CREATE TABLE blobs (b BLOB)")).unwrap();
-        let page: i64 = store.read(|c| c.query_row("PRAGMA page_size", [], |r| r.get(0))).unwrap();
-        store.checkpoints = Checkpointer::start_sized(&path, &mut store.conn, SIZES);
+        let (mut store, page) = store_with_a_small_log(dir.path());
         // Another process's reader: its snapshot keeps every later frame in the log.
         let reader = Connection::open(&path).unwrap();
         reader.execute_batch("BEGIN; SELECT count(*) FROM blobs;").unwrap();
         let (done, finished) = std::sync::mpsc::channel();
         let writer = std::thread::spawn(move || {
             for _ in 0..60 {
-                store
-                    .write(|tx| {
-                        tx.execute("INSERT INTO blobs VALUES (zeroblob(?1))", [3 * page])?;
-                        Ok::<_, Abort<StoreError>>(())
-                    })
-                    .unwrap();
+                write_a_blob(&mut store, page);
             }
             done.send(()).unwrap();
             store
@@ -279,17 +281,14 @@ mod tests {
         let waited = finished.recv_timeout(std::time::Duration::from_secs(60));
         assert!(waited.is_ok(), "the writer is stuck behind the reader");
         let store = writer.join().unwrap();
-        let rows: i64 =
-            store.read(|c| c.query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))).unwrap();
-        assert_eq!(rows, 60);
+        let count = |c: &Connection| -> i64 {
+            c.query_row("SELECT count(*) FROM blobs", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(store.read(|c| Ok(count(c))).unwrap(), 60);
         reader.execute_batch("COMMIT").unwrap();
         drop(reader);
         drop(store);
         assert!(!dir.path().join("t.sqlite3-wal").exists(), "closing copies the rest back");
-        let rows: i64 = Connection::open(&path)
-            .unwrap()
-            .query_row("SELECT count(*) FROM blobs", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(rows, 60, "every row is in the database file");
+        assert_eq!(count(&Connection::open(&path).unwrap()), 60, "every row is in the file");
     }
 }

@@ -120,8 +120,19 @@ pub(crate) struct Fetcher {
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
+/// Which host's slots a URL takes: its host name and port.
+pub(crate) fn host_key(url: &Url) -> String {
+    format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0))
+}
+
+/// A host's slot taken ahead of a request ([`Fetcher::try_reserve`]).
+pub(crate) struct HostSlot {
+    key: String,
+    permit: OwnedSemaphorePermit,
+}
+
 /// Permits held while a request is in flight.
-pub(crate) struct Slot {
+struct Slot {
     _host: OwnedSemaphorePermit,
     _all: OwnedSemaphorePermit,
 }
@@ -185,35 +196,57 @@ impl Fetcher {
     }
 
     /// Waits for a free slot for `url`'s host, then for a free slot overall. The host slot is
-    /// taken first so that a queue for one busy host never holds global slots.
-    pub(crate) async fn slot(&self, url: &Url) -> Slot {
-        let host = self.host_semaphore(url);
-        let host = host.acquire_owned().await.expect("semaphores are never closed");
+    /// taken first so that a queue for one busy host never holds global slots. A `reserved`
+    /// slot for the same host (see [`Fetcher::try_reserve`]) is used instead of waiting.
+    async fn slot(&self, url: &Url, reserved: Option<HostSlot>) -> Slot {
+        let key = host_key(url);
+        let host = match reserved {
+            Some(r) if r.key == key => r.permit,
+            _ => {
+                let host = self.host_semaphore(&key);
+                host.acquire_owned().await.expect("semaphores are never closed")
+            }
+        };
         let all = self.all.clone().acquire_owned().await.expect("semaphores are never closed");
         Slot { _host: host, _all: all }
     }
 
-    fn host_semaphore(&self, url: &Url) -> Arc<Semaphore> {
-        let key = format!(
-            "{}:{}",
-            url.host_str().unwrap_or(""),
-            url.port_or_known_default().unwrap_or(0)
-        );
+    /// A slot for the host `key` ([`host_key`]) if one is free now, held until it is handed to
+    /// [`Fetcher::fetch_reserved`] or dropped: the poll's dispatcher starts a feed only when its
+    /// host can take it, so feeds waiting for a busy host do not hold the pipeline's room.
+    pub(crate) fn try_reserve(&self, key: &str) -> Option<HostSlot> {
+        let permit = self.host_semaphore(key).try_acquire_owned().ok()?;
+        Some(HostSlot { key: key.to_string(), permit })
+    }
+
+    fn host_semaphore(&self, key: &str) -> Arc<Semaphore> {
         let mut hosts = self.hosts.lock().expect("host map lock");
-        hosts
-            .entry(key)
-            .or_insert_with(|| Arc::new(Semaphore::new(self.settings.per_host.max(1))))
-            .clone()
+        if let Some(semaphore) = hosts.get(key) {
+            return semaphore.clone();
+        }
+        let semaphore = Arc::new(Semaphore::new(self.settings.per_host.max(1)));
+        hosts.insert(key.to_string(), semaphore.clone());
+        semaphore
     }
 
     /// One conditional GET, following redirects; each hop waits for its own host slot.
     pub(crate) async fn fetch(&self, req: &FetchRequest) -> Result<Fetched, FetchError> {
+        self.fetch_reserved(req, None).await
+    }
+
+    /// [`Fetcher::fetch`], its first hop taking `reserved` as its host slot when it is for the
+    /// same host.
+    pub(crate) async fn fetch_reserved(
+        &self,
+        req: &FetchRequest,
+        mut reserved: Option<HostSlot>,
+    ) -> Result<Fetched, FetchError> {
         let mut url = req.url.clone();
         let mut permanent_so_far = true;
         let mut moved: Option<Url> = None;
         for _ in 0..=MAX_REDIRECTS {
             let client = self.client_for(&url)?;
-            let slot = self.slot(&url).await;
+            let slot = self.slot(&url, reserved.take()).await;
             let mut builder = client.get(url.clone());
             // Validators belong to the URL they came from; redirects keep them only while the
             // feed merely moved (the new place serves the same document). After a 302/303/307

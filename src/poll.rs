@@ -22,8 +22,10 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use url::Url;
 
+mod dispatch;
+
 use crate::discover;
-use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher};
+use crate::fetch::{FetchError, FetchRequest, Fetched, Fetcher, HostSlot};
 use crate::model::{AdvertisedFeedProblem, ParsedFeed, PollError, PollResult};
 use crate::parse::{ParseError, parse_feed};
 use crate::schedule::{Jobs, PollJob};
@@ -35,7 +37,13 @@ use crate::update::{FeedOutcome, Retrieval, decide, outcome_of};
 /// (parsing it, then its entries' text and hashes in `decide`, and for a feed never polled
 /// before its entries' stored bodies) is one job on the blocking pool; an answer with nothing
 /// to read (304, an error) is decided where it arrives.
-pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob, packer: Packer) -> PackedPoll {
+/// `reserved` is a slot already taken for its host, if any.
+pub(crate) async fn poll_feed(
+    fetcher: &Fetcher,
+    job: PollJob,
+    reserved: Option<HostSlot>,
+    packer: Packer,
+) -> PackedPoll {
     let started_at = Utc::now();
     let clock = Instant::now();
     // Never polled (or its URL changed in feeds.toml): every entry it gives is new to the
@@ -62,7 +70,7 @@ pub(crate) async fn poll_feed(fetcher: &Fetcher, job: PollJob, packer: Packer) -
         etag: job.state.etag.clone(),
         last_modified: job.state.last_modified.clone(),
     };
-    let first = match fetcher.fetch(&req).await {
+    let first = match fetcher.fetch_reserved(&req, reserved).await {
         Ok(f) if (200..300).contains(&f.status) => f,
         other => {
             let bytes = other.as_ref().map_or(0, |f| f.body.len() as u64);
@@ -397,7 +405,8 @@ pub(crate) async fn run<T: Tally>(
     let mut dispatcher = tokio::task::JoinSet::new();
     dispatcher.spawn(async move {
         let mut tasks = tokio::task::JoinSet::new();
-        for job in jobs.into_polls() {
+        let mut picker = dispatch::Picker::new(jobs.into_polls());
+        loop {
             // Tasks are spawned only as room frees up, so a long feed list costs no memory.
             let Ok(room) = in_pipeline.clone().acquire_owned().await else {
                 break; // the store failed
@@ -405,12 +414,16 @@ pub(crate) async fn run<T: Tally>(
             if stop.load(Ordering::SeqCst) {
                 break;
             }
+            let Some((job, reserved)) = picker.next(job_host, |key| fetcher.try_reserve(key))
+            else {
+                break;
+            };
             let fetcher = fetcher.clone();
             let tx = tx.clone();
             let packer = packer.clone();
             tasks.spawn(async move {
                 let _room = room;
-                let poll = poll_feed(&fetcher, job, packer).await;
+                let poll = poll_feed(&fetcher, job, reserved, packer).await;
                 // The writer only hangs up after a store failure; then there is nothing to do.
                 let _ = tx.send(poll).await;
             });
@@ -427,6 +440,11 @@ pub(crate) async fn run<T: Tally>(
         done.expect("starting fetches does not panic");
     }
     writer.await.expect("the writer does not panic")
+}
+
+/// The host whose slots `job`'s first request takes ([`crate::fetch::host_key`]).
+fn job_host(job: &PollJob) -> Option<String> {
+    Url::parse(job.state.poll_url()).ok().map(|url| crate::fetch::host_key(&url))
 }
 
 /// Roughly the bytes a poll's rows take: its entries' texts.

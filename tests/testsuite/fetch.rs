@@ -569,6 +569,32 @@ fn the_per_host_limit_follows_the_setting() {
     assert_eq!(env.entries(&[]).len(), 6 * GEN_ENTRIES);
 }
 
+/// Issue 11: feeds waiting for a busy host do not hold up the other hosts' feeds. Host `busy`
+/// holds every request until released; with `concurrency = 4` the run has room for 12 feeds
+/// between fetch and writer, and `busy`'s 10 queued feeds used to take it all, so the `free`
+/// host's feeds stopped after a few until `busy` answered.
+#[test]
+fn feeds_waiting_for_a_busy_host_do_not_stop_the_other_hosts() {
+    let busy = FixtureServer::start();
+    let free = FixtureServer::start();
+    busy.hold_after(0);
+    let feeds: Vec<(String, String)> = (0..12)
+        .map(|i| (format!("busy{i}"), busy.url(&format!("/gen/busy{i}"))))
+        .chain((0..30).map(|i| (format!("free{i}"), free.url(&format!("/gen/free{i}")))))
+        .collect();
+    let feeds: Vec<(&str, String)> = feeds.iter().map(|(id, u)| (id.as_str(), u.clone())).collect();
+    let env = TestEnv::with_feeds("concurrency = 4", &feeds);
+    let mut run = env.spawn(&["fetch"]);
+    wait_until("every feed of the free host fetched", Duration::from_secs(30), || {
+        free.answered() == 30
+    });
+    assert_eq!(busy.log().len(), 2, "the busy host never had more than its two slots' requests");
+    busy.release();
+    run.finish(Duration::from_secs(30)).success();
+    assert_eq!(env.entries(&[]).len(), 42 * GEN_ENTRIES);
+    assert_eq!(busy.max_in_flight(), 2);
+}
+
 #[test]
 fn a_store_failure_stops_the_run_at_once_and_says_why() {
     let server = FixtureServer::start();

@@ -442,9 +442,15 @@ pub(crate) async fn run<T: Tally>(
     writer.await.expect("the writer does not panic")
 }
 
-/// The host whose slots `job`'s first request takes ([`crate::fetch::host_key`]).
+/// The host whose slots `job`'s first request takes ([`crate::fetch::host_key`]): what the
+/// jobs are interleaved over and what the dispatcher holds a feed back for.
 fn job_host(job: &PollJob) -> Option<String> {
-    Url::parse(job.state.poll_url()).ok().map(|url| crate::fetch::host_key(&url))
+    host_of(job.state.poll_url())
+}
+
+/// [`crate::fetch::host_key`] of `url`, when it is a URL.
+fn host_of(url: &str) -> Option<String> {
+    Url::parse(url).ok().map(|url| crate::fetch::host_key(&url))
 }
 
 /// Roughly the bytes a poll's rows take: its entries' texts.
@@ -490,10 +496,7 @@ fn round_robin_keys<'a>(poll_urls: impl Iterator<Item = &'a str>) -> Vec<(usize,
         std::collections::HashMap::new();
     poll_urls
         .map(|url| {
-            let host = Url::parse(url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_default();
+            let host = host_of(url).unwrap_or_default();
             let next = hosts.len();
             let (rank, seen) = hosts.entry(host).or_insert((next, 0));
             *seen += 1;
@@ -625,10 +628,7 @@ mod tests {
     fn interleaved_by_queues(jobs: Vec<PollJob>) -> Vec<PollJob> {
         let mut by_host: Vec<(String, std::collections::VecDeque<PollJob>)> = Vec::new();
         for job in jobs {
-            let host = Url::parse(job.state.poll_url())
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
-                .unwrap_or_default();
+            let host = job_host(&job).unwrap_or_default();
             match by_host.iter_mut().find(|(h, _)| *h == host) {
                 Some((_, q)) => q.push_back(job),
                 None => by_host.push((host, std::collections::VecDeque::from([job]))),
